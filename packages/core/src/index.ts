@@ -1,0 +1,35 @@
+export {
+  ACTION_EVENT_KINDS,
+  PARAMETERLESS_EVENT_KINDS,
+  EVENT_SOURCES,
+  actionEventKindSchema,
+  actionEventParamsSchema,
+  actionEventSchema,
+  parseActionEvent,
+  safeParseActionEvent,
+} from './action-event.js';
+export type { ActionEvent, ActionEventKind, ActionEventParams, EventSource } from './action-event.js';
+export { parseAddress } from './address.js';
+export type { ParsedAddress } from './address.js';
+export { CALL_STATES, DISCONNECT_MODES } from './call.js';
+export type {
+  Call,
+  CallChange,
+  CallDirection,
+  CallLocality,
+  CallState,
+  DisconnectMode,
+  FinishedCall,
+  LineInput,
+  LineState,
+  PartyId,
+} from './call.js';
+export { DEFAULT_DIAL_RULES, dialRulesSchema, normalizeNumber, toDialable } from './dial-rules.js';
+export type { DialRules, NormalizedNumber, NumberIssue, NumberResult } from './dial-rules.js';
+export { createEventHub } from './event-hub.js';
+export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
+export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';
+export { createLineModel } from './line-model.js';
+export type { LineModel, LineModelOptions } from './line-model.js';
+export { createLineState, reduceLine } from './line-reducer.js';
+export type { LineReducerOptions, LineStep } from './line-reducer.js';
