@@ -12,7 +12,12 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+// A file that failed to load has no failed test of its own: count it as one failure.
+const brokenFiles = (report.testResults ?? []).filter(
+  (suite) =>
+    suite.status === 'failed' && !(suite.assertionResults ?? []).some((t) => t.status === 'failed'),
+).length;
+const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 if (flag !== '--line-only') {
   for (const suite of report.testResults ?? []) {

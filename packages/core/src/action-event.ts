@@ -79,8 +79,6 @@ export function parseActionEvent(input: unknown): ActionEvent {
 }
 
 /** Validates an event without throwing: `{ success, output }` or `{ success: false, issues }`. */
-export function safeParseActionEvent(
-  input: unknown,
-): v.SafeParseResult<typeof actionEventSchema> {
+export function safeParseActionEvent(input: unknown): v.SafeParseResult<typeof actionEventSchema> {
   return v.safeParse(actionEventSchema, input);
 }

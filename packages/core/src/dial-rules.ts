@@ -6,11 +6,26 @@ import * as v from 'valibot';
  * nationalPrefix: '0', outsideLine: '0', internalMaxLength: 4 }`.
  */
 export const dialRulesSchema = v.object({
-  countryCode: v.pipe(v.string(), v.regex(/^[1-9]\d{0,2}$/, 'countryCode is 1-3 digits, e.g. "49"')),
-  areaCode: v.pipe(v.string(), v.regex(/^\d{0,6}$/, 'areaCode is up to 6 digits without the national prefix, e.g. "30"')),
-  internationalPrefix: v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'internationalPrefix is digits, e.g. "00" or "011"')),
-  nationalPrefix: v.pipe(v.string(), v.regex(/^\d{0,2}$/, 'nationalPrefix is up to 2 digits, e.g. "0", or empty')),
-  outsideLine: v.pipe(v.string(), v.regex(/^[\d*#]{0,4}$/, 'outsideLine is up to 4 digits, e.g. "0", or empty')),
+  countryCode: v.pipe(
+    v.string(),
+    v.regex(/^[1-9]\d{0,2}$/, 'countryCode is 1-3 digits, e.g. "49"'),
+  ),
+  areaCode: v.pipe(
+    v.string(),
+    v.regex(/^\d{0,6}$/, 'areaCode is up to 6 digits without the national prefix, e.g. "30"'),
+  ),
+  internationalPrefix: v.pipe(
+    v.string(),
+    v.regex(/^\d{1,4}$/, 'internationalPrefix is digits, e.g. "00" or "011"'),
+  ),
+  nationalPrefix: v.pipe(
+    v.string(),
+    v.regex(/^\d{0,2}$/, 'nationalPrefix is up to 2 digits, e.g. "0", or empty'),
+  ),
+  outsideLine: v.pipe(
+    v.string(),
+    v.regex(/^[\d*#]{0,4}$/, 'outsideLine is up to 4 digits, e.g. "0", or empty'),
+  ),
   internalMaxLength: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8)),
 });
 export type DialRules = v.InferOutput<typeof dialRulesSchema>;

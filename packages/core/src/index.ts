@@ -8,7 +8,12 @@ export {
   parseActionEvent,
   safeParseActionEvent,
 } from './action-event.js';
-export type { ActionEvent, ActionEventKind, ActionEventParams, EventSource } from './action-event.js';
+export type {
+  ActionEvent,
+  ActionEventKind,
+  ActionEventParams,
+  EventSource,
+} from './action-event.js';
 export { parseAddress } from './address.js';
 export type { ParsedAddress } from './address.js';
 export { CALL_STATES, DISCONNECT_MODES } from './call.js';
@@ -33,3 +38,5 @@ export { createLineModel } from './line-model.js';
 export type { LineModel, LineModelOptions } from './line-model.js';
 export { createLineState, reduceLine } from './line-reducer.js';
 export type { LineReducerOptions, LineStep } from './line-reducer.js';
+export { capabilityClassForModel, isHttpControlUnsupported } from './model-capabilities.js';
+export type { CapabilityClass } from './model-capabilities.js';

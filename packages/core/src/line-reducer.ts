@@ -36,4 +36,3 @@ export function reduceLine(
   void options;
   return { lineState: state, changes: [] };
 }
-
