@@ -31,7 +31,7 @@ export type {
 } from './call.js';
 export { DEFAULT_DIAL_RULES, dialRulesSchema, normalizeNumber, toDialable } from './dial-rules.js';
 export type { DialRules, NormalizedNumber, NumberIssue, NumberResult } from './dial-rules.js';
-export { createEventHub } from './event-hub.js';
+export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';
 export { createLineModel } from './line-model.js';
