@@ -1,0 +1,1 @@
+export { ANONYMOUS_PARTY, makeCall, party } from './make-call.js';
