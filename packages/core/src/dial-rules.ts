@@ -1,4 +1,6 @@
+import { parsePhoneNumberFromString, type PhoneNumber } from 'libphonenumber-js/min';
 import * as v from 'valibot';
+import { parseAddress } from './address.js';
 
 /**
  * Where the phones are and how their PBX dials out, like TAPI's dialing location.
@@ -61,22 +63,224 @@ export type NumberResult<T> =
   | { readonly success: true; readonly output: T }
   | { readonly success: false; readonly issues: readonly NumberIssue[] };
 
+/** Longest digit string accepted (E.164 allows 15, plus room for prefixes). */
+export const MAX_NUMBER_DIGITS = 20;
+
+type Cleaned =
+  | { readonly ok: true; readonly plus: boolean; readonly body: string }
+  | { readonly ok: false; readonly issue: NumberIssue };
+
+function fail<T>(code: NumberIssue['code'], message: string): NumberResult<T> {
+  return { success: false, issues: [{ code, message }] };
+}
+
+/** Takes URIs apart, removes visual separators and the `(0)` of `+49 (0)30 …`, checks characters. */
+function clean(raw: unknown): Cleaned {
+  if (typeof raw !== 'string') {
+    return { ok: false, issue: { code: 'empty', message: 'no number was given; pass a string' } };
+  }
+  let text = raw.trim();
+  if (/^(sips?|tel):/i.test(text) || /[@<]/.test(text)) text = parseAddress(text).user ?? '';
+  text = text.replace(/[\s\u00a0\u2007\u202f]+/g, ' ').trim();
+  if (text === '') {
+    return { ok: false, issue: { code: 'empty', message: 'the number is empty; enter digits' } };
+  }
+  if (/^\$[a-z]/i.test(text)) {
+    return {
+      ok: false,
+      issue: {
+        code: 'empty',
+        message: `the phone sent the literal variable "${text.slice(0, 40)}" instead of a number; check the Action URL and the phone's firmware`,
+      },
+    };
+  }
+  let plus = false;
+  if (text.startsWith('+')) {
+    plus = true;
+    text = text.slice(1).replace(/\(\s*0\s*\)/g, '');
+  }
+  const body = text.replace(/[\s\-./()[\]]/g, '');
+  if (!/^[\d*#]*$/.test(body)) {
+    return {
+      ok: false,
+      issue: {
+        code: 'invalid-characters',
+        message: `"${raw.slice(0, 40)}" contains characters other than digits, +, *, #, spaces and - . / ( ); enter the number in digits`,
+      },
+    };
+  }
+  if (body.length > MAX_NUMBER_DIGITS) {
+    return {
+      ok: false,
+      issue: {
+        code: 'too-long',
+        message: `the number has ${body.length} digits; at most ${MAX_NUMBER_DIGITS} are accepted`,
+      },
+    };
+  }
+  if (body === '') {
+    return {
+      ok: false,
+      issue: {
+        code: plus ? 'too-short' : 'empty',
+        message: 'the number has no digits; enter digits',
+      },
+    };
+  }
+  return { ok: true, plus, body };
+}
+
+/** One way to read the digits: with or without a leading outside-line prefix. */
+interface Reading {
+  readonly digits: string;
+  readonly number: PhoneNumber;
+}
+
+function parseE164(e164: string): PhoneNumber | undefined {
+  try {
+    return parsePhoneNumberFromString(e164);
+  } catch {
+    return undefined;
+  }
+}
+
+/** E.164 candidates for digits without `+`, most likely first. */
+function interpret(digits: string, rules: DialRules): string[] {
+  const { internationalPrefix: intl, nationalPrefix: natl, countryCode: cc, areaCode } = rules;
+  if (intl !== '' && digits.startsWith(intl)) return [`+${digits.slice(intl.length)}`];
+  if (natl !== '' && digits.startsWith(natl)) return [`+${cc}${digits.slice(natl.length)}`];
+  return areaCode === '' ? [`+${cc}${digits}`] : [`+${cc}${areaCode}${digits}`, `+${cc}${digits}`];
+}
+
+/**
+ * Picks the reading of an external number: the first valid one (libphonenumber metadata),
+ * else the first possible one (length check). The digits are read as they are first; only when
+ * that gives no valid number is a leading outside-line prefix removed (`0 030…` with outside
+ * line 0). So a number valid both ways (`0041…` in Germany with outside line 0) is read as is.
+ */
+function readExternal(plus: boolean, body: string, rules: DialRules): Reading | NumberIssue {
+  const candidates: { digits: string; e164: string }[] = [];
+  if (plus) {
+    candidates.push({ digits: `+${body}`, e164: `+${body}` });
+  } else {
+    const asIs = interpret(body, rules).map((e164) => ({ digits: body, e164 }));
+    const out = rules.outsideLine;
+    candidates.push(...asIs);
+    if (out !== '' && body.startsWith(out) && body.length - out.length > rules.internalMaxLength) {
+      const rest = body.slice(out.length);
+      candidates.push(...interpret(rest, rules).map((e164) => ({ digits: rest, e164 })));
+    }
+  }
+  let possible: Reading | null = null;
+  for (const candidate of candidates) {
+    const number = parseE164(candidate.e164);
+    if (number === undefined) continue;
+    if (number.isValid()) return { digits: candidate.digits, number };
+    if (possible === null && number.isPossible()) possible = { digits: candidate.digits, number };
+  }
+  if (possible !== null) return possible;
+  const digitCount = body.length;
+  if (digitCount < 5) {
+    return {
+      code: 'too-short',
+      message: `"${body}" is too short for an outside number and longer than an extension (internalMaxLength ${rules.internalMaxLength})`,
+    };
+  }
+  return {
+    code: 'invalid-number',
+    message: `"${plus ? '+' : ''}${body}" is not a valid phone number for country code +${rules.countryCode}; check the number and the dial rules`,
+  };
+}
+
+/** The first group of the international format: the national destination (area) code. */
+function splitNationalNumber(number: PhoneNumber): { area: string | null; subscriber: string } {
+  const groups = number
+    .formatInternational()
+    .split(' ')
+    .slice(1)
+    .map((group) => group.replace(/\D/g, ''))
+    .filter((group) => group !== '');
+  const nsn = number.nationalNumber;
+  const area = groups[0];
+  if (groups.length < 2 || area === undefined || !nsn.startsWith(area)) {
+    return { area: null, subscriber: nsn };
+  }
+  return { area, subscriber: nsn.slice(area.length) };
+}
+
+/** TAPI canonical form `+49 (30) 1234567` of a parsed number. */
+function canonicalOf(number: PhoneNumber): string {
+  const { area, subscriber } = splitNationalNumber(number);
+  const cc = number.countryCallingCode;
+  return area === null ? `+${cc} ${subscriber}` : `+${cc} (${area}) ${subscriber}`;
+}
+
+function isSpecial(body: string): boolean {
+  return /[*#]/.test(body);
+}
+
 /**
  * Reported number → E.164 and TAPI canonical form. Strips an outside-line prefix the PBX left on,
  * keeps internal extensions (length <= internalMaxLength) as extensions.
+ * Accepts bare digits with separators, `+49 (0)30 …`, and `sip:`/`tel:` URIs. Never throws.
  */
 export function normalizeNumber(raw: string, rules: DialRules): NumberResult<NormalizedNumber> {
-  void raw;
-  void rules;
-  throw new Error('normalizeNumber: not implemented yet');
+  const cleaned = clean(raw);
+  if (!cleaned.ok) return { success: false, issues: [cleaned.issue] };
+  const { plus, body } = cleaned;
+  if (isSpecial(body)) {
+    const digits = plus ? `+${body}` : body;
+    return { success: true, output: { kind: 'special', digits, e164: null, canonical: digits } };
+  }
+  if (!plus && body.length <= rules.internalMaxLength) {
+    return {
+      success: true,
+      output: { kind: 'internal', digits: body, e164: null, canonical: body },
+    };
+  }
+  const reading = readExternal(plus, body, rules);
+  if (!('number' in reading)) return { success: false, issues: [reading] };
+  return {
+    success: true,
+    output: {
+      kind: 'external',
+      digits: reading.digits,
+      e164: reading.number.number,
+      canonical: canonicalOf(reading.number),
+    },
+  };
 }
 
 /**
  * User-typed number (`+49 30 1234567`, `030/123 45 67`, `tel:` links) → the digits the phone
  * must dial: outside line + national or international form; internal extensions unchanged.
+ * Like TAPI's lineTranslateAddress: same area code → subscriber number only, same country →
+ * national prefix + national number, else international prefix + country code + number.
+ * Service codes (`*`, `#`) are dialled as typed. Never throws.
  */
 export function toDialable(input: string, rules: DialRules): NumberResult<string> {
-  void input;
-  void rules;
-  throw new Error('toDialable: not implemented yet');
+  const cleaned = clean(input);
+  if (!cleaned.ok) return { success: false, issues: [cleaned.issue] };
+  const { plus, body } = cleaned;
+  if (isSpecial(body)) {
+    if (plus) return fail('invalid-characters', `"+${body}": a service code cannot start with +`);
+    return { success: true, output: body };
+  }
+  if (!plus && body.length <= rules.internalMaxLength) return { success: true, output: body };
+  const reading = readExternal(plus, body, rules);
+  if (!('number' in reading)) return { success: false, issues: [reading] };
+  const { number } = reading;
+  const cc = number.countryCallingCode;
+  const nsn = number.nationalNumber;
+  let dial: string;
+  if (cc === rules.countryCode) {
+    const { area, subscriber } = splitNationalNumber(number);
+    dial =
+      rules.areaCode !== '' && area === rules.areaCode
+        ? subscriber
+        : `${rules.nationalPrefix}${nsn}`;
+  } else {
+    dial = `${rules.internationalPrefix}${cc}${nsn}`;
+  }
+  return { success: true, output: `${rules.outsideLine}${dial}` };
 }

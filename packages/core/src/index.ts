@@ -14,7 +14,7 @@ export type {
   ActionEventParams,
   EventSource,
 } from './action-event.js';
-export { parseAddress } from './address.js';
+export { cleanDisplayName, parseAddress, repairMojibake } from './address.js';
 export type { ParsedAddress } from './address.js';
 export { CALL_STATES, DISCONNECT_MODES } from './call.js';
 export type {
@@ -29,7 +29,13 @@ export type {
   LineState,
   PartyId,
 } from './call.js';
-export { DEFAULT_DIAL_RULES, dialRulesSchema, normalizeNumber, toDialable } from './dial-rules.js';
+export {
+  DEFAULT_DIAL_RULES,
+  MAX_NUMBER_DIGITS,
+  dialRulesSchema,
+  normalizeNumber,
+  toDialable,
+} from './dial-rules.js';
 export type { DialRules, NormalizedNumber, NumberIssue, NumberResult } from './dial-rules.js';
 export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
