@@ -1,0 +1,23 @@
+export { createSimulatedPhone } from './simulated-phone.js';
+export type { DialOptions, SimulatedPhone, SimulatedPhoneOptions } from './simulated-phone.js';
+export { ACTION_URL_SETTINGS, PARAMETERLESS_KINDS } from './types.js';
+export type {
+  FiredActionUrl,
+  PhoneFault,
+  RecordedRequest,
+  SimulatedCall,
+  SimulatedCallState,
+  SimulatedEventKind,
+} from './types.js';
+export { expandTemplate, RUNTIME_VARIABLES } from './action-url.js';
+export type { DigestAlgorithm } from './digest-auth.js';
+export {
+  ActionUrlTimeoutError,
+  CallStateError,
+  SimulatorError,
+  SimulatorListenError,
+  isActionUrlTimeoutError,
+  isCallStateError,
+  isSimulatorError,
+  isSimulatorListenError,
+} from './errors.js';
