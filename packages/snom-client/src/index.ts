@@ -1,0 +1,37 @@
+export { createSnomClient } from './snom-client.js';
+export type {
+  SnomClient,
+  SnomClientOptions,
+  SnomRedirectEvent,
+  WriteSettingsOptions,
+} from './snom-client.js';
+export type { AuthMode } from './auth-fetch.js';
+export {
+  SnomAuthError,
+  SnomClientError,
+  SnomConnectionError,
+  SnomHttpError,
+  SnomRedirectError,
+  SnomTimeoutError,
+  SnomUnsupportedModelError,
+  isSnomAuthError,
+  isSnomClientError,
+  isSnomConnectionError,
+  isSnomHttpError,
+  isSnomRedirectError,
+  isSnomTimeoutError,
+  isSnomUnsupportedModelError,
+} from './errors.js';
+export type {
+  SnomAuthScheme,
+  SnomClientErrorCode,
+  SnomClientErrorContext,
+  SnomConnectionErrorCode,
+} from './errors.js';
+export { parseInfoPage } from './info-page.js';
+export type { ParsedInfoPage, PhoneInfo } from './info-page.js';
+export { parseSettingsPage } from './settings-page.js';
+export { keyNamesForModel } from './key-names.js';
+export type { KeyNames } from './key-names.js';
+export { computeDigestResponse, parseWwwAuthenticate } from './digest-auth.js';
+export type { AuthChallenge, DigestAlgorithm, DigestResponseInput } from './digest-auth.js';

@@ -1,0 +1,31 @@
+import { decodeHtmlEntities, htmlToText } from './html-text.js';
+
+const LINE = /^\s*([A-Za-z][\w.-]*?)\s*[!&$]?\s*:\s?(.*?)\s*$/;
+const XML_SETTING = /<([A-Za-z][\w.-]*)((?:\s+[\w-]+="[^"]*")*)\s*(?:\/>|>([^<]*)<\/\1\s*>)/g;
+
+/**
+ * Parses a phone's `settings.htm` page into a name → value record. Tolerant of the forms phones
+ * and the simulator use: plain `name: value` lines (a permission flag `name!:`/`name&:`/`name$:`
+ * is dropped), HTML around them, `<tr><td>name</td><td>value</td></tr>` tables, and provisioning
+ * XML (`<name idx="1" perm="">value</name>` → `name1`). Entities are decoded.
+ */
+export function parseSettingsPage(page: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (/<phone-settings\b/i.test(page)) {
+    const body = /<phone-settings\b[^>]*>([\s\S]*?)<\/phone-settings\s*>/i.exec(page)?.[1] ?? '';
+    for (const match of body.matchAll(XML_SETTING)) {
+      const [, name = '', attributes = '', value = ''] = match;
+      const idx = /\bidx="(\d+)"/.exec(attributes)?.[1] ?? '';
+      result[`${name}${idx}`] = decodeHtmlEntities(value);
+    }
+    return result;
+  }
+  for (const line of htmlToText(page).split(/\r?\n/)) {
+    const match = LINE.exec(line);
+    if (match === null) continue;
+    const [, name = '', value = ''] = match;
+    if (/^https?$/i.test(name) && value.startsWith('//')) continue; // a bare URL, not a setting
+    result[name] = value;
+  }
+  return result;
+}

@@ -1,0 +1,575 @@
+import { isHttpControlUnsupported } from '@snomlink/core';
+import ky, { isHTTPError, isTimeoutError } from 'ky';
+import type { LookupFunction } from 'node:net';
+import { Agent } from 'undici';
+import { createAuthFetch, type AuthMode } from './auth-fetch.js';
+import { parseWwwAuthenticate, pickDigestChallenge } from './digest-auth.js';
+import {
+  SnomAuthError,
+  SnomClientError,
+  SnomConnectionError,
+  SnomHttpError,
+  SnomRedirectError,
+  SnomTimeoutError,
+  SnomUnsupportedModelError,
+  type SnomAuthScheme,
+  type SnomConnectionErrorCode,
+} from './errors.js';
+import { parseInfoPage, type PhoneInfo } from './info-page.js';
+import { keyNamesForModel, sendsOneKeyPerRequest, type KeyNames } from './key-names.js';
+import { redact } from './redact.js';
+import {
+  DIAL_NUMBER_PATTERN,
+  DTMF_PATTERN,
+  KEY_PATTERN,
+  SETTING_NAME_PATTERN,
+  dialPath,
+  dtmfPath,
+  keysPath,
+  settingsPaths,
+} from './request-urls.js';
+import { parseSettingsPage } from './settings-page.js';
+
+/** A redirect the client followed (the phone now wants https). */
+export interface SnomRedirectEvent {
+  /** Origin before, e.g. `http://10.0.0.5`. */
+  from: string;
+  /** Origin after, e.g. `https://10.0.0.5`. */
+  to: string;
+  status: number;
+}
+
+/** Options of {@link createSnomClient}. */
+export interface SnomClientOptions {
+  /** The phone's `address[:port]`. */
+  host: string;
+  /** Default `http`. A 307 to https switches the client to https (see `onRedirect`). */
+  scheme?: 'http' | 'https';
+  username?: string;
+  password?: string;
+  /** Default `auto`: answer whichever scheme the phone's 401 asks for. */
+  auth?: AuthMode;
+  /** Per request, default 5000 ms. */
+  timeoutMs?: number;
+  /** Retries for idempotent reads (readSettings, info, readLog), default 1. Commands never retry. */
+  retries?: number;
+  /** Default true; false accepts self-signed certificates. */
+  rejectUnauthorized?: boolean;
+  /** Model name (`snom360`, `snom190`, `D785`): picks key names and one-key-per-request. */
+  model?: string;
+  /** Log page path, default `/log.htm` (Unverified on real phones). */
+  logPath?: string;
+  /** Path that clears the log, default `/log.htm?clear_log=1` (Unverified on real phones). */
+  clearLogPath?: string;
+  /** Default false: every request carries `Connection: close` (some firmware stalls on keep-alive). */
+  keepAlive?: boolean;
+  /** Override key names chosen from `model` (e.g. `{ hold: 'F_R', unhold: 'F_R' }` for firmware < 8). */
+  keys?: Partial<KeyNames>;
+  /** Send each key of a sequence in its own request. Default: true for snom 1xx/2xx, else false. */
+  oneKeyPerRequest?: boolean;
+  /** Longest URL the client sends (settings writes are split to fit), default 2000 bytes. */
+  maxUrlLength?: number;
+  /** Follow a 307/308 to https on the same host once (default true); false throws SnomRedirectError. */
+  followHttpsRedirect?: boolean;
+  /** Called when the client followed a redirect to https; later requests go to https directly. */
+  onRedirect?: (event: SnomRedirectEvent) => void;
+  /** Custom DNS lookup for the phone's host name (same shape as `dns.lookup`). */
+  lookup?: LookupFunction;
+}
+
+/** Options of {@link SnomClient.writeSettings}. */
+export interface WriteSettingsOptions {
+  /** Add `store_settings=save` so the phone writes the values to flash (survive a reboot). */
+  store?: boolean;
+}
+
+/** Drives one snom phone over its HTTP interface. Every method throws only `SnomClientError`s. */
+export interface SnomClient {
+  /** `command.htm?number=…[&outgoing_uri=…]`; 302 (or 200) = success. */
+  dial(number: string, options?: { identity?: string }): Promise<void>;
+  /** `command.htm?key=CANCEL`. */
+  hangUp(): Promise<void>;
+  /** `command.htm?key=ENTER`. */
+  answer(): Promise<void>;
+  /** `command.htm?key=F_HOLD` (RECALL on snom 1xx/2xx). */
+  hold(): Promise<void>;
+  /** Same key as hold (it toggles). */
+  unhold(): Promise<void>;
+  /** `command.htm?key=TRANSFER;<digits>;ENTER`. */
+  blindTransfer(number: string): Promise<void>;
+  /** `command.htm?key_dtmf=…`. */
+  sendDtmf(digits: string): Promise<void>;
+  /** `command.htm?key=K1;K2…` (or one request per key on old models). */
+  pressKeys(keys: readonly string[]): Promise<void>;
+  /** `command.htm?RELEASE_ALL_CALLS`. */
+  releaseAllCalls(): Promise<void>;
+  /** `dummy.htm?settings=save&k=v…[&store_settings=save]`, split to fit `maxUrlLength`. */
+  writeSettings(
+    settings: Readonly<Record<string, string>>,
+    options?: WriteSettingsOptions,
+  ): Promise<void>;
+  /** GET `settings.htm`, parsed into name → value. */
+  readSettings(): Promise<Record<string, string>>;
+  /** GET `info.htm`: model, MAC, firmware; a D8xx "Phone Manager" page throws SnomUnsupportedModelError. */
+  info(): Promise<PhoneInfo>;
+  /** GET the log page (`logPath`), the raw page text. */
+  readLog(): Promise<string>;
+  /** GET `clearLogPath`. */
+  clearLog(): Promise<void>;
+  /** The phone's web UI address, never with credentials. */
+  webConfigUrl(): string;
+  /** The scheme in use now (`https` after a followed 307). */
+  readonly scheme: 'http' | 'https';
+  /** Closes pooled connections (only matter with `keepAlive: true`). */
+  close(): Promise<void>;
+}
+
+type RequestKind = 'read' | 'command';
+
+interface PhoneResponse {
+  status: number;
+  text: string;
+}
+
+const CONNECTION_CODES: Readonly<Record<string, SnomConnectionErrorCode>> = {
+  ECONNREFUSED: 'refused',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_FAIL: 'dns',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  EPROTO: 'tls',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'tls',
+  SELF_SIGNED_CERT_IN_CHAIN: 'tls',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'tls',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'tls',
+  CERT_HAS_EXPIRED: 'tls',
+  CERT_NOT_YET_VALID: 'tls',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'tls',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'tls',
+};
+
+const CONNECTION_ADVICE: Readonly<Record<SnomConnectionErrorCode, string>> = {
+  refused: 'connection refused; check that the phone is on and the address and port are right',
+  dns: 'the host name could not be resolved; check the phone address',
+  reset: 'the phone closed the connection; retry, and check that the phone is not rebooting',
+  tls: 'the TLS handshake failed; for a self-signed phone certificate set rejectUnauthorized: false',
+  other: 'the request failed before an answer arrived; check the network path to the phone',
+};
+
+function findCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isAbortTimeout(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    ((error as { name?: unknown }).name === 'TimeoutError' ||
+      (error as { name?: unknown }).name === 'AbortError')
+  );
+}
+
+function authSchemeOf(header: string): SnomAuthScheme {
+  const challenges = parseWwwAuthenticate(header);
+  if (challenges.some((c) => c.scheme === 'digest')) return 'digest';
+  if (challenges.some((c) => c.scheme === 'basic')) return 'basic';
+  return 'unknown';
+}
+
+/**
+ * Creates a client for one snom phone. Nothing is sent until a method is called; each method
+ * makes the phone request its JSDoc names and throws only typed `SnomClientError`s.
+ */
+export function createSnomClient(options: SnomClientOptions): SnomClient {
+  const host = options.host;
+  if (!/^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(host)) {
+    throw new SnomClientError(
+      `invalid phone host ${JSON.stringify(redact(host, secretsOf(options)))}; use "address[:port]" without scheme or credentials`,
+      'invalid-argument',
+      { phoneHost: redact(host, secretsOf(options)) },
+    );
+  }
+  const secrets = secretsOf(options);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const retries = options.retries ?? 1;
+  const auth = options.auth ?? 'auto';
+  const model = options.model;
+  const logPath = options.logPath ?? '/log.htm';
+  const clearLogPath = options.clearLogPath ?? '/log.htm?clear_log=1';
+  const maxUrlLength = options.maxUrlLength ?? 2000;
+  const keys: KeyNames = { ...keyNamesForModel(model), ...definedKeys(options.keys) };
+  const oneKeyPerRequest = options.oneKeyPerRequest ?? sendsOneKeyPerRequest(model);
+  const dispatcher = new Agent({
+    connect: {
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+      ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    },
+    ...(options.keepAlive === true ? {} : { pipelining: 0 }),
+  });
+  const authFetch = createAuthFetch({
+    username: options.username,
+    password: options.password,
+    auth,
+    dispatcher,
+  });
+  let origin = `${options.scheme ?? 'http'}://${host}`;
+  let followedHttps = false;
+
+  const context = (
+    url?: string,
+    cause?: unknown,
+  ): ConstructorParameters<typeof SnomClientError>[2] => ({
+    phoneHost: host,
+    url: url === undefined ? undefined : redact(url, secrets),
+    cause,
+  });
+  const safe = (message: string): string => redact(message, secrets);
+  const invalid = (message: string): SnomClientError =>
+    new SnomClientError(safe(message), 'invalid-argument', context());
+
+  function assertHttpControl(): void {
+    if (model !== undefined && isHttpControlUnsupported(model)) {
+      throw new SnomUnsupportedModelError(
+        `${model} phones (D8xx "Phone Manager") no longer take HTTP commands; use another control path for phone ${host}`,
+        model,
+        context(),
+      );
+    }
+  }
+
+  function mapError(error: unknown, url: string, label: string): SnomClientError {
+    if (error instanceof SnomClientError) return error;
+    if (isTimeoutError(error) || isAbortTimeout(error)) {
+      return new SnomTimeoutError(
+        safe(
+          `phone ${host} did not answer ${label} within ${timeoutMs} ms; check that it is reachable or raise timeoutMs`,
+        ),
+        timeoutMs,
+        context(url),
+      );
+    }
+    if (isHTTPError(error)) {
+      return new SnomHttpError(
+        safe(
+          `phone ${host} answered ${error.response.status} to ${label}; check the phone's web UI and firmware`,
+        ),
+        error.response.status,
+        context(url),
+      );
+    }
+    const rawCode = findCode(error);
+    const code: SnomConnectionErrorCode =
+      rawCode === undefined
+        ? 'other'
+        : (CONNECTION_CODES[rawCode] ?? (/CERT|TLS|SSL/.test(rawCode) ? 'tls' : 'other'));
+    return new SnomConnectionError(
+      safe(
+        `${label} to phone ${host} failed: ${CONNECTION_ADVICE[code]}${rawCode === undefined ? '' : ` (${rawCode})`}`,
+      ),
+      code,
+      context(url, sanitizeCause(error, secrets)),
+    );
+  }
+
+  async function request(
+    path: string,
+    kind: RequestKind,
+    label: string,
+    displayPath: string = path,
+  ): Promise<PhoneResponse> {
+    for (let hop = 0; ; hop++) {
+      const url = `${origin}${path}`;
+      const shownUrl = `${origin}${displayPath}`;
+      const fullLabel = `GET ${displayPath}`;
+      let response: Response;
+      let text: string;
+      try {
+        response = await ky(url, {
+          fetch: authFetch,
+          timeout: timeoutMs,
+          retry:
+            kind === 'read'
+              ? {
+                  limit: retries,
+                  methods: ['get'],
+                  statusCodes: [500, 502, 503, 504],
+                  retryOnTimeout: true,
+                  delay: (attempt) => 100 * attempt,
+                }
+              : { limit: 0 },
+          throwHttpErrors: (status) => status >= 500,
+          redirect: 'manual',
+          headers: options.keepAlive === true ? {} : { connection: 'close' },
+          signal: AbortSignal.timeout(timeoutMs * (kind === 'read' ? retries + 1 : 1) + 1000),
+        });
+        text = await response.text();
+      } catch (error) {
+        throw mapError(error, shownUrl, `${label} (${fullLabel})`);
+      }
+      const status = response.status;
+      if (status >= 200 && status < 300) return { status, text };
+      if (status === 302 && kind === 'command') return { status, text };
+      if (status === 401) {
+        const header = response.headers.get('www-authenticate') ?? '';
+        throw authError(header, shownUrl, label);
+      }
+      if (status >= 300 && status < 400) {
+        const next = httpsTarget(response.headers.get('location'), url);
+        if (
+          next !== undefined &&
+          (status === 307 || status === 308 || status === 301 || status === 302) &&
+          !followedHttps &&
+          hop === 0 &&
+          (options.followHttpsRedirect ?? true)
+        ) {
+          const from = origin;
+          origin = next;
+          followedHttps = true;
+          options.onRedirect?.({ from, to: origin, status });
+          continue;
+        }
+        const location = response.headers.get('location') ?? undefined;
+        throw new SnomRedirectError(
+          safe(
+            next === undefined
+              ? `phone ${host} redirected ${fullLabel} (${status}) to ${location ?? 'nowhere'}; the client follows only a redirect to https on the same host`
+              : `phone ${host} asks for https (${status}); set scheme: 'https' (and rejectUnauthorized: false for a self-signed certificate)`,
+          ),
+          status,
+          location === undefined ? undefined : redact(location, secrets),
+          context(shownUrl),
+        );
+      }
+      throw new SnomHttpError(
+        safe(
+          `phone ${host} answered ${status} to ${label} (${fullLabel}); check the phone's web UI and firmware`,
+        ),
+        status,
+        context(shownUrl),
+      );
+    }
+  }
+
+  function httpsTarget(location: string | null, current: string): string | undefined {
+    if (location === null) return undefined;
+    let target: URL;
+    try {
+      target = new URL(location, current);
+    } catch {
+      return undefined;
+    }
+    const here = new URL(current);
+    if (target.protocol !== 'https:' || here.protocol !== 'http:') return undefined;
+    if (target.hostname.toLowerCase() !== here.hostname.toLowerCase()) return undefined;
+    return target.origin;
+  }
+
+  function authError(header: string, url: string, label: string): SnomAuthError {
+    const scheme = authSchemeOf(header);
+    const asked =
+      scheme === 'unknown' ? 'an unknown scheme' : scheme === 'digest' ? 'Digest' : 'Basic';
+    let advice: string;
+    if (options.username === undefined || options.password === undefined) {
+      advice = 'set username and password';
+    } else if (scheme === 'basic' && auth === 'digest') {
+      advice = "the client is set to auth: 'digest'; use auth: 'auto' or 'basic'";
+    } else if (scheme === 'digest' && auth === 'basic') {
+      advice = "the client is set to auth: 'basic'; use auth: 'auto' or 'digest'";
+    } else if (
+      scheme === 'digest' &&
+      pickDigestChallenge(parseWwwAuthenticate(header)) === undefined
+    ) {
+      advice = 'the phone offers no Digest algorithm this client supports (MD5, SHA-256, qop=auth)';
+    } else {
+      advice = 'the phone rejected the username or password; check the HTTP credentials';
+    }
+    return new SnomAuthError(
+      safe(`phone ${host} refused ${label} (401, asks for ${asked} authentication): ${advice}`),
+      scheme,
+      context(url),
+    );
+  }
+
+  async function command(path: string, label: string, displayPath?: string): Promise<void> {
+    assertHttpControl();
+    await request(path, 'command', label, displayPath);
+  }
+
+  async function sendKeys(list: readonly string[], label: string): Promise<void> {
+    assertHttpControl();
+    if (oneKeyPerRequest) {
+      for (const key of list) await request(keysPath([key]), 'command', label);
+    } else {
+      await request(keysPath(list), 'command', label);
+    }
+  }
+
+  function checkKeys(list: readonly string[]): void {
+    if (list.length === 0) throw invalid('pressKeys needs at least one key');
+    for (const key of list) {
+      if (!KEY_PATTERN.test(key)) {
+        throw invalid(
+          `invalid key ${JSON.stringify(key)}; use a key name like ENTER, F_HOLD, P1, 0-9, * or #, optionally with ",press_ms[,pause_ms]"`,
+        );
+      }
+    }
+  }
+
+  return {
+    get scheme(): 'http' | 'https' {
+      return origin.startsWith('https:') ? 'https' : 'http';
+    },
+
+    async dial(number, dialOptions) {
+      if (!DIAL_NUMBER_PATTERN.test(number)) {
+        throw invalid(
+          `cannot dial ${JSON.stringify(number)}: only digits, a leading +, * and # are allowed; normalise it first (toDialable)`,
+        );
+      }
+      const identity = dialOptions?.identity;
+      if (identity !== undefined && !/^[\x21-\x7e]+$/.test(identity)) {
+        throw invalid('identity must be a SIP URI or user@host without spaces');
+      }
+      await command(dialPath(number, identity), 'dial');
+    },
+
+    async hangUp() {
+      await sendKeys([keys.hangUp], 'hang up');
+    },
+
+    async answer() {
+      await sendKeys([keys.answer], 'answer');
+    },
+
+    async hold() {
+      await sendKeys([keys.hold], 'hold');
+    },
+
+    async unhold() {
+      await sendKeys([keys.unhold], 'unhold');
+    },
+
+    async blindTransfer(number) {
+      if (!/^[0-9*#]+$/.test(number)) {
+        throw invalid(
+          `cannot transfer to ${JSON.stringify(number)}: only digits, * and # can be keyed in; normalise it first (toDialable)`,
+        );
+      }
+      await sendKeys([keys.transfer, ...number.split(''), keys.enter], 'blind transfer');
+    },
+
+    async sendDtmf(digits) {
+      if (!DTMF_PATTERN.test(digits)) {
+        throw invalid(`invalid DTMF ${JSON.stringify(digits)}; use 0-9, *, # and A-D`);
+      }
+      await command(dtmfPath(digits), 'send DTMF');
+    },
+
+    async pressKeys(list) {
+      checkKeys(list);
+      await sendKeys(list, 'press keys');
+    },
+
+    async releaseAllCalls() {
+      await command('/command.htm?RELEASE_ALL_CALLS', 'release all calls');
+    },
+
+    async writeSettings(settings, writeOptions) {
+      for (const name of Object.keys(settings)) {
+        if (!SETTING_NAME_PATTERN.test(name)) {
+          throw invalid(`invalid setting name ${JSON.stringify(name)}; names look like user_name1`);
+        }
+        if (typeof settings[name] !== 'string') {
+          throw invalid(`setting ${name} must have a string value`);
+        }
+      }
+      const result = settingsPaths(settings, {
+        store: writeOptions?.store ?? false,
+        maxPathBytes: maxUrlLength - `https://${host}`.length,
+      });
+      if ('tooLong' in result) {
+        throw invalid(
+          `setting ${result.tooLong} is too long to fit in one ${maxUrlLength}-byte URL; shorten it or raise maxUrlLength`,
+        );
+      }
+      assertHttpControl();
+      for (const path of result.paths) {
+        // Values may hold secrets (Action URL keys, passwords): errors show names only.
+        const displayPath = path.replace(/&([^=&]+)=[^&]*/g, (match, name: string) =>
+          name === 'store_settings' ? match : `&${name}=…`,
+        );
+        await request(path, 'command', 'write settings', displayPath);
+      }
+    },
+
+    async readSettings() {
+      assertHttpControl();
+      const { text } = await request('/settings.htm', 'read', 'read settings');
+      return parseSettingsPage(text);
+    },
+
+    async info() {
+      const url = `${origin}/info.htm`;
+      const { text } = await request('/info.htm', 'read', 'read info');
+      const parsed = parseInfoPage(text);
+      if (parsed.phoneManager) {
+        throw new SnomUnsupportedModelError(
+          `phone ${host} is a D8xx "Phone Manager" phone (${parsed.info.model ?? 'model unknown'}); these no longer take HTTP commands`,
+          parsed.info.model,
+          context(url),
+        );
+      }
+      return parsed.info;
+    },
+
+    async readLog() {
+      assertHttpControl();
+      const { text } = await request(logPath, 'read', 'read log');
+      return text;
+    },
+
+    async clearLog() {
+      await command(clearLogPath, 'clear log');
+    },
+
+    webConfigUrl() {
+      return `${origin}/`;
+    },
+
+    async close() {
+      await dispatcher.close();
+    },
+  };
+}
+
+function secretsOf(options: SnomClientOptions): string[] {
+  return options.password === undefined ? [] : [options.password];
+}
+
+function definedKeys(keys: Partial<KeyNames> | undefined): Partial<KeyNames> {
+  const out: Partial<KeyNames> = {};
+  if (keys === undefined) return out;
+  for (const [name, value] of Object.entries(keys) as [keyof KeyNames, string | undefined][]) {
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** Keeps the low-level cause for debugging but strips anything that could echo a secret. */
+function sanitizeCause(error: unknown, secrets: readonly string[]): unknown {
+  const code = findCode(error);
+  const message = error instanceof Error ? redact(error.message, secrets) : 'request failed';
+  const cause = new Error(code === undefined ? message : `${message} (${code})`);
+  if (code !== undefined) Object.assign(cause, { code });
+  return cause;
+}
