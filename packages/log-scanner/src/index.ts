@@ -1,0 +1,48 @@
+export {
+  DEFAULT_MESSAGE_START_PATTERNS,
+  decodeEntities,
+  htmlToText,
+  parseLog,
+} from './parse-log.js';
+export type {
+  LogIssue,
+  LogIssueKind,
+  LogRecord,
+  LogTextRecord,
+  ParseLogOptions,
+  ParsedLog,
+  SipCSeq,
+  SipDirection,
+  SipMessageRecord,
+} from './parse-log.js';
+export { parseNameAddr } from './name-addr.js';
+export type { NameAddr } from './name-addr.js';
+export {
+  DEFAULT_MAX_REMEMBERED_CALLS,
+  createLogScanCursor,
+  inferCallEvents,
+} from './infer-call-events.js';
+export type {
+  InferCallEventsOptions,
+  InferCallEventsResult,
+  LogScanCursor,
+  ScannedCall,
+} from './infer-call-events.js';
+export { createLogScanner } from './log-scanner.js';
+export type {
+  LogScanner,
+  LogScannerOptions,
+  LogScannerStats,
+  LogScannerStatus,
+  LogSource,
+} from './log-scanner.js';
+export { createScanScheduler } from './scan-scheduler.js';
+export type { ScanPriority, ScanScheduler, ScanSchedulerOptions } from './scan-scheduler.js';
+export {
+  LogReadError,
+  LogScannerError,
+  ScanCancelledError,
+  isLogReadError,
+  isLogScannerError,
+  isScanCancelledError,
+} from './errors.js';

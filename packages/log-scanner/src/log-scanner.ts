@@ -1,0 +1,410 @@
+import type { ActionEvent } from '@snomlink/core';
+import { LogReadError } from './errors.js';
+import { createLogScanCursor, inferCallEvents, type LogScanCursor } from './infer-call-events.js';
+import { parseLog, type ParseLogOptions } from './parse-log.js';
+import type { ScanPriority, ScanScheduler } from './scan-scheduler.js';
+
+/** What the scanner needs from a phone: `@snomlink/snom-client`'s `SnomClient` fits. */
+export interface LogSource {
+  readLog(): Promise<string>;
+  clearLog(): Promise<void>;
+}
+
+/** Whether the phone's log could be read lately. */
+export interface LogScannerStatus {
+  readonly phoneId: string;
+  readonly state: 'reachable' | 'unreachable';
+  readonly consecutiveFailures: number;
+  /** The last failure, null when reachable. */
+  readonly lastError: LogReadError | null;
+  /** Epoch ms of the change. */
+  readonly at: number;
+}
+
+/** Counters for monitoring and the benchmark. */
+export interface LogScannerStats {
+  readonly reads: number;
+  readonly clears: number;
+  readonly failures: number;
+  readonly events: number;
+}
+
+/** Options of {@link createLogScanner}. */
+export interface LogScannerOptions {
+  readonly phoneId: string;
+  readonly client: LogSource;
+  /** Receives each inferred `log-scan` event once. Exceptions thrown here are swallowed. */
+  readonly onEvent: (event: ActionEvent) => void;
+  /** Poll interval while a call is live and nothing is awaited. Default 1500 (the xtelsio figure). */
+  readonly intervalMs?: number;
+  /** Delays of the quick re-reads after an Action URL, until the awaited fact shows. Default [100, 200, 400, 800]. */
+  readonly burstDelaysMs?: readonly number[];
+  /** Clear the phone's log after a call ended so the next read is small. Default true. */
+  readonly clearAfterCall?: boolean;
+  /** Shared slots for phone requests; without one the scanner reads whenever it wants. */
+  readonly scheduler?: ScanScheduler;
+  /** Called when the phone becomes unreachable or reachable again. */
+  readonly onStatus?: (status: LogScannerStatus) => void;
+  /** Retry backoff for an unreachable phone: doubles from `initialMs` up to `maxMs`. Default 1000 / 60000. */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** Consecutive failures before the phone is reported unreachable. Default 2. */
+  readonly unreachableAfter?: number;
+  /** Stop polling for a call that never shows in the log after this long. Default 60000. */
+  readonly announceTimeoutMs?: number;
+  /** A call still not disconnected this long after onhook is given up. Default 10000. */
+  readonly onhookSettleMs?: number;
+  /** A ringing call not seen to end is given up after this long. Default 300000. */
+  readonly setupTimeoutMs?: number;
+  /** Parser options, e.g. your own `messageStartPatterns` for another log format. */
+  readonly parse?: ParseLogOptions;
+  /** Calls the cursor remembers. Default 256. */
+  readonly maxRememberedCalls?: number;
+  /** Clock for `receivedAt` and timeouts. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** A per-phone log scanner, driven by the phone's parameterless Action URL events. */
+export interface LogScanner {
+  readonly phoneId: string;
+  /** Feed the phone's Action URL events (`incoming`, `outgoing`, `offhook`, `onhook`). */
+  notify(event: ActionEvent): void;
+  /** Reads the log now (outside the event-driven schedule); resolves after the events went out. */
+  scanNow(): Promise<void>;
+  /** Subscribes to reachability changes; returns an unsubscribe function. */
+  onStatus(listener: (status: LogScannerStatus) => void): () => void;
+  /** Stops all timers; resolves when an in-flight read has finished. */
+  stop(): Promise<void>;
+  readonly status: LogScannerStatus;
+  /** Whether the scanner currently thinks a call is live (and polls). */
+  readonly live: boolean;
+  readonly cursor: LogScanCursor;
+  readonly stats: LogScannerStats;
+}
+
+interface LiveCall {
+  readonly callId: string;
+  connected: boolean;
+  readonly since: number;
+}
+
+type Await =
+  | { readonly type: 'announce'; readonly since: number; readonly baseline: number }
+  | { readonly type: 'connected'; readonly since: number; readonly callId: string }
+  | { readonly type: 'ended'; readonly since: number };
+
+/**
+ * Creates a log scanner for one phone. It reads only when something happens: at once on an
+ * incoming/outgoing/offhook Action URL, then with a short backoff until the caller (or the
+ * awaited state) shows in the log; at `intervalMs` only while a call is live; a final read on
+ * onhook; then it clears the log (configurable) and goes quiet. A phone that does not answer
+ * is retried with exponential backoff and reported through `onStatus`.
+ */
+export function createLogScanner(options: LogScannerOptions): LogScanner {
+  const { phoneId, client } = options;
+  const now = options.now ?? Date.now;
+  const intervalMs = Math.max(1, options.intervalMs ?? 1500);
+  const burst = options.burstDelaysMs ?? [100, 200, 400, 800];
+  const clearAfterCall = options.clearAfterCall ?? true;
+  const retryInitial = Math.max(1, options.retry?.initialMs ?? 1000);
+  const retryMax = Math.max(retryInitial, options.retry?.maxMs ?? 60000);
+  const unreachableAfter = Math.max(1, options.unreachableAfter ?? 2);
+  const announceTimeoutMs = options.announceTimeoutMs ?? 60000;
+  const onhookSettleMs = options.onhookSettleMs ?? 10000;
+  const setupTimeoutMs = options.setupTimeoutMs ?? 300000;
+
+  const listeners = new Set<(s: LogScannerStatus) => void>();
+  if (options.onStatus) listeners.add(options.onStatus);
+
+  let cursor = createLogScanCursor();
+  let stopped = false;
+  let offhook = false;
+  let onhookAt: number | null = null;
+  const liveCalls = new Map<string, LiveCall>();
+  let awaiting: Await | null = null;
+  let burstIndex = 0;
+  let announces = 0;
+  let endedSinceClear = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let inFlight: Promise<void> | null = null;
+  let rereadRequested = false;
+  let failures = 0;
+  let status: LogScannerStatus = {
+    phoneId,
+    state: 'reachable',
+    consecutiveFailures: 0,
+    lastError: null,
+    at: now(),
+  };
+  const stats = { reads: 0, clears: 0, failures: 0, events: 0 };
+
+  const setStatus = (next: LogScannerStatus): void => {
+    status = next;
+    for (const l of listeners) {
+      try {
+        l(next);
+      } catch {
+        // A listener's failure must not stop the scanner.
+      }
+    }
+  };
+
+  const recordFailure = (operation: 'read' | 'clear', cause: unknown): void => {
+    failures += 1;
+    stats.failures += 1;
+    const error = new LogReadError(
+      `could not ${operation === 'read' ? 'read' : 'clear'} the log of phone ${phoneId} (attempt ${failures}); ` +
+        'check that the phone is on and reachable; the scanner retries by itself',
+      { phoneId, operation, attempt: failures, cause },
+    );
+    if (failures >= unreachableAfter) {
+      setStatus({
+        phoneId,
+        state: 'unreachable',
+        consecutiveFailures: failures,
+        lastError: error,
+        at: now(),
+      });
+    }
+  };
+
+  const recordSuccess = (): void => {
+    const wasUnreachable = status.state === 'unreachable';
+    failures = 0;
+    if (wasUnreachable) {
+      setStatus({
+        phoneId,
+        state: 'reachable',
+        consecutiveFailures: 0,
+        lastError: null,
+        at: now(),
+      });
+    }
+  };
+
+  const awaitedFactShown = (): boolean => {
+    if (awaiting === null) return true;
+    switch (awaiting.type) {
+      case 'announce':
+        return announces > awaiting.baseline;
+      case 'connected': {
+        const call = liveCalls.get(awaiting.callId);
+        return call === undefined || call.connected;
+      }
+      case 'ended':
+        return ![...liveCalls.values()].some((c) => c.connected);
+    }
+  };
+
+  /** Drops calls that will not be seen to end, so polling stops. */
+  const expire = (t: number): void => {
+    if (awaiting?.type === 'announce' && t - awaiting.since >= announceTimeoutMs) awaiting = null;
+    for (const call of [...liveCalls.values()]) {
+      const abandonedByOnhook =
+        call.connected && !offhook && onhookAt !== null && t - onhookAt >= onhookSettleMs;
+      const setupExpired = !call.connected && t - call.since >= setupTimeoutMs;
+      if (abandonedByOnhook || setupExpired) liveCalls.delete(call.callId);
+    }
+  };
+
+  const isRunning = (): boolean => !stopped;
+  const wasRereadRequested = (): boolean => rereadRequested;
+  const isLive = (): boolean => offhook || liveCalls.size > 0 || awaiting !== null;
+
+  const clearTimer = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+
+  const arm = (delayMs: number): void => {
+    clearTimer();
+    if (stopped) return;
+    timer = setTimeout(() => {
+      timer = null;
+      startRead(burstIndex > 0 && awaiting !== null ? 'high' : 'normal');
+    }, delayMs);
+  };
+
+  const handleEvents = (events: readonly ActionEvent[]): void => {
+    const t = now();
+    for (const event of events) {
+      const id = event.params.callId;
+      if (id !== undefined) {
+        if (event.kind === 'incoming' || event.kind === 'outgoing') {
+          announces += 1;
+          liveCalls.set(id, { callId: id, connected: false, since: t });
+        } else if (event.kind === 'connected') {
+          const call = liveCalls.get(id);
+          if (call) call.connected = true;
+        } else if (event.kind === 'disconnected') {
+          if (liveCalls.delete(id)) endedSinceClear += 1;
+        }
+      }
+      stats.events += 1;
+      try {
+        options.onEvent(event);
+      } catch {
+        // The consumer's failure must not lose later events.
+      }
+    }
+  };
+
+  const readOnce = async (priority: ScanPriority): Promise<boolean> => {
+    let text: string;
+    try {
+      const read = (): Promise<string> => client.readLog();
+      text = await (options.scheduler ? options.scheduler.run(read, { priority }) : read());
+      stats.reads += 1;
+    } catch (e) {
+      recordFailure('read', e);
+      return false;
+    }
+    recordSuccess();
+    if (stopped) return true;
+    const parsed = parseLog(text, options.parse);
+    const inferOptions =
+      options.maxRememberedCalls === undefined
+        ? { phoneId, now: now() }
+        : { phoneId, now: now(), maxCalls: options.maxRememberedCalls };
+    const result = inferCallEvents(parsed.records, cursor, inferOptions);
+    cursor = result.cursor;
+    handleEvents(result.events);
+    return true;
+  };
+
+  const clearLog = async (): Promise<void> => {
+    try {
+      const clear = (): Promise<void> => client.clearLog();
+      await (options.scheduler ? options.scheduler.run(clear, { priority: 'normal' }) : clear());
+      stats.clears += 1;
+      endedSinceClear = 0;
+      recordSuccess();
+    } catch (e) {
+      // Clearing only saves traffic; the next call's reads still work on a full log.
+      recordFailure('clear', e);
+    }
+  };
+
+  /** Decides what to do after a read: re-read, burst, poll, clear and rest, or retry. */
+  const next = async (ok: boolean): Promise<void> => {
+    if (stopped) return;
+    if (!ok) {
+      arm(Math.min(retryMax, retryInitial * 2 ** Math.min(30, failures - 1)));
+      return;
+    }
+    if (rereadRequested) {
+      rereadRequested = false;
+      arm(0);
+      return;
+    }
+    const t = now();
+    if (awaitedFactShown()) {
+      awaiting = null;
+      burstIndex = 0;
+    }
+    expire(t);
+    if (awaiting !== null && burstIndex < burst.length) {
+      arm(burst[burstIndex++] ?? intervalMs);
+      return;
+    }
+    if (isLive()) {
+      arm(intervalMs);
+      return;
+    }
+    burstIndex = 0;
+    onhookAt = null;
+    if (clearAfterCall && endedSinceClear > 0) {
+      await clearLog();
+      // A notify may have arrived while the clear was on its way.
+      if (isRunning() && (isLive() || wasRereadRequested())) {
+        rereadRequested = false;
+        arm(0);
+      }
+    }
+  };
+
+  const startRead = (priority: ScanPriority): void => {
+    if (stopped) return;
+    if (inFlight !== null) {
+      rereadRequested = true;
+      return;
+    }
+    clearTimer();
+    inFlight = (async () => {
+      const ok = await readOnce(priority);
+      await next(ok);
+      inFlight = null;
+    })();
+  };
+
+  const scanner: LogScanner = {
+    phoneId,
+    notify(event: ActionEvent): void {
+      if (stopped || event.phoneId !== phoneId || event.source !== 'action-url') return;
+      const t = now();
+      switch (event.kind) {
+        case 'incoming':
+        case 'outgoing':
+          awaiting = { type: 'announce', since: t, baseline: announces };
+          break;
+        case 'offhook': {
+          offhook = true;
+          onhookAt = null;
+          const ringing = [...liveCalls.values()].find((c) => !c.connected);
+          awaiting =
+            ringing !== undefined
+              ? { type: 'connected', since: t, callId: ringing.callId }
+              : liveCalls.size === 0
+                ? { type: 'announce', since: t, baseline: announces }
+                : null;
+          break;
+        }
+        case 'onhook':
+          offhook = false;
+          onhookAt = t;
+          awaiting = { type: 'ended', since: t };
+          break;
+        default:
+          return;
+      }
+      burstIndex = 0;
+      // An Action URL proves the phone is up, so read at once even while backing off.
+      startRead('high');
+    },
+    async scanNow(): Promise<void> {
+      if (stopped) return;
+      if (inFlight !== null) await inFlight;
+      clearTimer();
+      const p = (async () => {
+        const ok = await readOnce('high');
+        await next(ok);
+        inFlight = null;
+      })();
+      inFlight = p;
+      await p;
+    },
+    onStatus(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      clearTimer();
+      if (inFlight !== null) await inFlight;
+    },
+    get status() {
+      return status;
+    },
+    get live() {
+      return isLive();
+    },
+    get cursor() {
+      return cursor;
+    },
+    get stats() {
+      return { ...stats };
+    },
+  };
+  return scanner;
+}
