@@ -165,6 +165,11 @@ export interface SimulatedPhone {
   waitForActionUrl(kind: string, options?: { timeoutMs?: number }): Promise<FiredActionUrl>;
   on(event: 'request', listener: (request: RecordedRequest) => void): () => void;
   on(event: 'action-url', listener: (fired: FiredActionUrl) => void): () => void;
+  /** Every call state change; `ended` when the call is gone. */
+  on(
+    event: 'call',
+    listener: (call: SimulatedCall, change: SimulatedCallState | 'ended') => void,
+  ): () => void;
 }
 
 interface CallRecord {
@@ -250,6 +255,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   const calls = new Map<string, CallRecord>();
   const requestListeners = new Set<(r: RecordedRequest) => void>();
   const actionListeners = new Set<(f: FiredActionUrl) => void>();
+  const callListeners = new Set<(c: SimulatedCall, change: SimulatedCallState | 'ended') => void>();
   const waitCursor = new Map<string, number>();
   const waiters: { kind: string; resolve: (f: FiredActionUrl) => void }[] = [];
   const sockets = new Set<net.Socket>();
@@ -441,6 +447,13 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     };
   }
 
+  function changed(call: CallRecord, change: SimulatedCallState | 'ended'): void {
+    if (change !== 'ended') call.state = change;
+    if (callListeners.size === 0) return;
+    const view = snapshot(call);
+    for (const listener of callListeners) listener(view, change);
+  }
+
   function findCall(
     callId: string | undefined,
     states: readonly SimulatedCallState[],
@@ -473,7 +486,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   function holdOthers(except: CallRecord): void {
     for (const other of calls.values()) {
       if (other !== except && other.state === 'connected') {
-        other.state = 'held';
+        changed(other, 'held');
         logLine(`Hold line 1 (${other.id})`);
         void fire('hold', other);
       }
@@ -483,6 +496,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   function endCall(call: CallRecord): void {
     if (call.timer !== undefined) clearTimeout(call.timer);
     calls.delete(call.id);
+    changed(call, 'ended');
   }
 
   function doRing(from: string, opts: { display?: string; callId?: string }): CallRecord {
@@ -503,6 +517,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       timer: undefined,
     };
     calls.set(call.id, call);
+    changed(call, 'ringing');
     const own = address === null ? '127.0.0.1:5060' : `${address.host}:5060`;
     logSip(
       'received',
@@ -520,8 +535,8 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   function doAnswer(call: CallRecord): Promise<void> {
     holdOthers(call);
     goOffhook(call);
-    call.state = 'connected';
     call.connectedAt = now();
+    changed(call, 'connected');
     logSip('sent', call, 'SIP/2.0 200 OK', `${String(call.cseq)} INVITE`);
     logSip(
       'received',
@@ -600,8 +615,8 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   function doRemoteAnswer(call: CallRecord): Promise<void> {
     if (call.timer !== undefined) clearTimeout(call.timer);
     call.timer = undefined;
-    call.state = 'connected';
     call.connectedAt = now();
+    changed(call, 'connected');
     logSip('received', call, 'SIP/2.0 200 OK', `${String(call.cseq)} INVITE`);
     logSip('sent', call, `ACK ${call.remote} SIP/2.0`, `${String(call.cseq)} ACK`);
     return fire('connected', call);
@@ -626,6 +641,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     };
     holdOthers(call);
     calls.set(call.id, call);
+    changed(call, 'dialing');
     goOffhook(call);
     keypad = '';
     logSip('sent', call, `INVITE ${call.remote} SIP/2.0`, `${String(call.cseq)} INVITE`, false);
@@ -643,14 +659,14 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   }
 
   function doHold(call: CallRecord): Promise<void> {
-    call.state = 'held';
+    changed(call, 'held');
     logLine(`Hold line 1 (${call.id})`);
     return fire('hold', call);
   }
 
   function doUnhold(call: CallRecord): Promise<void> {
     holdOthers(call);
-    call.state = 'connected';
+    changed(call, 'connected');
     logLine(`Unhold line 1 (${call.id})`);
     return fire('unhold', call);
   }
@@ -1153,9 +1169,17 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     },
 
     on(
-      event: 'request' | 'action-url',
-      listener: ((r: RecordedRequest) => void) | ((f: FiredActionUrl) => void),
+      event: 'request' | 'action-url' | 'call',
+      listener:
+        | ((r: RecordedRequest) => void)
+        | ((f: FiredActionUrl) => void)
+        | ((c: SimulatedCall, change: SimulatedCallState | 'ended') => void),
     ): () => void {
+      if (event === 'call') {
+        const fn = listener as (c: SimulatedCall, change: SimulatedCallState | 'ended') => void;
+        callListeners.add(fn);
+        return () => callListeners.delete(fn);
+      }
       if (event === 'request') {
         const fn = listener as (r: RecordedRequest) => void;
         requestListeners.add(fn);
