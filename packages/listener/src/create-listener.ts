@@ -1,0 +1,172 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { ListenerError, ListenerStartError } from './errors.js';
+import type { ListenerStartErrorCode } from './errors.js';
+import { createListenerApp } from './listener-app.js';
+import type { ListenerAppEnv, ListenerBindings, ListenerOptions } from './listener-app.js';
+import { attachTolerantFront } from './tolerant-front.js';
+import type { TolerantFront, TolerantFrontOptions } from './tolerant-front.js';
+
+/** Where to listen. */
+export interface ListenerStartOptions {
+  /** Local address to bind: one IP, or `0.0.0.0` (default) / `::` for all interfaces. */
+  host?: string;
+  /** TCP port; 0 picks a free one (see `address` for the one bound). */
+  port: number;
+}
+
+/** The address actually bound. */
+export interface ListenerAddress {
+  host: string;
+  port: number;
+}
+
+/** Options of `createListener`: the app's options plus server limits. */
+export interface CreateListenerOptions extends ListenerOptions {
+  /** Limits of the tolerant front that re-reads requests Node's parser refuses. */
+  tolerantFront?: TolerantFrontOptions;
+  /** Most simultaneous connections (default 1024). */
+  maxConnections?: number;
+  /** Time allowed for a whole request head on the fast path (default 10000 ms). */
+  headersTimeoutMs?: number;
+}
+
+/** The Action URL server: a Hono app plus its lifecycle on a port. */
+export interface Listener {
+  /** The Hono app; usable alone with `app.request()` or mounted elsewhere. */
+  readonly app: Hono<ListenerAppEnv>;
+  /**
+   * Binds the port and serves. Calling it again while active moves the listener: the new port
+   * is bound first, then the old one closed, so a failed move keeps the old port serving.
+   */
+  start(options: ListenerStartOptions): Promise<ListenerAddress>;
+  /** Closes the port and every open connection. Safe to call when inactive. */
+  stop(): Promise<void>;
+  /** `active` while a port is bound. */
+  readonly state: 'active' | 'inactive';
+  /** The address bound, or null when inactive. */
+  readonly address: ListenerAddress | null;
+}
+
+interface Running {
+  server: Server;
+  front: TolerantFront;
+  address: ListenerAddress;
+}
+
+function startErrorCode(error: unknown): ListenerStartErrorCode {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'port-in-use';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission';
+    case 'EADDRNOTAVAIL':
+    case 'EAFNOSUPPORT':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'address-unavailable';
+    case 'ERR_SOCKET_BAD_PORT':
+      return 'invalid-port';
+    default:
+      return 'other';
+  }
+}
+
+function close(running: Running): Promise<void> {
+  return new Promise((resolve) => {
+    running.server.close(() => {
+      resolve();
+    });
+    running.front.closeAll();
+    running.server.closeAllConnections();
+  });
+}
+
+/**
+ * Creates the listener: the Action URL app (see `createListenerApp`) on node:http through
+ * @hono/node-server, with a tolerant front for the raw, unencoded requests phones send.
+ */
+export function createListener(options: CreateListenerOptions): Listener {
+  const app = createListenerApp(options);
+  const fetch = (request: Request, env: ListenerBindings): Response | Promise<Response> =>
+    app.fetch(request, env);
+  const handler = getRequestListener(app.fetch, { hostname: 'localhost' });
+  let running: Running | null = null;
+  let starting: Promise<ListenerAddress> | null = null;
+
+  async function bind(host: string, port: number): Promise<Running> {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new ListenerStartError('invalid-port', host, port);
+    }
+    const server = createServer(
+      {
+        headersTimeout: options.headersTimeoutMs ?? 10_000,
+        requestTimeout: 30_000,
+        keepAliveTimeout: 5_000,
+      },
+      (req, res) => {
+        void handler(req, res);
+      },
+    );
+    server.maxConnections = options.maxConnections ?? 1024;
+    const front = attachTolerantFront(server, fetch, options.tolerantFront);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: unknown): void => {
+        reject(new ListenerStartError(startErrorCode(error), host, port, { cause: error }));
+      };
+      server.once('error', onError);
+      try {
+        server.listen({ host, port }, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      } catch (error) {
+        onError(error);
+      }
+    });
+    server.on('error', (error) => {
+      console.error('snomlink listener: server error', error);
+    });
+    const info = server.address() as AddressInfo;
+    return { server, front, address: { host, port: info.port } };
+  }
+
+  return {
+    app,
+    async start(startOptions: ListenerStartOptions): Promise<ListenerAddress> {
+      if (starting !== null) {
+        throw new ListenerError('the listener is already starting; wait for start() to finish');
+      }
+      const host = startOptions.host ?? '0.0.0.0';
+      const attempt = (async (): Promise<ListenerAddress> => {
+        const next = await bind(host, startOptions.port);
+        const previous = running;
+        running = next;
+        if (previous !== null) await close(previous);
+        return next.address;
+      })();
+      starting = attempt;
+      try {
+        return await attempt;
+      } finally {
+        starting = null;
+      }
+    },
+    async stop(): Promise<void> {
+      const current = running;
+      running = null;
+      if (current !== null) await close(current);
+    },
+    get state(): 'active' | 'inactive' {
+      return running === null ? 'inactive' : 'active';
+    },
+    get address(): ListenerAddress | null {
+      return running === null ? null : { ...running.address };
+    },
+  };
+}

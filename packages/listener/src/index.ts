@@ -1,0 +1,38 @@
+export {
+  ACTION_URL_PARAMETERS,
+  ACTION_URL_SETTING_NAMES,
+  buildActionUrls,
+  removeActionUrls,
+} from './action-urls.js';
+export type { ActionUrlCapabilities, BuildActionUrlsOptions } from './action-urls.js';
+export { createListener } from './create-listener.js';
+export type {
+  CreateListenerOptions,
+  Listener,
+  ListenerAddress,
+  ListenerStartOptions,
+} from './create-listener.js';
+export {
+  ListenerConfigError,
+  ListenerError,
+  ListenerStartError,
+  isListenerConfigError,
+  isListenerError,
+  isListenerStartError,
+} from './errors.js';
+export type { ListenerStartErrorCode } from './errors.js';
+export { DEFAULT_MAX_URL_LENGTH, createListenerApp } from './listener-app.js';
+export type {
+  ListenerAppEnv,
+  ListenerBindings,
+  ListenerErrorBody,
+  ListenerOptions,
+  ListenerPhone,
+} from './listener-app.js';
+export type { RateLimitOptions } from './rate-limiter.js';
+export { decodeRawValue, splitActionQuery, toActionEventParams } from './raw-query.js';
+export type { ParamsResult, RawActionQuery } from './raw-query.js';
+export { encodeRequestTarget } from './request-target.js';
+export { createSecret } from './secret.js';
+export { attachTolerantFront } from './tolerant-front.js';
+export type { TolerantFront, TolerantFrontOptions } from './tolerant-front.js';

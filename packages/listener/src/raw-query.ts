@@ -1,0 +1,176 @@
+import type { ActionEventParams } from '@snomlink/core';
+
+/** The query keys the Action URL template uses, and the event field each one fills. */
+export const QUERY_KEYS = {
+  cid: 'callId',
+  n: 'nrOngoingCalls',
+  user: 'activeUser',
+  local: 'local',
+  remote: 'remote',
+  dr: 'displayRemote',
+} as const;
+
+/** snom runtime variables (snom-protocol.md §1.3): a value equal to `$name` was not expanded. */
+const SNOM_TOKENS = new Set([
+  '$local',
+  '$remote',
+  '$active_url',
+  '$active_user',
+  '$active_host',
+  '$csta_id',
+  '$call-id',
+  '$display_local',
+  '$display_remote',
+  '$expansion_module',
+  '$active_key',
+  '$phone_ip',
+  '$local_ip',
+  '$nr_ongoing_calls',
+  '$context_url',
+  '$cancel_reason',
+  '$longpress_key',
+  '$mac',
+]);
+
+/** The Action URL query split into its raw (still encoded) parts. */
+export interface RawActionQuery {
+  /** `k=`, the phone's secret, exactly as sent (never decoded). */
+  secret: string | undefined;
+  /** Raw values by query key; the first occurrence of a key wins, except `dr` (see below). */
+  values: Partial<Record<keyof typeof QUERY_KEYS, string>>;
+}
+
+/** Result of turning a raw query into event params: the params, or what was wrong. */
+export type ParamsResult =
+  { success: true; params: ActionEventParams } | { success: false; detail: string };
+
+/**
+ * Splits an Action URL query the way phones write it: keys in any order, separated by `&`,
+ * the first occurrence of a key wins (so a caller-controlled `$remote` cannot override `k`),
+ * and `dr=` takes everything to the end of the query, `&`, `#`, `=` and spaces included.
+ * `+` is never turned into a space.
+ */
+export function splitActionQuery(query: string): RawActionQuery {
+  const values: RawActionQuery['values'] = {};
+  let secret: string | undefined;
+  const length = query.length;
+  let pos = 0;
+  while (pos < length) {
+    if (query.startsWith('dr=', pos)) {
+      values.dr ??= query.slice(pos + 3);
+      break;
+    }
+    let end = query.indexOf('&', pos);
+    if (end < 0) end = length;
+    const eq = query.indexOf('=', pos);
+    if (eq >= 0 && eq < end) {
+      const key = query.slice(pos, eq);
+      if (key === 'k') {
+        secret ??= query.slice(eq + 1, end);
+      } else if (Object.hasOwn(QUERY_KEYS, key)) {
+        const k = key as keyof typeof QUERY_KEYS;
+        values[k] ??= query.slice(eq + 1, end);
+      }
+    }
+    pos = end + 1;
+  }
+  return { secret, values };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  return -1;
+}
+
+// C0 controls, DEL and C1 controls become a space: a display name is hostile input that
+// ends up in logs and UIs.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Decodes one raw query value: valid `%XX` escapes become bytes, invalid ones stay as they are,
+ * `+` stays `+`; the bytes are read as UTF-8 when they are valid UTF-8, else as Latin-1.
+ * Control characters become spaces.
+ */
+export function decodeRawValue(raw: string): string {
+  let plain = true;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37 || c > 0x7e || c < 0x20) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37 && i + 2 < raw.length) {
+      const hi = hexValue(raw.charCodeAt(i + 1));
+      const lo = hexValue(raw.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        bytes.push(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    if (c < 0x80) {
+      bytes.push(c);
+    } else {
+      // Already text (never the case for a URL that went through the HTTP parser): keep it.
+      const cp = raw.codePointAt(i) ?? c;
+      const encoded = Buffer.from(String.fromCodePoint(cp), 'utf8');
+      for (const b of encoded) bytes.push(b);
+      if (cp > 0xffff) i++;
+    }
+  }
+  const buffer = Uint8Array.from(bytes);
+  let text: string;
+  try {
+    text = utf8.decode(buffer);
+  } catch {
+    text = latin1.decode(buffer);
+  }
+  return text.replace(CONTROL, ' ');
+}
+
+function present(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = decodeRawValue(raw);
+  if (value === '' || SNOM_TOKENS.has(value)) return undefined;
+  return value;
+}
+
+/**
+ * Turns the raw query values into core `ActionEventParams`: decoded, with empty values and
+ * literal unexpanded `$variables` left out. A non-numeric `n=` is the only malformed value.
+ */
+export function toActionEventParams(values: RawActionQuery['values']): ParamsResult {
+  const params: ActionEventParams = {};
+  const callId = present(values.cid);
+  if (callId !== undefined) params.callId = callId;
+  const n = present(values.n);
+  if (n !== undefined) {
+    if (!/^\d{1,4}$/.test(n)) {
+      return {
+        success: false,
+        detail: 'n= ($nr_ongoing_calls) must be a whole number between 0 and 1000',
+      };
+    }
+    params.nrOngoingCalls = Number(n);
+  }
+  const activeUser = present(values.user);
+  if (activeUser !== undefined) params.activeUser = activeUser;
+  const local = present(values.local);
+  if (local !== undefined) params.local = local;
+  const remote = present(values.remote);
+  if (remote !== undefined) params.remote = remote;
+  const displayRemote = present(values.dr);
+  if (displayRemote !== undefined) params.displayRemote = displayRemote;
+  return { success: true, params };
+}

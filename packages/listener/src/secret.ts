@@ -1,0 +1,19 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Compares a presented secret with the expected one in constant time: both are hashed first,
+ * so neither the content nor the length of the expected secret leaks through timing.
+ */
+export function secretsMatch(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined || expected === '') return false;
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** Creates a random URL-safe secret for a phone's Action URLs (32 base64url characters). */
+export function createSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
