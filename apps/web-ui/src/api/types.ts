@@ -1,0 +1,22 @@
+/** The daemon's admin API types (type-only import: nothing of the daemon is bundled). */
+export type {
+  ActionUrlsView,
+  CallCommand,
+  CallView,
+  DialResult,
+  DialingRules,
+  Health,
+  JournalEntry,
+  JournalPage,
+  ListenerStatus,
+  PhoneInput,
+  PhoneList,
+  PhoneTestResult,
+  PhoneUpdate,
+  PhoneView,
+  ProvisionResult,
+  SseActionEvent,
+  SseCallEvent,
+  SseLineEvent,
+  SseResyncEvent,
+} from '@snomlink/daemon/api';

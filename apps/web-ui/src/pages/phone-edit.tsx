@@ -1,0 +1,476 @@
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, seg } from '../api/client.js';
+import type {
+  PhoneInput,
+  PhoneTestResult,
+  PhoneUpdate,
+  PhoneView,
+  ProvisionResult,
+} from '../api/types.js';
+import { HealthBadge } from '../components/health.js';
+import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
+import { Link, navigate } from '../router.js';
+import { removePhone, upsertPhone } from '../store.js';
+
+const MODELS = [
+  'snom360',
+  'snom370',
+  'snom320',
+  'snom300',
+  'snom190',
+  'snom200',
+  'snom220',
+  'snom710',
+  'snom760',
+  'D345',
+  'D385',
+  'D717',
+  'D735',
+  'D785',
+];
+
+interface Form {
+  id: string;
+  name: string;
+  host: string;
+  scheme: 'http' | 'https';
+  auth: 'basic' | 'digest' | 'auto';
+  username: string;
+  password: string;
+  clearPassword: boolean;
+  model: string;
+  line: string;
+  logScan: boolean;
+  provisionOnOpen: boolean;
+}
+
+const EMPTY: Form = {
+  id: '',
+  name: '',
+  host: '',
+  scheme: 'http',
+  auth: 'auto',
+  username: '',
+  password: '',
+  clearPassword: false,
+  model: 'snom360',
+  line: '1',
+  logScan: false,
+  provisionOnOpen: false,
+};
+
+function formOf(p: PhoneView): Form {
+  return {
+    id: p.id,
+    name: p.name,
+    host: p.host,
+    scheme: p.scheme,
+    auth: p.auth,
+    username: p.username ?? '',
+    password: '',
+    clearPassword: false,
+    model: p.model,
+    line: String(p.line),
+    logScan: p.logScan,
+    provisionOnOpen: p.provisionOnOpen,
+  };
+}
+
+/** Add or edit one phone; test it, write or remove its Action URLs, open its web page. */
+export function PhoneEditPage(props: { id: string | null }): JSX.Element {
+  const { id } = props;
+  const loaded = useLoad(
+    (signal) =>
+      id === null
+        ? Promise.resolve(null)
+        : api<PhoneView>('GET', `/api/phones/${seg(id)}`, { signal }),
+    [id],
+  );
+  const [form, setForm] = useState<Form>(EMPTY);
+  useEffect(() => {
+    setForm(loaded.value ? formOf(loaded.value) : EMPTY);
+  }, [loaded.value]);
+  const save = useAction();
+  const [saved, setSaved] = useState(false);
+  const phone = loaded.value ?? null;
+
+  const update = <K extends keyof Form>(key: K, value: Form[K]): void => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setSaved(false);
+  };
+
+  const submit = async (): Promise<void> => {
+    const host = form.host.trim();
+    const common: PhoneUpdate & { host: string } = {
+      name: form.name.trim(),
+      host,
+      scheme: form.scheme,
+      auth: form.auth,
+      username: form.username.trim() === '' ? null : form.username.trim(),
+      model: form.model.trim(),
+      line: Number.parseInt(form.line, 10) || 1,
+      logScan: form.logScan,
+      provisionOnOpen: form.provisionOnOpen,
+    };
+    if (form.password !== '') common.password = form.password;
+    else if (form.clearPassword) common.password = null;
+    if (id === null) {
+      const body: PhoneInput = { id: form.id.trim(), ...common };
+      const created = await api<PhoneView>('POST', '/api/phones', { body });
+      upsertPhone(created);
+      navigate(`/phones/${seg(created.id)}`, true);
+    } else {
+      const updated = await api<PhoneView>('PUT', `/api/phones/${seg(id)}`, { body: common });
+      upsertPhone(updated);
+      loaded.set(updated);
+      setSaved(true);
+    }
+  };
+
+  if (id !== null && loaded.value === undefined) {
+    return (
+      <>
+        <h1>Phone {id}</h1>
+        {loaded.error !== null ? <ErrorBox error={loaded.error} /> : <p class="muted">Loading…</p>}
+        <Link href="/phones">Back to phones</Link>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <div class="row between">
+        <h1>
+          {id === null
+            ? 'Add phone'
+            : `Phone ${phone?.name !== undefined && phone.name !== '' ? phone.name : id}`}
+        </h1>
+        {phone !== null ? <HealthBadge health={phone.health} /> : null}
+      </div>
+      <form
+        class="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.run(submit);
+        }}
+      >
+        <h2>Connection</h2>
+        <div class="grid">
+          <Field id="phone-id" label="Id" hint="used in the Action URLs">
+            <input
+              id="phone-id"
+              required
+              disabled={id !== null}
+              pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,63}"
+              placeholder="desk-201"
+              value={form.id}
+              onInput={(e) => {
+                update('id', e.currentTarget.value);
+              }}
+            />
+          </Field>
+          <Field id="phone-name" label="Name">
+            <input
+              id="phone-name"
+              value={form.name}
+              placeholder="Reception"
+              onInput={(e) => {
+                update('name', e.currentTarget.value);
+              }}
+            />
+          </Field>
+          <Field id="phone-host" label="Host" hint="address[:port] of the phone">
+            <input
+              id="phone-host"
+              required
+              placeholder="192.168.1.20"
+              value={form.host}
+              onInput={(e) => {
+                update('host', e.currentTarget.value);
+              }}
+            />
+          </Field>
+          <Field id="phone-scheme" label="Protocol">
+            <select
+              id="phone-scheme"
+              value={form.scheme}
+              onChange={(e) => {
+                update('scheme', e.currentTarget.value as Form['scheme']);
+              }}
+            >
+              <option value="http">http</option>
+              <option value="https">https</option>
+            </select>
+          </Field>
+          <Field id="phone-auth" label="Authentication">
+            <select
+              id="phone-auth"
+              value={form.auth}
+              onChange={(e) => {
+                update('auth', e.currentTarget.value as Form['auth']);
+              }}
+            >
+              <option value="auto">automatic (what the phone asks for)</option>
+              <option value="basic">Basic</option>
+              <option value="digest">Digest</option>
+            </select>
+          </Field>
+          <Field id="phone-user" label="User">
+            <input
+              id="phone-user"
+              autocomplete="off"
+              value={form.username}
+              onInput={(e) => {
+                update('username', e.currentTarget.value);
+              }}
+            />
+          </Field>
+          <Field id="phone-password" label="Password" hint="write-only">
+            <input
+              id="phone-password"
+              type="password"
+              autocomplete="new-password"
+              placeholder={phone?.hasPassword === true ? 'stored; type to replace' : ''}
+              value={form.password}
+              onInput={(e) => {
+                update('password', e.currentTarget.value);
+              }}
+            />
+          </Field>
+          <Field id="phone-model" label="Model" hint="decides the capability class">
+            <input
+              id="phone-model"
+              list="phone-models"
+              required
+              value={form.model}
+              onInput={(e) => {
+                update('model', e.currentTarget.value);
+              }}
+            />
+            <datalist id="phone-models">
+              {MODELS.map((m) => (
+                <option key={m} value={m} />
+              ))}
+            </datalist>
+          </Field>
+          <Field id="phone-line" label="Line" hint="function key the daemon drives">
+            <input
+              id="phone-line"
+              type="number"
+              min={1}
+              max={64}
+              value={form.line}
+              onInput={(e) => {
+                update('line', e.currentTarget.value);
+              }}
+            />
+          </Field>
+        </div>
+        <div class="row">
+          {phone?.hasPassword === true ? (
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={form.clearPassword}
+                onChange={(e) => {
+                  update('clearPassword', e.currentTarget.checked);
+                }}
+              />
+              Clear the stored password
+            </label>
+          ) : null}
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={form.logScan}
+              onChange={(e) => {
+                update('logScan', e.currentTarget.checked);
+              }}
+            />
+            Scan the phone's log for call details
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={form.provisionOnOpen}
+              onChange={(e) => {
+                update('provisionOnOpen', e.currentTarget.checked);
+              }}
+            />
+            Write Action URLs when a TAPI client opens the line
+          </label>
+        </div>
+        <ErrorBox error={save.error} />
+        {saved ? (
+          <p class="alert ok" role="status">
+            Saved.
+          </p>
+        ) : null}
+        <div class="row" style={{ marginTop: '8px' }}>
+          <button class="primary" type="submit" disabled={save.busy}>
+            {id === null ? 'Add phone' : 'Save'}
+          </button>
+          <Link href="/phones" class="button">
+            Cancel
+          </Link>
+        </div>
+      </form>
+      {phone !== null ? <PhoneTools phone={phone} /> : null}
+    </>
+  );
+}
+
+function PhoneTools(props: { phone: PhoneView }): JSX.Element {
+  const { phone } = props;
+  const test = useAction();
+  const provision = useAction();
+  const remove = useAction();
+  const [testResult, setTestResult] = useState<PhoneTestResult | null>(null);
+  const [provisionResult, setProvisionResult] = useState<ProvisionResult | null>(null);
+  const base = `/api/phones/${seg(phone.id)}`;
+  return (
+    <>
+      <section class="card" aria-labelledby="tools">
+        <h2 id="tools">Phone</h2>
+        <div class="row">
+          <button
+            type="button"
+            disabled={test.busy}
+            onClick={() => {
+              setTestResult(null);
+              void test
+                .run(() => api<PhoneTestResult>('POST', `${base}/test`))
+                .then((r) => {
+                  if (r !== undefined) setTestResult(r);
+                });
+            }}
+          >
+            Test connection
+          </button>
+          <button
+            type="button"
+            disabled={provision.busy}
+            onClick={() => {
+              setProvisionResult(null);
+              void provision
+                .run(() => api<ProvisionResult>('POST', `${base}/provision`))
+                .then((r) => {
+                  if (r !== undefined) setProvisionResult(r);
+                });
+            }}
+          >
+            Transfer configuration to snom
+          </button>
+          <button
+            type="button"
+            disabled={provision.busy}
+            onClick={() => {
+              setProvisionResult(null);
+              void provision
+                .run(() => api<ProvisionResult>('DELETE', `${base}/provision`))
+                .then((r) => {
+                  if (r !== undefined) setProvisionResult(r);
+                });
+            }}
+          >
+            Remove configuration
+          </button>
+          <a class="button" href={phone.webConfigUrl} target="_blank" rel="noopener noreferrer">
+            Open snom web configuration
+          </a>
+        </div>
+        <ErrorBox error={test.error ?? provision.error} />
+        {testResult !== null ? <TestResultView result={testResult} /> : null}
+        {provisionResult !== null ? <ProvisionResultView result={provisionResult} /> : null}
+      </section>
+      <section class="card" aria-labelledby="danger">
+        <h2 id="danger">Remove phone</h2>
+        <p class="small muted">
+          Stops watching this phone. Its Action URLs stay on the phone unless you remove the
+          configuration first.
+        </p>
+        <ErrorBox error={remove.error} />
+        <button
+          type="button"
+          class="danger"
+          disabled={remove.busy}
+          onClick={() => {
+            if (!window.confirm(`Remove phone ${phone.id}?`)) return;
+            void remove.run(async () => {
+              await api('DELETE', base);
+              removePhone(phone.id);
+              navigate('/phones', true);
+            });
+          }}
+        >
+          Remove phone
+        </button>
+      </section>
+    </>
+  );
+}
+
+function TestResultView(props: { result: PhoneTestResult }): JSX.Element {
+  const r = props.result;
+  const ok = r.reachable && r.authOk;
+  return (
+    <div class={`alert ${ok ? 'ok' : 'error'}`} role="status" data-testid="test-result">
+      <strong>
+        {!r.reachable
+          ? 'Not reachable'
+          : !r.authOk
+            ? 'Reached, but the login was refused'
+            : 'Connection OK'}
+      </strong>
+      <div class="small">
+        Model {r.model ?? '—'} · firmware {r.firmware ?? '—'} · MAC {r.mac ?? '—'}
+      </div>
+      {r.error !== undefined ? <div class="small">{r.error}</div> : null}
+    </div>
+  );
+}
+
+function ProvisionResultView(props: { result: ProvisionResult }): JSX.Element {
+  const r = props.result;
+  return (
+    <div data-testid="provision-result">
+      <p class={`alert ${r.ok ? 'ok' : 'error'}`} role="status">
+        {r.action === 'write' ? 'Transfer' : 'Removal'}{' '}
+        {r.ok ? 'complete: the phone took every setting.' : 'incomplete: see below.'}
+        {r.verifyError !== undefined ? ` Could not read the settings back: ${r.verifyError}` : ''}
+      </p>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Setting</th>
+              <th scope="col">Value written</th>
+              <th scope="col">Phone took it</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.written.map((s) => (
+              <tr key={s.setting}>
+                <td class="mono">{s.setting}</td>
+                <td class="mono" style={{ wordBreak: 'break-all' }}>
+                  {s.url === '' ? <span class="muted">(empty)</span> : s.url}
+                  {s.actual !== undefined && !s.accepted ? (
+                    <div class="muted">phone has: {s.actual}</div>
+                  ) : null}
+                </td>
+                <td>
+                  {s.accepted ? (
+                    <span class="badge ok">yes</span>
+                  ) : (
+                    <span class="badge bad">no</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

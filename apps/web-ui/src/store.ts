@@ -1,0 +1,230 @@
+import { useEffect, useState } from 'preact/hooks';
+import { storedToken } from './api/auth.js';
+import { api } from './api/client.js';
+import type {
+  CallView,
+  PhoneList,
+  PhoneView,
+  SseActionEvent,
+  SseCallEvent,
+  SseLineEvent,
+} from './api/types.js';
+
+/** One line of the Events page: a raw phone event or a line status change, as received. */
+export type RawEvent =
+  | {
+      readonly seq: number;
+      readonly type: 'action-event';
+      readonly at: number;
+      readonly data: SseActionEvent;
+    }
+  | {
+      readonly seq: number;
+      readonly type: 'line';
+      readonly at: number;
+      readonly data: SseLineEvent;
+    };
+
+/** Everything the live pages show; replaced (never mutated) on every change. */
+export interface LiveState {
+  /** SSE connection is open. */
+  readonly connected: boolean;
+  /** null until the first load. */
+  readonly phones: readonly PhoneView[] | null;
+  readonly calls: readonly CallView[];
+  /** Newest first, at most {@link MAX_EVENTS}. */
+  readonly events: readonly RawEvent[];
+  /** phoneId → its latest Action URL / log-scan event: receive time and local sequence (self-test). */
+  readonly lastEvent: Readonly<Record<string, { readonly at: number; readonly seq: number }>>;
+  /** Counts finished calls seen on the stream, so the journal can refresh. */
+  readonly finishedCalls: number;
+  /** Why the last list load failed. */
+  readonly loadError: unknown;
+}
+
+/** How many raw events the Events page keeps. */
+export const MAX_EVENTS = 300;
+
+let state: LiveState = {
+  connected: false,
+  phones: null,
+  calls: [],
+  events: [],
+  lastEvent: {},
+  finishedCalls: 0,
+  loadError: null,
+};
+const subscribers = new Set<() => void>();
+let source: EventSource | null = null;
+let seq = 0;
+
+function set(patch: Partial<LiveState>): void {
+  state = { ...state, ...patch };
+  for (const fn of subscribers) fn();
+}
+
+/** The live state, re-rendering the component on every change. */
+export function useLive(): LiveState {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const fn = (): void => {
+      setTick((t) => t + 1);
+    };
+    subscribers.add(fn);
+    return () => {
+      subscribers.delete(fn);
+    };
+  }, []);
+  return state;
+}
+
+/** The current live state outside components. */
+export function liveState(): LiveState {
+  return state;
+}
+
+/** The sequence number of the newest event seen so far (the self-test waits for a later one). */
+export function currentSeq(): number {
+  return seq;
+}
+
+/** Reloads phones and live calls (on start, after a reconnect or a `resync`). */
+export async function reloadLists(): Promise<void> {
+  try {
+    const [phones, calls] = await Promise.all([
+      api<PhoneList>('GET', '/api/phones'),
+      api<{ calls: CallView[] }>('GET', '/api/calls'),
+    ]);
+    set({ phones: phones.phones, calls: calls.calls, loadError: null });
+  } catch (e) {
+    set({ loadError: e });
+  }
+}
+
+/** Puts a phone the user just saved into the list without waiting for the stream. */
+export function upsertPhone(phone: PhoneView): void {
+  const phones = state.phones ?? [];
+  const i = phones.findIndex((p) => p.id === phone.id);
+  set({
+    phones: i === -1 ? [...phones, phone] : phones.map((p) => (p.id === phone.id ? phone : p)),
+  });
+}
+
+/** Takes a removed phone off the list. */
+export function removePhone(id: string): void {
+  set({
+    phones: (state.phones ?? []).filter((p) => p.id !== id),
+    calls: state.calls.filter((c) => c.phoneId !== id),
+  });
+}
+
+function applyCall(change: SseCallEvent): void {
+  const { call } = change;
+  const others = state.calls.filter((c) => c.id !== call.id);
+  if (change.type === 'call-finished' || call.state === 'idle') {
+    set({
+      calls: others,
+      finishedCalls: state.finishedCalls + (change.type === 'call-finished' ? 1 : 0),
+    });
+    return;
+  }
+  const i = state.calls.findIndex((c) => c.id === call.id);
+  set({
+    calls:
+      i === -1 ? [...state.calls, call] : state.calls.map((c) => (c.id === call.id ? call : c)),
+  });
+}
+
+function applyLine(change: SseLineEvent): void {
+  pushEvent({ seq: ++seq, type: 'line', at: change.at, data: change });
+  if (change.status === 'removed') {
+    removePhone(change.phoneId);
+    return;
+  }
+  if (change.status === 'reconfigured') {
+    void reloadLists();
+    return;
+  }
+  const phones = state.phones;
+  const status = change.status;
+  if (phones === null) return;
+  set({
+    phones: phones.map((p) =>
+      p.id === change.phoneId
+        ? { ...p, health: { ...p.health, status, detail: change.detail, checkedAt: change.at } }
+        : p,
+    ),
+  });
+}
+
+function applyAction(change: SseActionEvent): void {
+  const { event } = change;
+  const n = ++seq;
+  pushEvent({ seq: n, type: 'action-event', at: event.receivedAt, data: change });
+  set({ lastEvent: { ...state.lastEvent, [event.phoneId]: { at: event.receivedAt, seq: n } } });
+}
+
+function pushEvent(e: RawEvent): void {
+  const events = [e, ...state.events];
+  if (events.length > MAX_EVENTS) events.length = MAX_EVENTS;
+  set({ events });
+}
+
+function parse(message: MessageEvent): unknown {
+  try {
+    return JSON.parse(String(message.data));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens the event stream (`GET /api/events`) and loads the lists. EventSource reconnects by
+ * itself; each (re)open reloads the lists so nothing missed while disconnected stays stale.
+ * A pasted token goes once as `?token=` (EventSource cannot send headers); the daemon then sets
+ * its cookie.
+ */
+export function startLive(): void {
+  if (source !== null) return;
+  const token = storedToken();
+  const url = token === null ? '/api/events' : `/api/events?token=${encodeURIComponent(token)}`;
+  const es = new EventSource(url, { withCredentials: true });
+  source = es;
+  es.addEventListener('open', () => {
+    set({ connected: true });
+    void reloadLists();
+  });
+  es.addEventListener('error', () => {
+    set({ connected: false });
+  });
+  es.addEventListener('call', (m) => {
+    const data = parse(m) as SseCallEvent | null;
+    if (data !== null) applyCall(data);
+  });
+  es.addEventListener('line', (m) => {
+    const data = parse(m) as SseLineEvent | null;
+    if (data !== null) applyLine(data);
+  });
+  es.addEventListener('action-event', (m) => {
+    const data = parse(m) as SseActionEvent | null;
+    if (data !== null) applyAction(data);
+  });
+  es.addEventListener('resync', () => {
+    void reloadLists();
+  });
+}
+
+/** Closes the stream and forgets everything (sign-out). */
+export function stopLive(): void {
+  source?.close();
+  source = null;
+  set({
+    connected: false,
+    phones: null,
+    calls: [],
+    events: [],
+    lastEvent: {},
+    finishedCalls: 0,
+    loadError: null,
+  });
+}
