@@ -46,3 +46,32 @@ export {
   isTapiLineError,
 } from './errors.js';
 export type { TapiLineErrorContext } from './errors.js';
+export { RPC_ERROR, TAPI_PROTOCOL_VERSION, methodParamsSchemas } from './protocol.js';
+export type {
+  LineCallInfoParams,
+  LineCallStateParams,
+  LineDevStateParams,
+  LineDevice,
+  TapiErrorData,
+  TapiMethod,
+  TapiMethodParams,
+  TapiMethodResults,
+  TapiNotification,
+} from './protocol.js';
+export { createTapiBridge } from './tapi-bridge.js';
+export type {
+  TapiBridge,
+  TapiBridgeOptions,
+  TapiLine,
+  TapiPhoneControl,
+  TapiSession,
+} from './tapi-bridge.js';
+export { createRpcSession } from './rpc-session.js';
+export type { RpcSession, RpcSessionOptions } from './rpc-session.js';
+export {
+  TAPI_SUBPROTOCOL,
+  createTapiRoute,
+  tapiTokenAuth,
+  tapiTokenFromRequest,
+} from './tapi-route.js';
+export type { TapiRouteOptions } from './tapi-route.js';
