@@ -21,3 +21,11 @@ export {
   isSimulatorError,
   isSimulatorListenError,
 } from './errors.js';
+export { createPhoneFleet, defaultFleetActionUrls, fleetHost } from './phone-fleet.js';
+export type {
+  FleetPhone,
+  FleetPhoneInfo,
+  PhoneFleet,
+  PhoneFleetOptions,
+  PhoneFleetStats,
+} from './phone-fleet.js';
