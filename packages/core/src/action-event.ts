@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { DISCONNECT_MODES } from './call.js';
 
 /**
  * Every Action URL event kind the listener accepts, in the order of ARCHITECTURE section 2.
@@ -57,6 +58,12 @@ export const actionEventParamsSchema = v.object({
   remote: v.optional(v.pipe(v.string(), v.maxLength(2048))),
   /** `$display_remote`: the remote party's display name. Hostile input: never render as HTML. */
   displayRemote: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+  /**
+   * Why a call ended, when the source knows (the log scanner sees `486 Busy Here`, `CANCEL`, …).
+   * Not a snom variable; on `disconnected`, `missed` and `onhook` it sets the disconnect mode,
+   * and `busy` on a call that never connected passes it through the `busy` state.
+   */
+  reason: v.optional(v.picklist(DISCONNECT_MODES)),
 });
 export type ActionEventParams = v.InferOutput<typeof actionEventParamsSchema>;
 

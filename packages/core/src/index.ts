@@ -42,7 +42,15 @@ export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './eve
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';
 export { createLineModel } from './line-model.js';
 export type { LineModel, LineModelOptions } from './line-model.js';
-export { createLineState, reduceLine } from './line-reducer.js';
+export {
+  DEFAULT_LOG_SCAN_GRACE_MS,
+  DEFAULT_SETUP_TIMEOUT_MS,
+  DEFAULT_STALE_CALL_TIMEOUT_MS,
+  UNKNOWN_PARTY,
+  createLineState,
+  partyFromAddress,
+  reduceLine,
+} from './line-reducer.js';
 export type { LineReducerOptions, LineStep } from './line-reducer.js';
 export { capabilityClassForModel, isHttpControlUnsupported } from './model-capabilities.js';
 export type { CapabilityClass } from './model-capabilities.js';
