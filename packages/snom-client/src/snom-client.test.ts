@@ -338,6 +338,26 @@ describe('faults against the simulator', () => {
   });
 });
 
+describe('robustness against the simulator', () => {
+  it('concurrent Digest requests share the nonce without auth failures', async () => {
+    const { phone, client } = await setup(
+      { auth: 'digest', digestAlgorithm: 'SHA-256', username: 'admin', password: PASSWORD },
+      { username: 'admin', password: PASSWORD },
+    );
+    await client.info();
+    const results = await Promise.all(Array.from({ length: 8 }, () => client.info()));
+    expect(results.every((r) => r.model === 'snom360')).toBe(true);
+    expect(phone.requests.filter((r) => r.status === 401)).toHaveLength(1);
+  });
+
+  it('a garbage page parses as nothing instead of throwing', async () => {
+    const { phone, client } = await setup();
+    await phone.setFault({ garbage: true });
+    await expect(client.info()).resolves.toEqual({ model: null, mac: null, firmware: null });
+    await expect(client.readSettings()).resolves.toEqual({});
+  });
+});
+
 describe('no password leaks', () => {
   it('no thrown error message, URL, location, cause or webConfigUrl contains the password', async () => {
     const leaks: string[] = [];
