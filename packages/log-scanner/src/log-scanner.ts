@@ -156,7 +156,10 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
         'check that the phone is on and reachable; the scanner retries by itself',
       { phoneId, operation, attempt: failures, cause },
     );
-    if (failures >= unreachableAfter) {
+    if (status.state === 'unreachable') {
+      // Already reported: keep the details current without notifying again.
+      status = { ...status, consecutiveFailures: failures, lastError: error };
+    } else if (failures >= unreachableAfter) {
       setStatus({
         phoneId,
         state: 'unreachable',

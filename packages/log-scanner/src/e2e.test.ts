@@ -1,0 +1,159 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ActionEvent } from '@snomlink/core';
+import { createSnomClient } from '@snomlink/snom-client';
+import { createSimulatedPhone, type SimulatedPhone } from '@snomlink/snom-simulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogScanner, type LogScanner } from './log-scanner.js';
+
+/** A minimal Action URL receiver: `/snom/{phoneId}/{kind}?k=…` → a parameterless ActionEvent. */
+async function startReceiver(
+  onEvent: (e: ActionEvent) => void,
+): Promise<{ server: Server; base: string; urls: string[] }> {
+  const urls: string[] = [];
+  const server = createServer((req, res) => {
+    urls.push(req.url ?? '');
+    const m = /^\/snom\/([^/?]+)\/([a-z-]+)/.exec(req.url ?? '');
+    res.writeHead(m ? 200 : 404).end();
+    if (m?.[1] && m[2]) {
+      onEvent({
+        phoneId: m[1],
+        kind: m[2] as ActionEvent['kind'],
+        source: 'action-url',
+        receivedAt: Date.now(),
+        params: {},
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, base: `http://127.0.0.1:${String(port)}`, urls };
+}
+
+/** Resolves when `events` holds an event matching `pred` (checked on every push). */
+function waitFor(
+  events: ActionEvent[],
+  pred: (e: ActionEvent) => boolean,
+  timeoutMs = 15_000,
+): Promise<ActionEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new Error(
+          `no matching event within ${String(timeoutMs)} ms; got ${JSON.stringify(events.map((e) => e.kind))}`,
+        ),
+      );
+    }, timeoutMs);
+    const check = (): void => {
+      const hit = events.find(pred);
+      if (hit) {
+        clearTimeout(timer);
+        resolve(hit);
+      } else setImmediate(check);
+    };
+    check();
+  });
+}
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.reverse()) await f();
+  cleanup = [];
+});
+
+describe('end to end against a 190-class simulated phone', () => {
+  it('a parameterless incoming becomes the caller, then connected, then disconnected', async () => {
+    const events: ActionEvent[] = [];
+    let scanner: LogScanner | null = null;
+    const receiver = await startReceiver((e) => scanner?.notify(e));
+    cleanup.push(
+      () =>
+        new Promise<void>((r) => {
+          receiver.server.close(() => {
+            r();
+          });
+        }),
+    );
+    const kinds = ['incoming', 'outgoing', 'offhook', 'onhook'] as const;
+    const phone: SimulatedPhone = createSimulatedPhone({
+      model: 'snom190',
+      settings: Object.fromEntries(
+        kinds.map((k) => [`action_${k}_url`, `${receiver.base}/snom/p190/${k}?k=secret`]),
+      ),
+    });
+    const address = await phone.listen({ host: '127.0.0.1' });
+    cleanup.push(() => phone.close());
+    const client = createSnomClient({
+      host: `${address.host}:${String(address.port)}`,
+      model: 'snom190',
+    });
+    const s190 = createLogScanner({ phoneId: 'p190', client, onEvent: (e) => events.push(e) });
+    scanner = s190;
+    cleanup.push(() => s190.stop());
+
+    const callId = await phone.ring('+4930123456', { display: 'Anna Müller' });
+    const incoming = await waitFor(events, (e) => e.kind === 'incoming');
+    expect(incoming).toMatchObject({
+      phoneId: 'p190',
+      source: 'log-scan',
+      params: { callId, displayRemote: 'Anna Müller' },
+    });
+    expect(incoming.params.remote).toContain('+4930123456');
+
+    await phone.answer();
+    await waitFor(events, (e) => e.kind === 'connected');
+    await phone.hangUp();
+    await waitFor(events, (e) => e.kind === 'disconnected');
+
+    expect(events.map((e) => [e.kind, e.params.callId])).toEqual([
+      ['incoming', callId],
+      ['connected', callId],
+      ['disconnected', callId],
+    ]);
+    // The phone sent no parameters at all: only the path and the secret.
+    expect(receiver.urls.length).toBeGreaterThanOrEqual(3);
+    for (const url of receiver.urls) expect(url).toMatch(/^\/snom\/p190\/[a-z]+\?k=secret$/);
+    // The scanner cleared the log after the call.
+    await waitFor(events, () => phone.logText === '');
+    expect(phone.requests.some((r) => r.path === '/log.htm' && r.query.includes('clear_log'))).toBe(
+      true,
+    );
+  });
+
+  it('an outgoing call from the phone is announced with the callee', async () => {
+    const events: ActionEvent[] = [];
+    let scanner: LogScanner | null = null;
+    const receiver = await startReceiver((e) => scanner?.notify(e));
+    cleanup.push(
+      () =>
+        new Promise<void>((r) => {
+          receiver.server.close(() => {
+            r();
+          });
+        }),
+    );
+    const kinds = ['incoming', 'outgoing', 'offhook', 'onhook'] as const;
+    const phone = createSimulatedPhone({
+      model: 'snom190',
+      answerDelayMs: 50,
+      settings: Object.fromEntries(
+        kinds.map((k) => [`action_${k}_url`, `${receiver.base}/snom/p2/${k}?k=s`]),
+      ),
+    });
+    const address = await phone.listen({ host: '127.0.0.1' });
+    cleanup.push(() => phone.close());
+    const client = createSnomClient({ host: `${address.host}:${String(address.port)}` });
+    const s2 = createLogScanner({ phoneId: 'p2', client, onEvent: (e) => events.push(e) });
+    scanner = s2;
+    cleanup.push(() => s2.stop());
+
+    const callId = await phone.dial('0301234567');
+    const outgoing = await waitFor(events, (e) => e.kind === 'outgoing');
+    expect(outgoing.params).toMatchObject({ callId });
+    expect(outgoing.params.remote).toContain('0301234567');
+    await waitFor(events, (e) => e.kind === 'connected');
+    await phone.remoteHangUp();
+    await waitFor(events, (e) => e.kind === 'disconnected');
+    expect(events.map((e) => e.kind)).toEqual(['outgoing', 'connected', 'disconnected']);
+  });
+});
