@@ -30,7 +30,11 @@ const NAV: readonly (readonly [string, string])[] = [
 ];
 
 async function probe(token?: string): Promise<void> {
-  await api<PhoneList>('GET', '/api/phones', token === undefined ? {} : { token });
+  await api<PhoneList>(
+    'GET',
+    '/api/phones',
+    token === undefined ? { silent: true } : { token, silent: true },
+  );
 }
 
 /** Checks the session at start: cookie (set by the daemon for `/?token=`), else the stored token. */

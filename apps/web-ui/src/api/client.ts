@@ -37,6 +37,8 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly token?: string;
   readonly signal?: AbortSignal;
+  /** Do not announce a 401 to {@link onUnauthorized} (session probes, sign-in attempts). */
+  readonly silent?: boolean;
 }
 
 function describeBody(value: unknown, status: number, statusText: string): [string, string | null] {
@@ -94,7 +96,8 @@ export async function api<T>(
   }
   if (!response.ok) {
     const [error, detail] = describeBody(value, response.status, response.statusText);
-    if (response.status === 401) for (const fn of unauthorizedListeners) fn();
+    if (response.status === 401 && options.silent !== true)
+      for (const fn of unauthorizedListeners) fn();
     throw new ApiError(response.status, error, detail, path);
   }
   return value as T;
