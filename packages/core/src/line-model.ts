@@ -1,15 +1,23 @@
 import type { ActionEvent } from './action-event.js';
-import type { Call, CallChange } from './call.js';
+import type { Call, CallChange, LineInput, LineState } from './call.js';
 import type { DialRules } from './dial-rules.js';
 import type { EventHub } from './event-hub.js';
 import type { SnomlinkEvent } from './hub-event.js';
+import { createLineState, reduceLine, type LineReducerOptions } from './line-reducer.js';
 
+/** Options of {@link createLineModel}. */
 export interface LineModelOptions {
   /** Changes are published here (and returned from `apply`). */
   readonly hub?: EventHub<SnomlinkEvent>;
   readonly dialRules?: DialRules;
+  /** See {@link LineReducerOptions.staleCallTimeoutMs}. Default 4 h. */
   readonly staleCallTimeoutMs?: number;
+  /** See {@link LineReducerOptions.setupTimeoutMs}. Default 5 min. */
   readonly setupTimeoutMs?: number;
+  /** See {@link LineReducerOptions.logScanGraceMs}. Default 60 s. */
+  readonly logScanGraceMs?: number;
+  /** Called if the reducer hit an internal error (a bug); the event was then ignored. */
+  readonly onError?: (error: unknown, input: LineInput) => void;
   /** Clock, for tests. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -29,8 +37,90 @@ export interface LineModel {
   setDialRules(rules: DialRules): void;
 }
 
-/** Creates the line model. */
+function byStart(a: Call, b: Call): number {
+  return a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Creates the line model. Each change is published to `hub` as the SnomlinkEvent itself (the
+ * CallChange object), in reducer order. It does not publish `action-event` or `line-status`:
+ * the daemon does that.
+ */
 export function createLineModel(options: LineModelOptions = {}): LineModel {
-  void options;
-  throw new Error('createLineModel: not implemented yet');
+  const lines = new Map<string, LineState>();
+  /** Call.id → phoneId of every live call, for getCall. */
+  const index = new Map<string, string>();
+  const now = options.now ?? Date.now;
+  let dialRules = options.dialRules;
+
+  function reducerOptions(): LineReducerOptions {
+    return {
+      ...(dialRules !== undefined && { dialRules }),
+      ...(options.staleCallTimeoutMs !== undefined && {
+        staleCallTimeoutMs: options.staleCallTimeoutMs,
+      }),
+      ...(options.setupTimeoutMs !== undefined && { setupTimeoutMs: options.setupTimeoutMs }),
+      ...(options.logScanGraceMs !== undefined && { logScanGraceMs: options.logScanGraceMs }),
+      ...(options.onError !== undefined && { onError: options.onError }),
+    };
+  }
+
+  function step(phoneId: string, state: LineState, input: LineInput): readonly CallChange[] {
+    const result = reduceLine(state, input, now(), reducerOptions());
+    if (result.lineState !== state) lines.set(phoneId, result.lineState);
+    for (const change of result.changes) {
+      if (change.type === 'call-finished') index.delete(change.call.id);
+      else if (change.type === 'call-state' && change.previousState === null) {
+        index.set(change.call.id, phoneId);
+      }
+    }
+    if (options.hub !== undefined) {
+      for (const change of result.changes) options.hub.publish(change);
+    }
+    return result.changes;
+  }
+
+  return {
+    apply(event: ActionEvent): readonly CallChange[] {
+      const state = lines.get(event.phoneId) ?? createLineState(event.phoneId);
+      if (!lines.has(event.phoneId)) lines.set(event.phoneId, state);
+      return step(event.phoneId, state, event);
+    },
+    tick(): readonly CallChange[] {
+      const all: CallChange[] = [];
+      for (const [phoneId, state] of [...lines]) {
+        if (Object.keys(state.calls).length === 0) continue;
+        all.push(...step(phoneId, state, { kind: 'tick' }));
+      }
+      return all;
+    },
+    liveCalls(phoneId?: string): readonly Call[] {
+      const states = phoneId === undefined ? [...lines.values()] : [lines.get(phoneId)];
+      const calls: Call[] = [];
+      for (const state of states)
+        if (state !== undefined) calls.push(...Object.values(state.calls));
+      return calls.sort(byStart);
+    },
+    getCall(id: string): Call | undefined {
+      const phoneId = index.get(id);
+      return phoneId === undefined ? undefined : lines.get(phoneId)?.calls[id];
+    },
+    removePhone(phoneId: string): readonly CallChange[] {
+      const state = lines.get(phoneId);
+      if (state === undefined) return [];
+      // A phone reboot ends every live call with mode `unknown`; removal means the same.
+      const changes = step(phoneId, state, {
+        phoneId,
+        kind: 'setup',
+        source: 'action-url',
+        receivedAt: now(),
+        params: {},
+      });
+      lines.delete(phoneId);
+      return changes;
+    },
+    setDialRules(rules: DialRules): void {
+      dialRules = rules;
+    },
+  };
 }
