@@ -173,7 +173,7 @@ describe('raw values as phones send them', () => {
     const { app, next } = setup();
     const received = next();
     await app.request(`/snom/p1/incoming?k=${SECRET}&dr=Evil%0D%0AInjected%00`);
-    expect((await received).params.displayRemote).toBe('Evil  Injected ');
+    expect((await received).params.displayRemote).toBe('Evil  Injected');
   });
 });
 

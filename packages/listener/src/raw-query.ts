@@ -141,7 +141,8 @@ export function decodeRawValue(raw: string): string {
 
 function present(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const value = decodeRawValue(raw);
+  // Trimmed: a raw trailing space cannot be told apart from the space before ` HTTP/1.1`.
+  const value = decodeRawValue(raw).trim();
   if (value === '' || SNOM_TOKENS.has(value)) return undefined;
   return value;
 }

@@ -10,8 +10,17 @@ function digest(value: string): Buffer {
  */
 export function secretsMatch(presented: string | undefined, expected: string): boolean {
   if (presented === undefined || expected === '') return false;
-  return timingSafeEqual(digest(presented), digest(expected));
+  let expectedDigest = expectedDigests.get(expected);
+  if (expectedDigest === undefined) {
+    if (expectedDigests.size >= 1000) expectedDigests.clear();
+    expectedDigest = digest(expected);
+    expectedDigests.set(expected, expectedDigest);
+  }
+  return timingSafeEqual(digest(presented), expectedDigest);
 }
+
+/** Digests of the configured secrets (few, and they change rarely), so each request hashes once. */
+const expectedDigests = new Map<string, Buffer>();
 
 /** Creates a random URL-safe secret for a phone's Action URLs (32 base64url characters). */
 export function createSecret(): string {

@@ -141,8 +141,9 @@ export function attachTolerantFront(
     }
     const raw = err.rawPacket;
     if (code === 'HPE_HEADER_OVERFLOW') {
-      const lineDone = raw !== undefined && raw.includes(10);
-      if (lineDone) writeError(socket, 431, 'headers-too-large', 'request head too large');
+      const lineEnd = raw === undefined ? -1 : raw.indexOf(10);
+      if (lineEnd >= 0 && lineEnd < maxHeadBytes)
+        writeError(socket, 431, 'headers-too-large', 'request head too large');
       else writeError(socket, 414, 'uri-too-long', 'request target too long');
       return;
     }
