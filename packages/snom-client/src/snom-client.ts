@@ -519,8 +519,8 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     },
 
     async info() {
-      const url = `${origin}/info.htm`;
       const { text } = await request('/info.htm', 'read', 'read info');
+      const url = `${origin}/info.htm`; // after the request: a followed 307 changes the origin
       const parsed = parseInfoPage(text);
       if (parsed.phoneManager) {
         throw new SnomUnsupportedModelError(
