@@ -92,6 +92,8 @@ export interface PhoneFleet {
   readonly phones: readonly FleetPhone[];
   /** Listen on every address, write settings, start calling at `callRate`. */
   start(): Promise<void>;
+  /** (Re)start placing calls at `rate` per second (default: the `callRate` option). */
+  startCalls(rate?: number): void;
   /** Stop placing new calls (calls under way finish). */
   stopCalls(): void;
   stats(): PhoneFleetStats;
@@ -380,7 +382,7 @@ export function createPhoneFleet(options: PhoneFleetOptions): PhoneFleet {
     stats.liveCalls = busy.size;
   }
 
-  return {
+  const fleet: PhoneFleet = {
     phones: fleetPhones,
     async start() {
       const port = options.port ?? 0;
@@ -406,20 +408,23 @@ export function createPhoneFleet(options: PhoneFleetOptions): PhoneFleet {
         slot.phone.setSettings(settings);
         fleetPhones.push({ info, phone: slot.phone });
       }
-      const rate = options.callRate ?? 1;
-      if (rate > 0) {
-        // Fire ticks on a fixed grid so the long-run rate is exact even when timers drift.
-        const startedAt = performance.now();
-        let due = 0;
-        const intervalMs = Math.max(1, Math.min(100, 1000 / rate));
-        ticker = setInterval(() => {
-          const shouldHave = Math.floor(((performance.now() - startedAt) / 1000) * rate);
-          while (due < shouldHave) {
-            due += 1;
-            tick();
-          }
-        }, intervalMs);
-      }
+      fleet.startCalls(options.callRate ?? 1);
+    },
+    startCalls(rate = options.callRate ?? 1) {
+      if (ticker !== undefined) clearInterval(ticker);
+      ticker = undefined;
+      if (rate <= 0 || closed) return;
+      // Fire ticks on a fixed grid so the long-run rate is exact even when timers drift.
+      const startedAt = performance.now();
+      let due = 0;
+      const intervalMs = Math.max(1, Math.min(100, 1000 / rate));
+      ticker = setInterval(() => {
+        const shouldHave = Math.floor(((performance.now() - startedAt) / 1000) * rate);
+        while (due < shouldHave) {
+          due += 1;
+          tick();
+        }
+      }, intervalMs);
     },
     stopCalls() {
       if (ticker !== undefined) clearInterval(ticker);
@@ -436,4 +441,5 @@ export function createPhoneFleet(options: PhoneFleetOptions): PhoneFleet {
       await Promise.all(slots.map((s) => s.phone.close()));
     },
   };
+  return fleet;
 }
