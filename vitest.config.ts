@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // The JSON report feeds the `N passed, N failed` line of .ci/run.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'tests/*'],
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
   },
