@@ -175,7 +175,9 @@ function readExternal(plus: boolean, body: string, rules: DialRules): Reading | 
   for (const candidate of candidates) {
     const number = parseE164(candidate.e164);
     if (number === undefined) continue;
-    if (number.isValid()) return { digits: candidate.digits, number };
+    // With one reading there is nothing to choose: skip the (costly) validity check.
+    if (candidates.length === 1 && number.isPossible()) return { digits: candidate.digits, number };
+    if (candidates.length > 1 && number.isValid()) return { digits: candidate.digits, number };
     if (possible === null && number.isPossible()) possible = { digits: candidate.digits, number };
   }
   if (possible !== null) return possible;
@@ -223,8 +225,36 @@ function isSpecial(body: string): boolean {
  * Reported number → E.164 and TAPI canonical form. Strips an outside-line prefix the PBX left on,
  * keeps internal extensions (length <= internalMaxLength) as extensions.
  * Accepts bare digits with separators, `+49 (0)30 …`, and `sip:`/`tel:` URIs. Never throws.
+ * Results are cached per rules object (the last 2,048 inputs), so treat them as read-only.
  */
 export function normalizeNumber(raw: string, rules: DialRules): NumberResult<NormalizedNumber> {
+  if (typeof raw !== 'string') return normalizeUncached(raw, rules);
+  let cache = normalizeCache.get(rules);
+  if (cache === undefined) {
+    cache = new Map();
+    normalizeCache.set(rules, cache);
+  }
+  const hit = cache.get(raw);
+  if (hit !== undefined) {
+    // Refresh: Map keeps insertion order, so the first key is the least recently used.
+    cache.delete(raw);
+    cache.set(raw, hit);
+    return hit;
+  }
+  const result = normalizeUncached(raw, rules);
+  cache.set(raw, result);
+  if (cache.size > NORMALIZE_CACHE_SIZE) {
+    const oldest = cache.keys().next();
+    if (oldest.done !== true) cache.delete(oldest.value);
+  }
+  return result;
+}
+
+/** Results per rules object (LRU): phones report the same few numbers again and again. */
+const NORMALIZE_CACHE_SIZE = 2048;
+const normalizeCache = new WeakMap<DialRules, Map<string, NumberResult<NormalizedNumber>>>();
+
+function normalizeUncached(raw: string, rules: DialRules): NumberResult<NormalizedNumber> {
   const cleaned = clean(raw);
   if (!cleaned.ok) return { success: false, issues: [cleaned.issue] };
   const { plus, body } = cleaned;
