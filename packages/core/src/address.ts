@@ -36,7 +36,8 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
 // UTF-8 lead byte (Ã, Â, Å, …) followed by a continuation byte, both read as Latin-1.
 const MOJIBAKE_HINT = /[\u00c2-\u00f4][\u0080-\u00bf]/;
 
-let utf8Decoder: TextDecoder | null = null;
+// Structural type: under node-only lib settings `TextDecoder` is a value, not a type.
+let utf8Decoder: { decode(input: Uint8Array): string } | null = null;
 
 /**
  * Repairs UTF-8 text that was decoded as Latin-1 somewhere on the way (`Jörg` arriving as
