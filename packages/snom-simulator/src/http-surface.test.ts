@@ -1,6 +1,11 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSimulatedPhone, type SimulatedPhone, type SimulatedPhoneOptions } from './index.js';
+import {
+  createSimulatedPhone,
+  isSimulatorListenError,
+  type SimulatedPhone,
+  type SimulatedPhoneOptions,
+} from './index.js';
 
 interface Answer {
   status: number;
@@ -165,5 +170,23 @@ describe('HTTP surface', () => {
     await expect(createSimulatedPhone().listen({ host: '0.0.0.0' })).rejects.toThrow(
       /127\.0\.0\.0\/8/,
     );
+  });
+
+  it('a taken port gives a SimulatorListenError with the code', async () => {
+    const { phone } = await start();
+    const port = phone.address?.port ?? 0;
+    const err: unknown = await createSimulatedPhone()
+      .listen({ port })
+      .catch((e: unknown) => e);
+    expect(isSimulatorListenError(err)).toBe(true);
+    expect(err).toMatchObject({ code: 'EADDRINUSE', port, host: '127.0.0.1' });
+  });
+
+  it('OFFHOOK, digits and ENTER dial from the keypad', async () => {
+    const { phone, base } = await start({ answerDelayMs: 60_000 });
+    await get(base, '/command.htm?key=OFFHOOK;0;3;0;ENTER');
+    expect(phone.calls.map((c) => [c.remote, c.state])).toEqual([
+      ['sip:030@pbx.example', 'dialing'],
+    ]);
   });
 });
