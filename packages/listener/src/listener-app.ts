@@ -130,8 +130,13 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
     return target;
   }
 
-  function deliver(event: ActionEvent): void {
-    setImmediate(() => {
+  // Accepted events wait here until the answers are written; one setImmediate drains them all,
+  // so a slow consumer never delays a phone and a burst costs one timer, not one per event.
+  let queue: ActionEvent[] = [];
+  function drain(): void {
+    const batch = queue;
+    queue = [];
+    for (const event of batch) {
       try {
         const result = consumer.onEvent(event);
         if (result instanceof Promise) {
@@ -142,7 +147,11 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
       } catch (error) {
         reportError(error, event);
       }
-    });
+    }
+  }
+  function deliver(event: ActionEvent): void {
+    queue.push(event);
+    if (queue.length === 1) setImmediate(drain);
   }
 
   function accept(
@@ -180,7 +189,7 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
       return reject(c, 400, 'bad-request', `${path}: ${issue.message}`);
     }
     deliver(parsed.output);
-    return c.body(null, 200);
+    return new Response(null, { status: 200 });
   }
 
   function handle(c: Context<ListenerAppEnv>): Response | Promise<Response> {
