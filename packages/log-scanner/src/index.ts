@@ -35,6 +35,7 @@ export type {
   LogScannerStats,
   LogScannerStatus,
   LogSource,
+  ScannerTimers,
 } from './log-scanner.js';
 export { createScanScheduler } from './scan-scheduler.js';
 export type { ScanPriority, ScanScheduler, ScanSchedulerOptions } from './scan-scheduler.js';

@@ -37,6 +37,12 @@ export interface LogScannerOptions {
   readonly onEvent: (event: ActionEvent) => void;
   /** Poll interval while a call is live and nothing is awaited. Default 1500 (the xtelsio figure). */
   readonly intervalMs?: number;
+  /**
+   * Poll interval while every live call is connected and the handset is known to be off hook
+   * (the onhook Action URL will announce the end anyway; polling then only catches a remote
+   * hang-up sooner). Default `intervalMs`.
+   */
+  readonly connectedIntervalMs?: number;
   /** Delays of the quick re-reads after an Action URL, until the awaited fact shows. Default [100, 200, 400, 800]. */
   readonly burstDelaysMs?: readonly number[];
   /** Clear the phone's log after a call ended so the next read is small. Default true. */
@@ -61,6 +67,14 @@ export interface LogScannerOptions {
   readonly maxRememberedCalls?: number;
   /** Clock for `receivedAt` and timeouts. Default `Date.now`. */
   readonly now?: () => number;
+  /** Timer functions (default the global ones); inject a virtual clock for simulations. */
+  readonly timers?: ScannerTimers;
+}
+
+/** The two timer functions the scanner uses. */
+export interface ScannerTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
 }
 
 /** A per-phone log scanner, driven by the phone's parameterless Action URL events. */
@@ -103,6 +117,7 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   const { phoneId, client } = options;
   const now = options.now ?? Date.now;
   const intervalMs = Math.max(1, options.intervalMs ?? 1500);
+  const connectedIntervalMs = Math.max(1, options.connectedIntervalMs ?? intervalMs);
   const burst = options.burstDelaysMs ?? [100, 200, 400, 800];
   const clearAfterCall = options.clearAfterCall ?? true;
   const retryInitial = Math.max(1, options.retry?.initialMs ?? 1000);
@@ -124,7 +139,13 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   let burstIndex = 0;
   let announces = 0;
   let endedSinceClear = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timers: ScannerTimers = options.timers ?? {
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => {
+      clearTimeout(handle as ReturnType<typeof setTimeout>);
+    },
+  };
+  let timer: unknown = null;
   let inFlight: Promise<void> | null = null;
   let rereadRequested = false;
   let failures = 0;
@@ -214,14 +235,14 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   const isLive = (): boolean => offhook || liveCalls.size > 0 || awaiting !== null;
 
   const clearTimer = (): void => {
-    if (timer !== null) clearTimeout(timer);
+    if (timer !== null) timers.clearTimeout(timer);
     timer = null;
   };
 
   const arm = (delayMs: number): void => {
     clearTimer();
     if (stopped) return;
-    timer = setTimeout(() => {
+    timer = timers.setTimeout(() => {
       timer = null;
       startRead(burstIndex > 0 && awaiting !== null ? 'high' : 'normal');
     }, delayMs);
@@ -310,7 +331,12 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
       return;
     }
     if (isLive()) {
-      arm(intervalMs);
+      const settled =
+        offhook &&
+        awaiting === null &&
+        liveCalls.size > 0 &&
+        [...liveCalls.values()].every((c) => c.connected);
+      arm(settled ? connectedIntervalMs : intervalMs);
       return;
     }
     burstIndex = 0;
