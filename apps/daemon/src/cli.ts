@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CliUsageError, HELP, parseCliOptions } from './cli-options.js';
+import type { Config } from './config/config-schema.js';
+import { openConfigStore } from './config/config-store.js';
+import { createDaemon } from './daemon.js';
+import type { Daemon } from './daemon.js';
+import { startDemo } from './demo.js';
+import type { Demo } from './demo.js';
+import { isDaemonConfigError, isDaemonStartError } from './errors.js';
+import { createLogger } from './logger.js';
+import { mountTapi } from './tapi.js';
+import { VERSION } from './version.js';
+
+/** Where the built web UI sits relative to this bundle (apps/daemon/dist/cli.js). */
+function defaultWebUiDir(): string {
+  return fileURLToPath(new URL('../../web-ui/dist/', import.meta.url));
+}
+
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseCliOptions(process.argv.slice(2), process.env, process.cwd());
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      process.stderr.write(`snomlink: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+
+  const logger = createLogger({
+    level: options.logLevel,
+    ...(options.prettyLogs === undefined ? {} : { pretty: options.prettyLogs }),
+  });
+
+  let config;
+  try {
+    config = await openConfigStore({
+      file: options.configFile,
+      initial: (fresh: Config): Config => ({
+        ...fresh,
+        listener: {
+          ...fresh.listener,
+          ...(options.demo ? { host: '127.0.0.1', publicHost: '127.0.0.1' } : {}),
+          ...(options.listen ?? {}),
+        },
+        admin: { ...fresh.admin, ...(options.admin ?? {}) },
+        ...(options.demo ? { health: { ...fresh.health, intervalMs: 10_000 } } : {}),
+      }),
+    });
+  } catch (error) {
+    if (isDaemonConfigError(error)) {
+      process.stderr.write(`snomlink: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.created)
+    logger.info({ file: config.file }, 'created a new config file with a random admin token');
+
+  const webUiDir = options.webUiDir ?? config.current.webUiDir ?? defaultWebUiDir();
+  let daemon: Daemon;
+  try {
+    daemon = createDaemon({
+      config,
+      dataDir: options.dataDir,
+      logger,
+      webUiDir,
+      demo: options.demo,
+      ...(options.listen === undefined ? {} : { listen: options.listen }),
+      ...(options.admin === undefined ? {} : { admin: options.admin }),
+      ...mountTapi(logger),
+    });
+  } catch (error) {
+    process.stderr.write(
+      `snomlink: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
+
+  let addresses;
+  try {
+    addresses = await daemon.start();
+  } catch (error) {
+    await daemon.stop().catch(() => undefined);
+    if (isDaemonStartError(error)) {
+      process.stderr.write(`snomlink: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  let demo: Demo | null = null;
+  if (options.demo) demo = await startDemo(daemon, logger);
+
+  const line = '─'.repeat(72);
+  const webUiNote = existsSync(webUiDir)
+    ? ''
+    : `\n  (web UI not built: ${webUiDir} is missing; the API works)`;
+  process.stdout.write(
+    `\n${line}\n  snomlink ${VERSION}${options.demo ? ' — DEMO (simulated phones)' : ''}\n` +
+      `  Action URL listener: http://${addresses.listener.host}:${addresses.listener.port}  (phones call ${addresses.listener.publicBase})\n` +
+      `  Admin panel:         ${addresses.adminUrl}${webUiNote}\n` +
+      `  Config:              ${config.file}\n${line}\n\n`,
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const deadline = setTimeout(() => {
+        logger.error('shutdown took too long; exiting anyway');
+        resolve(0);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      void (async () => {
+        try {
+          await demo?.stop();
+          await daemon.stop();
+          logger.info('stopped');
+        } catch (error) {
+          logger.error({ err: error }, 'error while stopping');
+        }
+        clearTimeout(deadline);
+        resolve(0);
+      })();
+    };
+    process.once('SIGINT', () => {
+      shutdown('SIGINT');
+    });
+    process.once('SIGTERM', () => {
+      shutdown('SIGTERM');
+    });
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets of simulated phones or slow webhooks must not keep a stopped daemon alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `snomlink: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

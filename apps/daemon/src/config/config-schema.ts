@@ -1,0 +1,108 @@
+import * as v from 'valibot';
+import { DEFAULT_DIAL_RULES, dialRulesSchema } from '@snomlink/core';
+import {
+  hostPortSchema,
+  phoneAuthSchema,
+  phoneIdSchema,
+  phoneSchemeSchema,
+  webhookSchema,
+} from '../api/schemas.js';
+
+const portSchema = v.pipe(
+  v.number('port must be a number'),
+  v.integer('port must be an integer'),
+  v.minValue(0, 'port must be 0-65535'),
+  v.maxValue(65535, 'port must be 0-65535'),
+);
+
+const bindHostSchema = v.pipe(
+  v.string(),
+  v.minLength(1, 'host must not be empty'),
+  v.regex(/^[0-9A-Za-z.:[\]-]+$/, 'host must be an IP address or host name, e.g. "0.0.0.0"'),
+);
+
+/** A phone as stored in config.json: includes the password and the Action URL secret. */
+export const phoneConfigSchema = v.object({
+  id: phoneIdSchema,
+  name: v.optional(v.string(), ''),
+  host: hostPortSchema,
+  scheme: v.optional(phoneSchemeSchema, 'http'),
+  username: v.optional(v.nullable(v.string()), null),
+  password: v.optional(v.nullable(v.string()), null),
+  auth: v.optional(phoneAuthSchema, 'auto'),
+  model: v.optional(v.pipe(v.string(), v.minLength(1)), 'snom360'),
+  line: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
+  /** null = on for parameterless models, off otherwise. */
+  logScan: v.optional(v.nullable(v.boolean()), null),
+  provisionOnOpen: v.optional(v.boolean(), false),
+  /** Accept self-signed phone certificates (most phones have one). */
+  rejectUnauthorized: v.optional(v.boolean(), false),
+  /** Action URL secret (`?k=`); generated when the phone is added. */
+  secret: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9._~-]{8,256}$/, 'secret must be 8-256 URL-safe characters'),
+  ),
+});
+/** A phone as stored in config.json. */
+export type PhoneConfig = v.InferOutput<typeof phoneConfigSchema>;
+
+/** The whole config file. Every section has defaults, so `{}` is a valid (token-less) start. */
+export const configSchema = v.object({
+  version: v.optional(v.literal(1), 1),
+  listener: v.optional(
+    v.object({
+      host: v.optional(bindHostSchema, '0.0.0.0'),
+      port: v.optional(portSchema, 8080),
+      /** How phones reach the listener (`address` or `address:port`); null = first LAN IPv4. */
+      publicHost: v.optional(v.nullable(hostPortSchema), null),
+      /** Accept Action URLs only from the phone's configured address. */
+      checkSourceAddress: v.optional(v.boolean(), false),
+    }),
+    {},
+  ),
+  admin: v.optional(
+    v.object({
+      host: v.optional(bindHostSchema, '127.0.0.1'),
+      port: v.optional(portSchema, 8090),
+      token: v.pipe(
+        v.string('admin.token must be a string'),
+        v.minLength(16, 'admin.token must be at least 16 characters'),
+      ),
+    }),
+  ),
+  dialing: v.optional(dialRulesSchema, DEFAULT_DIAL_RULES),
+  phones: v.optional(
+    v.pipe(
+      v.array(phoneConfigSchema),
+      v.check(
+        (phones) => new Set(phones.map((p) => p.id)).size === phones.length,
+        'phone ids must be unique',
+      ),
+    ),
+    [],
+  ),
+  webhooks: v.optional(v.array(webhookSchema), []),
+  journal: v.optional(
+    v.object({
+      /** Finished calls older than this are deleted; 0 keeps them forever. */
+      retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 365),
+    }),
+    {},
+  ),
+  health: v.optional(
+    v.object({
+      /** Interval of the per-phone reachability check; 0 disables it. */
+      intervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 30_000),
+      /** Timeout of every request to a phone. */
+      phoneTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 5000),
+    }),
+    {},
+  ),
+  /** Directory of the built web UI; null = next to the bundle (apps/web-ui/dist). */
+  webUiDir: v.optional(v.nullable(v.string()), null),
+});
+
+/** The whole config file, as validated (defaults filled in; `admin` may still be missing). */
+export type ParsedConfig = v.InferOutput<typeof configSchema>;
+/** The config the daemon runs with: the admin section (with its token) is always there. */
+export type Config = ParsedConfig & { admin: NonNullable<ParsedConfig['admin']> };

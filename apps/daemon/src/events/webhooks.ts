@@ -1,0 +1,245 @@
+import type { Call, SnomlinkEvent } from '@snomlink/core';
+import type { Webhook, WebhookEvent } from '../api/schemas.js';
+
+/** What a webhook template can refer to. */
+export interface WebhookContext {
+  readonly event: WebhookEvent;
+  readonly phone: string;
+  readonly callId: string;
+  readonly direction: string;
+  readonly state: string;
+  /** The far end's number as reported, canonical form, display name. */
+  readonly number: string;
+  readonly canonical: string;
+  readonly name: string;
+}
+
+/** Placeholders a webhook URL may contain. */
+export const WEBHOOK_PLACEHOLDERS = [
+  'number',
+  'canonical',
+  'name',
+  'phone',
+  'callId',
+  'direction',
+  'state',
+  'event',
+] as const;
+
+/** Replaces `{placeholder}`s in `template` with percent-encoded values; unknown ones stay. */
+export function expandWebhookUrl(template: string, context: WebhookContext): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    (WEBHOOK_PLACEHOLDERS as readonly string[]).includes(key)
+      ? encodeURIComponent(context[key as keyof WebhookContext])
+      : whole,
+  );
+}
+
+function callContext(event: WebhookEvent, call: Call): WebhookContext {
+  const remote = call.direction === 'outbound' ? call.calledId : call.callerId;
+  return {
+    event,
+    phone: call.phoneId,
+    callId: call.id,
+    direction: call.direction,
+    state: call.state,
+    number: remote.number ?? '',
+    canonical: remote.canonical ?? '',
+    name: remote.displayName ?? '',
+  };
+}
+
+/** Which webhook event kinds one hub event triggers, with their template context. */
+export function webhookEventsFor(
+  event: SnomlinkEvent,
+): { kind: WebhookEvent; context: WebhookContext }[] {
+  const out: { kind: WebhookEvent; context: WebhookContext }[] = [];
+  const add = (kind: WebhookEvent, call: Call): void => {
+    out.push({ kind, context: callContext(kind, call) });
+  };
+  switch (event.type) {
+    case 'call-state':
+      if (event.call.state === 'offering' && event.previousState === null)
+        add('call-incoming', event.call);
+      else if (event.previousState === null && event.call.direction === 'outbound')
+        add('call-outgoing', event.call);
+      if (event.call.state === 'connected' && event.previousState !== 'onhold')
+        add('call-connected', event.call);
+      break;
+    case 'call-finished':
+      add('call-finished', event.call);
+      if (event.call.missed) add('call-missed', event.call);
+      break;
+    case 'line-status':
+      out.push({
+        kind: 'line-status',
+        context: {
+          event: 'line-status',
+          phone: event.phoneId,
+          callId: '',
+          direction: '',
+          state: event.status,
+          number: '',
+          canonical: '',
+          name: '',
+        },
+      });
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** Options of {@link createWebhookDispatcher}. */
+export interface WebhookDispatcherOptions {
+  /** The configured webhooks (read on every event, so config changes apply at once). */
+  readonly webhooks: () => readonly Webhook[];
+  /** Attempts per delivery. Default 4. */
+  readonly attempts?: number;
+  /** First retry delay; doubles each time. Default 1000. */
+  readonly retryInitialMs?: number;
+  /** Per-request timeout. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Deliveries queued at most; past that the oldest is dropped. Default 1000. */
+  readonly maxQueue?: number;
+  /** Deliveries in flight at most. Default 4. */
+  readonly concurrency?: number;
+  readonly onFailure?: (webhook: Webhook, url: string, error: string) => void;
+  readonly fetch?: typeof fetch;
+}
+
+/** Sends outgoing webhooks without ever blocking the caller. */
+export interface WebhookDispatcher {
+  /** Queues the deliveries this hub event triggers; returns at once. */
+  handle(event: SnomlinkEvent): void;
+  /** Resolves when nothing is queued or in flight (for tests and shutdown). */
+  idle(): Promise<void>;
+  /** Stops: pending retries are dropped. */
+  close(): void;
+  readonly stats: { delivered: number; failed: number; dropped: number };
+}
+
+interface Delivery {
+  webhook: Webhook;
+  url: string;
+  body: string;
+  attempt: number;
+}
+
+/** Creates the webhook dispatcher. */
+export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
+  const attempts = options.attempts ?? 4;
+  const retryInitialMs = options.retryInitialMs ?? 1000;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const maxQueue = options.maxQueue ?? 1000;
+  const concurrency = options.concurrency ?? 4;
+  const doFetch = options.fetch ?? fetch;
+  const queue: Delivery[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const stats = { delivered: 0, failed: 0, dropped: 0 };
+  let active = 0;
+  let closed = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const checkIdle = (): void => {
+    if (active === 0 && queue.length === 0 && timers.size === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  const enqueue = (delivery: Delivery): void => {
+    if (closed) return;
+    queue.push(delivery);
+    if (queue.length > maxQueue) {
+      queue.shift();
+      stats.dropped++;
+    }
+    pump();
+  };
+
+  const send = async (delivery: Delivery): Promise<void> => {
+    const { webhook } = delivery;
+    try {
+      const response = await doFetch(delivery.url, {
+        method: webhook.method,
+        ...(webhook.method === 'POST'
+          ? { body: delivery.body, headers: { 'content-type': 'application/json' } }
+          : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'manual',
+      });
+      await response.body?.cancel();
+      if (response.status >= 200 && response.status < 300) {
+        stats.delivered++;
+        return;
+      }
+      throw new Error(`answered HTTP ${response.status}`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (delivery.attempt + 1 < attempts && !closed) {
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            enqueue({ ...delivery, attempt: delivery.attempt + 1 });
+            checkIdle();
+          },
+          retryInitialMs * 2 ** delivery.attempt,
+        );
+        timer.unref();
+        timers.add(timer);
+      } else {
+        stats.failed++;
+        options.onFailure?.(webhook, delivery.url, message);
+      }
+    }
+  };
+
+  function pump(): void {
+    while (active < concurrency && queue.length > 0) {
+      const delivery = queue.shift();
+      if (delivery === undefined) break;
+      active++;
+      void send(delivery).finally(() => {
+        active--;
+        pump();
+        checkIdle();
+      });
+    }
+  }
+
+  return {
+    handle(event) {
+      if (closed) return;
+      const hooks = options.webhooks().filter((w) => w.enabled);
+      if (hooks.length === 0) return;
+      for (const { kind, context } of webhookEventsFor(event)) {
+        for (const webhook of hooks) {
+          if (webhook.event !== kind) continue;
+          enqueue({
+            webhook,
+            url: expandWebhookUrl(webhook.url, context),
+            body: JSON.stringify({ ...context, data: event }),
+            attempt: 0,
+          });
+        }
+      }
+    },
+    idle() {
+      return new Promise((resolve) => {
+        idleWaiters.push(resolve);
+        checkIdle();
+      });
+    },
+    close() {
+      closed = true;
+      queue.length = 0;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      checkIdle();
+    },
+    stats,
+  };
+}

@@ -1,0 +1,566 @@
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import * as v from 'valibot';
+import { capabilityClassForModel } from '@snomlink/core';
+import type { Call, DialRules, LineModel, NumberResult } from '@snomlink/core';
+import {
+  CALL_COMMANDS,
+  dialRequestSchema,
+  dialingRulesSchema,
+  journalQuerySchema,
+  phoneInputSchema,
+  phoneUpdateSchema,
+  webhookListSchema,
+} from '../api/schemas.js';
+import type {
+  ActionUrlsView,
+  CallCommand,
+  CallCommandResult,
+  DialResult,
+  ErrorBody,
+  Health,
+  ListenerStatus,
+  PhoneView,
+} from '../api/schemas.js';
+import type { PhoneConfig } from '../config/config-schema.js';
+import { randomToken } from '../config/config-store.js';
+import type { ConfigStore } from '../config/config-store.js';
+import { ApiError, isApiError } from '../errors.js';
+import type { EventBuffer, BufferedEvent } from '../events/event-buffer.js';
+import type { Journal } from '../journal/journal.js';
+import type { PhoneManager } from '../phones/phone-manager.js';
+import { logScanEnabled } from '../phones/phone-manager.js';
+import { toPhoneApiError } from '../phones/phone-errors.js';
+import { provisionPhone } from '../phones/provision.js';
+import { requireToken } from './auth.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { createStaticHandler } from './static-files.js';
+
+/** The listener as the admin API controls it. */
+export interface ListenerControl {
+  status(): ListenerStatus;
+  start(): Promise<ListenerStatus>;
+  stop(): Promise<ListenerStatus>;
+}
+
+/** Minimal logger the app writes to (pino fits). */
+export interface AppLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Everything the admin API needs, injected so tests can build it in process. */
+export interface AdminAppDeps {
+  readonly config: ConfigStore;
+  readonly phones: PhoneManager;
+  readonly lineModel: Pick<LineModel, 'liveCalls' | 'getCall'>;
+  readonly journal: Journal;
+  readonly events: EventBuffer;
+  readonly listener: ListenerControl;
+  /** The Action URL settings for a phone (listener's buildActionUrls with the public base). */
+  readonly actionUrls: (phone: PhoneConfig) => Record<string, string>;
+  /** The same settings with empty values (listener's removeActionUrls). */
+  readonly removeActionUrls: (phone: PhoneConfig) => Record<string, string>;
+  readonly toDialable: (input: string, rules: DialRules) => NumberResult<string>;
+  readonly version: string;
+  readonly demo: boolean;
+  readonly startedAt: number;
+  /** Built web UI directory, or null to serve only the API. */
+  readonly webUiDir: string | null;
+  /** Interval of SSE keep-alive comments. Default 15000. */
+  readonly keepAliveMs?: number;
+  readonly logger: AppLogger;
+  /** Extra routes (the TAPI WebSocket) mounted after auth. */
+  readonly mount?: (app: Hono) => void;
+  /** Called when an SSE stream opens; returns a function the daemon calls to end it at shutdown. */
+  readonly trackStream?: (close: () => void) => () => void;
+}
+
+function jsonError(c: Context, status: number, error: string, detail: string): Response {
+  const body: ErrorBody = { error, detail };
+  return c.json(body, status as 400);
+}
+
+async function readBody<S extends v.GenericSchema>(
+  c: Context,
+  schema: S,
+): Promise<v.InferOutput<S>> {
+  let json: unknown;
+  try {
+    json = await c.req.json();
+  } catch {
+    throw new ApiError(
+      400,
+      'invalid-json',
+      'the request body must be JSON (content-type: application/json)',
+    );
+  }
+  const result = v.safeParse(schema, json);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = v.getDotPath(issue);
+    throw new ApiError(400, 'validation', `${path === null ? 'body' : path}: ${issue.message}`);
+  }
+  return result.output;
+}
+
+function phoneView(deps: AdminAppDeps, phone: PhoneConfig): PhoneView {
+  const runtime = deps.phones.get(phone.id);
+  return {
+    id: phone.id,
+    name: phone.name,
+    host: phone.host,
+    scheme: phone.scheme,
+    username: phone.username,
+    hasPassword: phone.password !== null && phone.password !== '',
+    auth: phone.auth,
+    model: phone.model,
+    line: phone.line,
+    logScan: logScanEnabled(phone),
+    provisionOnOpen: phone.provisionOnOpen,
+    capabilities: capabilityClassForModel(phone.model),
+    webConfigUrl: runtime?.client.webConfigUrl() ?? `${phone.scheme}://${phone.host}/`,
+    health: runtime?.health ?? {
+      status: 'unknown',
+      detail: null,
+      checkedAt: null,
+      model: null,
+      firmware: null,
+      mac: null,
+    },
+  };
+}
+
+function findPhone(deps: AdminAppDeps, id: string): PhoneConfig {
+  const phone = deps.config.current.phones.find((p) => p.id === id);
+  if (phone === undefined) {
+    throw new ApiError(404, 'not-found', `no phone with id "${id}"; GET /api/phones lists them`);
+  }
+  return phone;
+}
+
+function phoneClient(deps: AdminAppDeps, id: string): NonNullable<ReturnType<PhoneManager['get']>> {
+  const runtime = deps.phones.get(id);
+  if (runtime === undefined) {
+    throw new ApiError(503, 'phone-starting', `phone ${id} is being set up; retry in a moment`);
+  }
+  return runtime;
+}
+
+function parsePositiveInt(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number.parseInt(value, 10);
+}
+
+async function callCommand(
+  deps: AdminAppDeps,
+  call: Call,
+  command: CallCommand,
+): Promise<CallCommandResult> {
+  const runtime = phoneClient(deps, call.phoneId);
+  const client = runtime.client;
+  try {
+    switch (command) {
+      case 'drop':
+        await client.hangUp();
+        break;
+      case 'answer':
+        await client.answer();
+        break;
+      case 'hold':
+        await client.hold();
+        break;
+      case 'unhold':
+        await client.unhold();
+        break;
+    }
+  } catch (error) {
+    throw toPhoneApiError(call.phoneId, command, error);
+  }
+  return { callId: call.id, phoneId: call.phoneId, command };
+}
+
+/** Builds the admin Hono app: REST API, SSE, OpenAPI document and the static web UI. */
+export function createAdminApp(deps: AdminAppDeps): Hono {
+  const app = new Hono();
+  const keepAliveMs = deps.keepAliveMs ?? 15_000;
+
+  app.onError((error, c) => {
+    if (isApiError(error)) {
+      if (error.status >= 500)
+        deps.logger.warn({ err: error.message, path: c.req.path }, 'api request failed');
+      return jsonError(c, error.status, error.code, error.message);
+    }
+    deps.logger.error({ err: error, path: c.req.path }, 'unexpected error in admin API');
+    return jsonError(c, 500, 'internal', 'unexpected server error; see the daemon log');
+  });
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? jsonError(
+          c,
+          404,
+          'not-found',
+          `no route ${c.req.method} ${c.req.path}; see /api/openapi.json`,
+        )
+      : c.text('not found', 404),
+  );
+
+  app.use(
+    '/api/*',
+    requireToken(() => deps.config.current.admin.token),
+  );
+  app.use(
+    '/tapi',
+    requireToken(() => deps.config.current.admin.token),
+  );
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+
+  app.get('/api/openapi.json', (c) => c.json(buildOpenApiDocument(deps.version)));
+
+  app.get('/api/health', (c) => {
+    const list = deps.phones.list();
+    const count = (status: string): number => list.filter((p) => p.health.status === status).length;
+    const journal = deps.journal.status;
+    const listener = deps.listener.status();
+    const body: Health = {
+      status: journal.ok && listener.state === 'active' ? 'ok' : 'degraded',
+      version: deps.version,
+      uptimeMs: Date.now() - deps.startedAt,
+      demo: deps.demo,
+      phones: {
+        total: deps.config.current.phones.length,
+        reachable: count('reachable'),
+        unreachable: count('unreachable'),
+        authFailed: count('auth-failed'),
+        unknown: deps.config.current.phones.length - list.length + count('unknown'),
+      },
+      liveCalls: deps.lineModel.liveCalls().length,
+      journal:
+        journal.error === undefined ? { ok: journal.ok } : { ok: journal.ok, error: journal.error },
+      listener,
+    };
+    return c.json(body);
+  });
+
+  // Phones -------------------------------------------------------------------------------------
+  app.get('/api/phones', (c) =>
+    c.json({ phones: deps.config.current.phones.map((p) => phoneView(deps, p)) }),
+  );
+
+  app.post('/api/phones', async (c) => {
+    const input = await readBody(c, phoneInputSchema);
+    if (deps.config.current.phones.some((p) => p.id === input.id)) {
+      throw new ApiError(
+        409,
+        'conflict',
+        `a phone with id "${input.id}" exists; choose another id or PUT /api/phones/${input.id}`,
+      );
+    }
+    const phone: PhoneConfig = {
+      id: input.id,
+      name: input.name ?? input.id,
+      host: input.host,
+      scheme: input.scheme ?? 'http',
+      username: input.username ?? null,
+      password: input.password === '' ? null : (input.password ?? null),
+      auth: input.auth ?? 'auto',
+      model: input.model ?? 'snom360',
+      line: input.line ?? 1,
+      logScan: input.logScan ?? null,
+      provisionOnOpen: input.provisionOnOpen ?? false,
+      rejectUnauthorized: false,
+      secret: randomToken(18),
+    };
+    await deps.config.update((cfg) => ({ ...cfg, phones: [...cfg.phones, phone] }));
+    deps.logger.info({ phoneId: phone.id, host: phone.host, model: phone.model }, 'phone added');
+    return c.json(phoneView(deps, phone), 201);
+  });
+
+  app.get('/api/phones/:id', (c) => c.json(phoneView(deps, findPhone(deps, c.req.param('id')))));
+
+  app.put('/api/phones/:id', async (c) => {
+    const id = c.req.param('id');
+    findPhone(deps, id);
+    const input = await readBody(c, phoneUpdateSchema);
+    let updated: PhoneConfig | undefined;
+    await deps.config.update((cfg) => ({
+      ...cfg,
+      phones: cfg.phones.map((p) => {
+        if (p.id !== id) return p;
+        const next: PhoneConfig = { ...p };
+        if (input.name !== undefined) next.name = input.name;
+        if (input.host !== undefined) next.host = input.host;
+        if (input.scheme !== undefined) next.scheme = input.scheme;
+        if (input.username !== undefined) next.username = input.username;
+        if (input.password !== undefined)
+          next.password = input.password === '' ? null : input.password;
+        if (input.auth !== undefined) next.auth = input.auth;
+        if (input.model !== undefined) next.model = input.model;
+        if (input.line !== undefined) next.line = input.line;
+        if (input.logScan !== undefined) next.logScan = input.logScan;
+        if (input.provisionOnOpen !== undefined) next.provisionOnOpen = input.provisionOnOpen;
+        updated = next;
+        return next;
+      }),
+    }));
+    if (updated === undefined) throw new ApiError(404, 'not-found', `no phone with id "${id}"`);
+    deps.logger.info({ phoneId: id }, 'phone updated');
+    return c.json(phoneView(deps, updated));
+  });
+
+  app.delete('/api/phones/:id', async (c) => {
+    const id = c.req.param('id');
+    findPhone(deps, id);
+    await deps.config.update((cfg) => ({ ...cfg, phones: cfg.phones.filter((p) => p.id !== id) }));
+    deps.logger.info({ phoneId: id }, 'phone removed');
+    return c.body(null, 204);
+  });
+
+  app.post('/api/phones/:id/test', async (c) => {
+    const phone = findPhone(deps, c.req.param('id'));
+    phoneClient(deps, phone.id);
+    return c.json(await deps.phones.check(phone.id));
+  });
+
+  app.get('/api/phones/:id/action-urls', (c) => {
+    const phone = findPhone(deps, c.req.param('id'));
+    const body: ActionUrlsView = {
+      phoneId: phone.id,
+      capabilities: capabilityClassForModel(phone.model),
+      urls: deps.actionUrls(phone),
+    };
+    return c.json(body);
+  });
+
+  app.post('/api/phones/:id/provision', async (c) => {
+    const phone = findPhone(deps, c.req.param('id'));
+    const result = await provisionPhone(
+      phoneClient(deps, phone.id).client,
+      phone.id,
+      deps.actionUrls(phone),
+      'write',
+    );
+    deps.logger.info(
+      {
+        phoneId: phone.id,
+        ok: result.ok,
+        rejected: result.written.filter((w) => !w.accepted).map((w) => w.setting),
+      },
+      'phone provisioned',
+    );
+    return c.json(result);
+  });
+
+  app.delete('/api/phones/:id/provision', async (c) => {
+    const phone = findPhone(deps, c.req.param('id'));
+    const result = await provisionPhone(
+      phoneClient(deps, phone.id).client,
+      phone.id,
+      deps.removeActionUrls(phone),
+      'remove',
+    );
+    deps.logger.info({ phoneId: phone.id, ok: result.ok }, 'phone un-provisioned');
+    return c.json(result);
+  });
+
+  app.post('/api/phones/:id/dial', async (c) => {
+    const phone = findPhone(deps, c.req.param('id'));
+    const input = await readBody(c, dialRequestSchema);
+    const dialable = deps.toDialable(input.number, deps.config.current.dialing);
+    if (!dialable.success) {
+      throw new ApiError(
+        422,
+        'invalid-number',
+        `cannot dial "${input.number}": ${dialable.issues.map((i) => i.message).join('; ')}`,
+      );
+    }
+    const runtime = phoneClient(deps, phone.id);
+    try {
+      await runtime.client.dial(
+        dialable.output,
+        input.identity === undefined ? undefined : { identity: input.identity },
+      );
+    } catch (error) {
+      throw toPhoneApiError(phone.id, `dial ${dialable.output}`, error);
+    }
+    deps.logger.info({ phoneId: phone.id, dialed: dialable.output }, 'dial requested');
+    const body: DialResult = {
+      phoneId: phone.id,
+      requested: input.number,
+      dialed: dialable.output,
+    };
+    return c.json(body);
+  });
+
+  // Calls --------------------------------------------------------------------------------------
+  app.get('/api/calls', (c) => c.json({ calls: deps.lineModel.liveCalls() }));
+
+  app.post('/api/calls/:callId/:command', async (c) => {
+    const command = c.req.param('command');
+    if (!(CALL_COMMANDS as readonly string[]).includes(command)) {
+      throw new ApiError(
+        404,
+        'not-found',
+        `unknown call command "${command}"; use ${CALL_COMMANDS.join(', ')}`,
+      );
+    }
+    const callId = c.req.param('callId');
+    const call = deps.lineModel.getCall(callId);
+    if (call === undefined) {
+      throw new ApiError(
+        404,
+        'not-found',
+        `no live call with id "${callId}"; GET /api/calls lists them`,
+      );
+    }
+    const result = await callCommand(deps, call, command as CallCommand);
+    deps.logger.info({ phoneId: call.phoneId, callId, command }, 'call command');
+    return c.json(result);
+  });
+
+  // Journal ------------------------------------------------------------------------------------
+  app.get('/api/journal', (c) => {
+    const result = v.safeParse(journalQuerySchema, c.req.query());
+    if (!result.success) {
+      const issue = result.issues[0];
+      throw new ApiError(400, 'validation', `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`);
+    }
+    const q = result.output;
+    const limit = parsePositiveInt(q.limit);
+    const before = parsePositiveInt(q.before);
+    try {
+      return c.json(
+        deps.journal.query({
+          ...(limit === undefined ? {} : { limit }),
+          ...(before === undefined ? {} : { before }),
+          ...(q.phone === undefined ? {} : { phoneId: q.phone }),
+          ...(q.direction === undefined ? {} : { direction: q.direction }),
+          ...(q.missed === undefined ? {} : { missed: q.missed === 'true' }),
+          ...(q.q === undefined ? {} : { q: q.q }),
+        }),
+      );
+    } catch (error) {
+      throw new ApiError(
+        503,
+        'journal-unavailable',
+        `the journal cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  });
+
+  // Dialing rules, webhooks --------------------------------------------------------------------
+  app.get('/api/dialing', (c) => c.json(deps.config.current.dialing));
+  app.put('/api/dialing', async (c) => {
+    const rules = await readBody(c, dialingRulesSchema);
+    await deps.config.update((cfg) => ({ ...cfg, dialing: rules }));
+    return c.json(rules);
+  });
+  app.get('/api/webhooks', (c) => c.json({ webhooks: deps.config.current.webhooks }));
+  app.put('/api/webhooks', async (c) => {
+    const body = await readBody(c, webhookListSchema);
+    await deps.config.update((cfg) => ({ ...cfg, webhooks: body.webhooks }));
+    return c.json(body);
+  });
+
+  // Listener -----------------------------------------------------------------------------------
+  app.get('/api/listener', (c) => c.json(deps.listener.status()));
+  app.post('/api/listener/start', async (c) => c.json(await deps.listener.start()));
+  app.post('/api/listener/stop', async (c) => c.json(await deps.listener.stop()));
+
+  // Events (SSE) -------------------------------------------------------------------------------
+  app.get('/api/events', (c) => {
+    const lastHeader = c.req.header('last-event-id') ?? c.req.query('lastEventId');
+    return streamSSE(c, async (stream) => {
+      const queue: BufferedEvent[] = [];
+      let wake: (() => void) | null = null;
+      const state = { closed: false };
+      const isOpen = (): boolean => !state.closed && !stream.aborted;
+      const signal = (): void => {
+        const w = wake;
+        wake = null;
+        w?.();
+      };
+      const unsubscribe = deps.events.subscribe((event) => {
+        queue.push(event);
+        if (queue.length > 10_000) queue.length = 0; // the resync below tells the client
+        signal();
+      });
+      const untrack = deps.trackStream?.(() => {
+        state.closed = true;
+        signal();
+      });
+      stream.onAbort(() => {
+        state.closed = true;
+        signal();
+      });
+      try {
+        let lastSent = deps.events.lastId;
+        await stream.write('retry: 2000\n\n');
+        if (lastHeader !== undefined && /^\d+$/.test(lastHeader)) {
+          const resume = deps.events.since(Number(lastHeader));
+          if (resume.ok) {
+            for (const event of resume.events) {
+              await stream.writeSSE({ id: String(event.id), event: event.event, data: event.data });
+            }
+          } else {
+            await stream.writeSSE({
+              id: String(lastSent),
+              event: 'resync',
+              data: JSON.stringify({ type: 'resync', reason: resume.reason }),
+            });
+          }
+        } else {
+          await stream.write(': connected\n\n');
+        }
+        while (isOpen()) {
+          while (queue.length > 0) {
+            const event = queue.shift();
+            if (event === undefined || event.id <= lastSent) continue;
+            lastSent = event.id;
+            await stream.writeSSE({ id: String(event.id), event: event.event, data: event.data });
+          }
+          const woke = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => {
+              wake = null;
+              resolve(false);
+            }, keepAliveMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve(true);
+            };
+          });
+          if (!woke && isOpen()) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        unsubscribe();
+        untrack?.();
+      }
+    });
+  });
+
+  deps.mount?.(app);
+
+  // Web UI -------------------------------------------------------------------------------------
+  if (deps.webUiDir !== null) {
+    const serve = createStaticHandler(deps.webUiDir);
+    app.get('*', async (c) => {
+      const token = c.req.query('token');
+      if (token !== undefined) {
+        // `/?token=…` from the printed admin URL: check it, set the cookie, drop it from the URL.
+        const auth = requireToken(() => deps.config.current.admin.token);
+        await auth(c, () => Promise.resolve());
+        const url = new URL(c.req.url);
+        url.searchParams.delete('token');
+        return c.redirect(`${url.pathname}${url.search}`, 303);
+      }
+      return serve(c);
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { ApiError } from '../errors.js';
+
+/** Name of the session cookie set after a `?token=` login. */
+export const TOKEN_COOKIE = 'snomlink_token';
+
+/** Compares two secrets in constant time (over their SHA-256, so lengths need not match). */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/** The token a request presents: bearer header, then cookie, then `?token=`. */
+export function presentedToken(
+  c: Context,
+): { token: string; via: 'header' | 'cookie' | 'query' } | null {
+  const header = c.req.header('authorization');
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (match?.[1] !== undefined) return { token: match[1], via: 'header' };
+  }
+  const cookie = getCookie(c, TOKEN_COOKIE);
+  if (cookie !== undefined && cookie !== '') return { token: cookie, via: 'cookie' };
+  const query = c.req.query('token');
+  if (query !== undefined && query !== '') return { token: query, via: 'query' };
+  return null;
+}
+
+/** Sets the HttpOnly, SameSite=Strict session cookie. */
+export function setTokenCookie(c: Context, token: string): void {
+  setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+}
+
+/**
+ * Requires the admin token. A valid `?token=` sets the cookie, so the browser needs the token
+ * in a URL only once. Cross-site requests that change state are refused (403) by Origin.
+ */
+export function requireToken(token: () => string): MiddlewareHandler {
+  return async (c, next) => {
+    const presented = presentedToken(c);
+    if (presented === null || !safeEqual(presented.token, token())) {
+      c.header('WWW-Authenticate', 'Bearer realm="snomlink"');
+      throw new ApiError(
+        401,
+        'unauthorized',
+        presented === null
+          ? 'admin token required: send "Authorization: Bearer <token>" or open the admin URL the daemon printed (…/?token=…)'
+          : 'wrong admin token; the token is admin.token in the config file',
+      );
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const origin = c.req.header('origin');
+      const host = c.req.header('host');
+      if (origin !== undefined && origin !== 'null' && host !== undefined) {
+        let originHost: string | null = null;
+        try {
+          originHost = new URL(origin).host;
+        } catch {
+          originHost = null;
+        }
+        if (originHost !== host) {
+          throw new ApiError(403, 'forbidden', `cross-origin request from ${origin} refused`);
+        }
+      }
+    }
+    if (presented.via === 'query') setTokenCookie(c, presented.token);
+    await next();
+  };
+}

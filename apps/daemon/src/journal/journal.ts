@@ -1,0 +1,338 @@
+import Database from 'better-sqlite3';
+import type { FinishedCall, PartyId } from '@snomlink/core';
+import type { JournalEntry, JournalPage } from '../api/schemas.js';
+
+/** Filters and paging of {@link Journal.query}. */
+export interface JournalQueryOptions {
+  /** 1-500, default 50. */
+  readonly limit?: number;
+  /** Only entries with a smaller id (the previous page's `nextBefore`). */
+  readonly before?: number;
+  readonly phoneId?: string;
+  readonly direction?: 'inbound' | 'outbound' | 'unknown';
+  readonly missed?: boolean;
+  /** Substring of any number or display name. */
+  readonly q?: string;
+}
+
+/** Health of the journal, for `/api/health`. */
+export interface JournalStatus {
+  readonly ok: boolean;
+  /** The last write error while not ok. */
+  readonly error?: string;
+  /** Finished calls waiting to be written (after a failure). */
+  readonly pending: number;
+}
+
+/** Options of {@link openJournal}. */
+export interface JournalOptions {
+  /** Path of the SQLite file (`:memory:` for tests). */
+  readonly file: string;
+  /** Delete entries older than this many days at start and hourly; 0 keeps everything. */
+  readonly retentionDays?: number;
+  /** Called on a write failure and on recovery (for loud logs). */
+  readonly onStatus?: (status: JournalStatus) => void;
+  /** First retry delay after a failed write (doubles up to 30 s). Default 1000. */
+  readonly retryInitialMs?: number;
+  /** Most finished calls kept in memory while the database fails. Default 10000. */
+  readonly maxPending?: number;
+  readonly now?: () => number;
+}
+
+/** The call journal: one row per finished call, in SQLite (WAL). */
+export interface Journal {
+  /**
+   * Records a finished call. Never throws: on failure the call is queued in memory and retried
+   * with backoff (reopening the database), and `status` says what is wrong.
+   */
+  record(call: FinishedCall): void;
+  query(options?: JournalQueryOptions): JournalPage;
+  /** Deletes entries older than the retention; returns how many. */
+  prune(): number;
+  setRetentionDays(days: number): void;
+  readonly status: JournalStatus;
+  /** Writes what is pending (one last try) and closes the database. */
+  close(): void;
+}
+
+interface Row {
+  id: number;
+  call_id: string;
+  sip_call_id: string | null;
+  phone_id: string;
+  direction: JournalEntry['direction'];
+  locality: JournalEntry['locality'];
+  remote_number: string | null;
+  remote_canonical: string | null;
+  remote_name: string | null;
+  caller_number: string | null;
+  caller_canonical: string | null;
+  caller_name: string | null;
+  called_number: string | null;
+  called_canonical: string | null;
+  called_name: string | null;
+  started_at: number;
+  connected_at: number | null;
+  ended_at: number;
+  disconnect_mode: JournalEntry['disconnectMode'];
+  missed: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS calls (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id TEXT NOT NULL,
+  sip_call_id TEXT,
+  phone_id TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  locality TEXT NOT NULL,
+  remote_number TEXT, remote_canonical TEXT, remote_name TEXT,
+  caller_number TEXT, caller_canonical TEXT, caller_name TEXT,
+  called_number TEXT, called_canonical TEXT, called_name TEXT,
+  started_at INTEGER NOT NULL,
+  connected_at INTEGER,
+  ended_at INTEGER NOT NULL,
+  disconnect_mode TEXT,
+  missed INTEGER NOT NULL,
+  UNIQUE (phone_id, call_id, started_at)
+);
+CREATE INDEX IF NOT EXISTS calls_phone ON calls (phone_id, id);
+CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended_at);
+`;
+
+const DAY_MS = 86_400_000;
+
+function toRowValues(call: FinishedCall): Omit<Row, 'id'> {
+  const remote: PartyId = call.direction === 'outbound' ? call.calledId : call.callerId;
+  return {
+    call_id: call.id,
+    sip_call_id: call.sipCallId,
+    phone_id: call.phoneId,
+    direction: call.direction,
+    locality: call.locality,
+    remote_number: remote.number,
+    remote_canonical: remote.canonical,
+    remote_name: remote.displayName,
+    caller_number: call.callerId.number,
+    caller_canonical: call.callerId.canonical,
+    caller_name: call.callerId.displayName,
+    called_number: call.calledId.number,
+    called_canonical: call.calledId.canonical,
+    called_name: call.calledId.displayName,
+    started_at: Math.round(call.startedAt),
+    connected_at: call.connectedAt === null ? null : Math.round(call.connectedAt),
+    ended_at: Math.round(call.endedAt),
+    disconnect_mode: call.disconnectMode,
+    missed: call.missed ? 1 : 0,
+  };
+}
+
+function fromRow(row: Row): JournalEntry {
+  return {
+    id: row.id,
+    callId: row.call_id,
+    sipCallId: row.sip_call_id,
+    phoneId: row.phone_id,
+    direction: row.direction,
+    locality: row.locality,
+    remoteNumber: row.remote_number,
+    remoteCanonical: row.remote_canonical,
+    remoteName: row.remote_name,
+    callerNumber: row.caller_number,
+    callerCanonical: row.caller_canonical,
+    callerName: row.caller_name,
+    calledNumber: row.called_number,
+    calledCanonical: row.called_canonical,
+    calledName: row.called_name,
+    startedAt: row.started_at,
+    connectedAt: row.connected_at,
+    endedAt: row.ended_at,
+    durationMs: row.connected_at === null ? 0 : Math.max(0, row.ended_at - row.connected_at),
+    disconnectMode: row.disconnect_mode,
+    missed: row.missed === 1,
+  };
+}
+
+/**
+ * Opens (creating if needed) the journal database in WAL mode. Throws only when the file
+ * cannot be opened at all at start; later failures are absorbed by `record`.
+ */
+export function openJournal(options: JournalOptions): Journal {
+  const now = options.now ?? Date.now;
+  const maxPending = options.maxPending ?? 10_000;
+  const retryInitialMs = options.retryInitialMs ?? 1000;
+  let retentionDays = options.retentionDays ?? 0;
+  let db: Database.Database | null = null;
+  let insert: Database.Statement | null = null;
+  const pending: FinishedCall[] = [];
+  let lastError: string | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelay = retryInitialMs;
+  let closed = false;
+
+  const openDb = (): Database.Database => {
+    const handle = new Database(options.file);
+    try {
+      if (options.file !== ':memory:') handle.pragma('journal_mode = WAL');
+      handle.pragma('synchronous = NORMAL');
+      handle.pragma('busy_timeout = 2000');
+      handle.exec(SCHEMA);
+      insert = handle.prepare(
+        `INSERT OR IGNORE INTO calls (call_id, sip_call_id, phone_id, direction, locality,
+          remote_number, remote_canonical, remote_name, caller_number, caller_canonical, caller_name,
+          called_number, called_canonical, called_name, started_at, connected_at, ended_at,
+          disconnect_mode, missed)
+         VALUES (@call_id, @sip_call_id, @phone_id, @direction, @locality, @remote_number,
+          @remote_canonical, @remote_name, @caller_number, @caller_canonical, @caller_name,
+          @called_number, @called_canonical, @called_name, @started_at, @connected_at, @ended_at,
+          @disconnect_mode, @missed)`,
+      );
+      return handle;
+    } catch (error) {
+      handle.close();
+      throw error;
+    }
+  };
+
+  const status = (): JournalStatus =>
+    lastError === null
+      ? { ok: true, pending: pending.length }
+      : { ok: false, error: lastError, pending: pending.length };
+
+  const setError = (error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    const changed = lastError !== message;
+    lastError = message;
+    if (changed) options.onStatus?.(status());
+  };
+
+  const flush = (): boolean => {
+    if (pending.length === 0) return true;
+    try {
+      if (db === null) db = openDb();
+      const handle = db;
+      const stmt = insert;
+      if (stmt === null) throw new Error('journal statement not prepared');
+      handle.transaction((calls: readonly FinishedCall[]) => {
+        for (const call of calls) stmt.run(toRowValues(call));
+      })(pending);
+      pending.length = 0;
+      if (lastError !== null) {
+        lastError = null;
+        retryDelay = retryInitialMs;
+        options.onStatus?.(status());
+      }
+      return true;
+    } catch (error) {
+      setError(error);
+      // Reopen on the next try: the handle may be broken (disk full, file removed, locked).
+      try {
+        db?.close();
+      } catch {
+        // already broken
+      }
+      db = null;
+      insert = null;
+      return false;
+    }
+  };
+
+  const scheduleRetry = (): void => {
+    if (retryTimer !== undefined || closed) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!flush()) {
+        retryDelay = Math.min(retryDelay * 2, 30_000);
+        scheduleRetry();
+      }
+    }, retryDelay);
+    retryTimer.unref();
+  };
+
+  const prune = (): number => {
+    if (retentionDays <= 0 || db === null) return 0;
+    try {
+      return db.prepare('DELETE FROM calls WHERE ended_at < ?').run(now() - retentionDays * DAY_MS)
+        .changes;
+    } catch (error) {
+      setError(error);
+      return 0;
+    }
+  };
+
+  db = openDb();
+  prune();
+  const pruneTimer = setInterval(prune, 3_600_000);
+  pruneTimer.unref();
+
+  return {
+    record(call) {
+      if (closed) return;
+      pending.push(call);
+      if (pending.length > maxPending) pending.splice(0, pending.length - maxPending);
+      if (!flush()) scheduleRetry();
+    },
+    query(query = {}) {
+      // Reopen after a failure so readers recover too.
+      const handle = db ?? (db = openDb());
+      const limit = Math.min(500, Math.max(1, Math.floor(query.limit ?? 50)));
+      const where: string[] = [];
+      const params: Record<string, string | number> = {};
+      if (query.before !== undefined) {
+        where.push('id < @before');
+        params['before'] = query.before;
+      }
+      if (query.phoneId !== undefined) {
+        where.push('phone_id = @phone');
+        params['phone'] = query.phoneId;
+      }
+      if (query.direction !== undefined) {
+        where.push('direction = @direction');
+        params['direction'] = query.direction;
+      }
+      if (query.missed !== undefined) {
+        where.push('missed = @missed');
+        params['missed'] = query.missed ? 1 : 0;
+      }
+      if (query.q !== undefined && query.q !== '') {
+        where.push(
+          `(remote_number LIKE @q ESCAPE '\\' OR remote_canonical LIKE @q ESCAPE '\\' OR remote_name LIKE @q ESCAPE '\\'
+            OR caller_number LIKE @q ESCAPE '\\' OR caller_name LIKE @q ESCAPE '\\'
+            OR called_number LIKE @q ESCAPE '\\' OR called_name LIKE @q ESCAPE '\\')`,
+        );
+        params['q'] = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      }
+      const sql = `SELECT * FROM calls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY id DESC LIMIT ${limit + 1}`;
+      const rows = handle.prepare(sql).all(params) as Row[];
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page[page.length - 1];
+      return {
+        entries: page.map(fromRow),
+        nextBefore: more && last !== undefined ? last.id : null,
+      };
+    },
+    prune,
+    setRetentionDays(days) {
+      retentionDays = days;
+      prune();
+    },
+    get status() {
+      return status();
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(pruneTimer);
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      flush();
+      try {
+        db?.close();
+      } catch {
+        // nothing left to do
+      }
+      db = null;
+    },
+  };
+}

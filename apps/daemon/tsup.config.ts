@@ -1,0 +1,20 @@
+import { defineConfig } from 'tsup';
+
+// One self-contained bundle at dist/cli.js (root `npm start` runs it): workspace packages and
+// pure-JS dependencies are inlined; the native better-sqlite3 and pino (worker-thread based
+// transports resolve files at run time) stay external and load from node_modules.
+export default defineConfig({
+  entry: { cli: 'src/cli.ts' },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  clean: true,
+  dts: false,
+  sourcemap: true,
+  noExternal: [/^(?!better-sqlite3$|pino$|pino-pretty$).*/],
+  external: ['better-sqlite3', 'pino', 'pino-pretty'],
+  banner: {
+    // Bundled CommonJS dependencies (ws, undici) call require() for Node built-ins.
+    js: "#!/usr/bin/env node\nimport { createRequire as __snomlinkCreateRequire } from 'node:module';\nconst require = __snomlinkCreateRequire(import.meta.url);",
+  },
+});
