@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeRequestTarget, parseRawRequestLine } from './request-target.js';
+
+describe('encodeRequestTarget', () => {
+  it('encodes raw spaces, UTF-8 and Latin-1 bytes, # and quotes; keeps valid escapes and +', () => {
+    expect(encodeRequestTarget(Buffer.from('/a?dr=Jörg Müller+1#"x"%41%zz'))).toBe(
+      '/a?dr=J%C3%B6rg%20M%C3%BCller+1%23%22x%22%41%25zz',
+    );
+    expect(encodeRequestTarget(Buffer.from('/a?dr=J\xf6rg', 'latin1'))).toBe('/a?dr=J%F6rg');
+  });
+
+  it('yields printable ASCII that the URL parser leaves unchanged', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const target = '/' + encodeRequestTarget(bytes);
+        expect(target).toMatch(/^[\x21-\x7e]*$/);
+        expect(new URL(`http://h${target}`).href).toBe(`http://h${target}`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('parseRawRequestLine', () => {
+  it('takes the target up to the last HTTP/1.x, keeping raw spaces', () => {
+    expect(
+      parseRawRequestLine(Buffer.from('GET /snom/p/incoming?dr=A HTTP/1.1 B HTTP/1.1')),
+    ).toEqual({ method: 'GET', target: '/snom/p/incoming?dr=A%20HTTP/1.1%20B', version: '1.1' });
+  });
+
+  it('reduces an absolute-form target to its path', () => {
+    expect(parseRawRequestLine(Buffer.from('GET http://pc:8080/snom/p/x?a=b c HTTP/1.0'))).toEqual({
+      method: 'GET',
+      target: '/snom/p/x?a=b%20c',
+      version: '1.0',
+    });
+  });
+
+  it.each([
+    '',
+    'GET',
+    'GET /a',
+    'get /a HTTP/1.1',
+    'GET a HTTP/1.1',
+    ' /a HTTP/1.1',
+    'GET /a HTTP/2',
+  ])('refuses %j', (line) => {
+    expect(parseRawRequestLine(Buffer.from(line))).toBeUndefined();
+  });
+});
