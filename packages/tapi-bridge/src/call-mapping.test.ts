@@ -114,6 +114,9 @@ describe('toPartyInfo', () => {
 
   it('nothing reported (parameterless phone) → UNKNOWN', () => {
     expect(toPartyInfo(party(null)).flags).toBe(LINECALLPARTYID.UNKNOWN);
+    expect(toPartyInfo({ ...party(null), anonymous: true, raw: null }).flags).toBe(
+      LINECALLPARTYID.UNKNOWN,
+    );
     expect(toPartyInfo(null).flags).toBe(LINECALLPARTYID.UNKNOWN);
   });
 

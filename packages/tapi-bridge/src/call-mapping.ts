@@ -209,8 +209,11 @@ const UNKNOWN_PARTY: LinePartyInfo = {
 /** A core PartyId as a LINECALLINFO party, with `LINECALLPARTYID_*` flags and a dialable form. */
 export function toPartyInfo(party: PartyId | null, dialable?: DialableFn): LinePartyInfo {
   if (party === null) return UNKNOWN_PARTY;
+  // core sets `anonymous` both for a withheld number and for "nothing reported" (parameterless
+  // phones): only a party the phone did report (raw present) was withheld on purpose.
+  const blocked = party.anonymous && party.raw !== null && party.raw !== '';
   let flags = 0;
-  if (party.anonymous) flags |= LINECALLPARTYID.BLOCKED;
+  if (blocked) flags |= LINECALLPARTYID.BLOCKED;
   if (party.number !== null && !party.anonymous) flags |= LINECALLPARTYID.ADDRESS;
   if (party.displayName !== null && party.displayName !== '') flags |= LINECALLPARTYID.NAME;
   if (flags === 0) flags = LINECALLPARTYID.UNKNOWN;
