@@ -67,9 +67,9 @@ export function EventsPage(): JSX.Element {
                 return (
                   <tr key={e.seq}>
                     <td class="mono">{formatTimestamp(e.at)}</td>
-                    <td>{p}</td>
-                    <td>{kind}</td>
-                    <td>{source}</td>
+                    <td class="nowrap">{p}</td>
+                    <td class="nowrap">{kind}</td>
+                    <td class="nowrap">{source}</td>
                     <td class="mono" style={{ wordBreak: 'break-all' }}>
                       {details}
                     </td>

@@ -11,7 +11,7 @@ import type {
 import { HealthBadge } from '../components/health.js';
 import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
 import { Link, navigate } from '../router.js';
-import { removePhone, upsertPhone } from '../store.js';
+import { removePhone, upsertPhone, useLive } from '../store.js';
 
 const MODELS = [
   'snom360',
@@ -94,6 +94,9 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
   const save = useAction();
   const [saved, setSaved] = useState(false);
   const phone = loaded.value ?? null;
+  // Health changes arrive on the event stream; the loaded copy only has the state at page open.
+  const live = useLive();
+  const health = live.phones?.find((p) => p.id === id)?.health ?? phone?.health;
 
   const update = <K extends keyof Form>(key: K, value: Form[K]): void => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -146,7 +149,7 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
             ? 'Add phone'
             : `Phone ${phone?.name !== undefined && phone.name !== '' ? phone.name : id}`}
         </h1>
-        {phone !== null ? <HealthBadge health={phone.health} /> : null}
+        {health !== undefined ? <HealthBadge health={health} /> : null}
       </div>
       <form
         class="card"

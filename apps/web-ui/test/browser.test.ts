@@ -1,0 +1,274 @@
+/**
+ * Acceptance: the built admin panel in Debian's Chromium against the real built daemon and a
+ * simulated snom 360. One browser session walks through the issue's scenario in order; each
+ * step is its own test so a failure names the step. Screenshots go to test-results/.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DialRules } from '@snomlink/core';
+import { toDialable } from '@snomlink/core';
+import { createSimulatedPhone } from '@snomlink/snom-simulator';
+import type { RecordedRequest, SimulatedPhone } from '@snomlink/snom-simulator';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, assertPrerequisites, startDaemon } from './harness.js';
+import type { RunningDaemon } from './harness.js';
+
+const SHOTS = join(ROOT, 'apps/web-ui/test-results');
+const PHONE_ID = 'desk-201';
+const XSS = '<img src=x onerror=alert(1)>';
+
+let daemon: RunningDaemon;
+let phone: SimulatedPhone;
+let phoneHost: string;
+let browser: Browser;
+let page: Page;
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function nav(label: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: label, exact: true })
+    .click();
+}
+
+/** Resolves with the next request to the phone that matches, recorded after this call. */
+function nextRequest(
+  match: (r: RecordedRequest) => boolean,
+  timeoutMs = 10_000,
+): Promise<RecordedRequest> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('the phone received no matching request'));
+    }, timeoutMs);
+    const off = phone.on('request', (r) => {
+      if (!match(r)) return;
+      clearTimeout(timer);
+      off();
+      resolve(r);
+    });
+  });
+}
+
+/** Resolves when the phone has no call left. */
+function phoneIdle(timeoutMs = 10_000): Promise<void> {
+  if (phone.calls.length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`the phone still has calls: ${JSON.stringify(phone.calls)}`));
+    }, timeoutMs);
+    const off = phone.on('call', () => {
+      if (phone.calls.length > 0) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
+beforeAll(async () => {
+  assertPrerequisites();
+  await mkdir(SHOTS, { recursive: true });
+  daemon = await startDaemon();
+  phone = createSimulatedPhone({ model: 'snom360', answerDelayMs: 200 });
+  const address = await phone.listen({ host: '127.0.0.2', port: 0 });
+  phoneHost = `${address.host}:${address.port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 60_000);
+
+afterAll(async () => {
+  // Any of these is unset when beforeAll failed half-way.
+  await (browser as Browser | undefined)?.close();
+  await (phone as SimulatedPhone | undefined)?.close();
+  await (daemon as RunningDaemon | undefined)?.stop();
+});
+
+describe('web-ui in Chromium against the real daemon', () => {
+  it('signs in with a pasted token, and the printed URL signs in by itself', async () => {
+    await page.goto(`${daemon.adminBase}/`);
+    await page.getByRole('heading', { name: 'Sign in to snomlink' }).waitFor();
+    await shot('01-sign-in');
+    await page.getByLabel('Admin token').fill('wrong-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/token|unauthori/i);
+    await page.getByLabel('Admin token').fill(daemon.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Lines' }).waitFor();
+
+    const other = await browser.newPage();
+    try {
+      await other.goto(daemon.signInUrl);
+      await other.getByRole('heading', { name: 'Lines' }).waitFor();
+      expect(other.url()).not.toContain('token=');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('adds a phone, tests the connection and transfers the configuration', async () => {
+    await nav('Phones');
+    await page.getByRole('link', { name: 'Add phone' }).click();
+    await page.getByLabel(/^Id\b/).fill(PHONE_ID);
+    await page.getByLabel(/^Name\b/).fill('Reception');
+    await page.getByLabel(/^Host\b/).fill(phoneHost);
+    await page.getByLabel(/^Model\b/).fill('snom360');
+    await page.getByRole('button', { name: 'Add phone' }).click();
+    await page.waitForURL(`**/phones/${PHONE_ID}`);
+
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const test = page.getByTestId('test-result');
+    await test.waitFor();
+    expect(await test.textContent()).toContain('Connection OK');
+    expect(await test.textContent()).toContain('snom360');
+
+    await page.getByRole('button', { name: 'Transfer configuration to snom' }).click();
+    const result = page.getByTestId('provision-result');
+    await result.waitFor();
+    expect(await result.textContent()).toContain('Transfer complete');
+    expect(await result.locator('tbody tr').count()).toBeGreaterThan(3);
+    expect(phone.settings.get('action_incoming_url')).toContain(
+      `:${daemon.listenPort}/snom/${PHONE_ID}/incoming`,
+    );
+    await shot('02-phone');
+  });
+
+  it('shows a ringing call within a second, drops it, and the journal has it', async () => {
+    await nav('Lines');
+    const card = page.locator(`[data-phone="${PHONE_ID}"]`);
+    await card.waitFor();
+    const rung = Date.now();
+    await phone.ring('+4930123456', { display: 'Anna Müller' });
+    const call = card.locator('li.call');
+    await call
+      .getByTestId('call-name')
+      .filter({ hasText: 'Anna Müller' })
+      .waitFor({ timeout: 1000 });
+    expect(Date.now() - rung).toBeLessThan(1500);
+    expect(await call.getByTestId('call-number').textContent()).toMatch(/30\D*123456/);
+    expect(await call.getByRole('button', { name: 'Answer' }).isEnabled()).toBe(true);
+    expect(await call.getByRole('button', { name: 'Hold' }).isDisabled()).toBe(true);
+
+    await phone.answer();
+    await call.getByTestId('call-state').filter({ hasText: 'connected' }).waitFor();
+    expect(await call.getByRole('button', { name: 'Answer' }).isDisabled()).toBe(true);
+    expect(await call.getByRole('button', { name: 'Hold' }).isEnabled()).toBe(true);
+    await shot('03-lines-call');
+
+    const hangUp = nextRequest((r) => r.path === '/command.htm');
+    await call.getByRole('button', { name: 'Drop' }).click();
+    await hangUp;
+    await phoneIdle();
+    await call.waitFor({ state: 'detached' });
+
+    await nav('Journal');
+    await page.getByTestId('journal').getByText('Anna Müller').waitFor();
+    await shot('04-journal');
+  });
+
+  it('dials from the browser: the phone receives the dialable number shown first', async () => {
+    const rules = (await (
+      await fetch(`${daemon.adminBase}/api/dialing`, {
+        headers: { authorization: `Bearer ${daemon.token}` },
+      })
+    ).json()) as DialRules;
+    const typed = '+49 30 1234567';
+    const expected = toDialable(typed, rules);
+    if (!expected.success)
+      throw new Error(`core cannot dial ${typed}: ${JSON.stringify(expected.issues)}`);
+
+    await nav('Lines');
+    const card = page.locator(`[data-phone="${PHONE_ID}"]`);
+    await card.getByLabel('Dial a number').fill(typed);
+    expect(await card.getByTestId('dialable').textContent()).toBe(expected.output);
+    const dialed = nextRequest((r) => r.path === '/command.htm' && r.query.includes('number='));
+    await card.getByRole('button', { name: 'Dial', exact: true }).click();
+    const request = await dialed;
+    expect(new URLSearchParams(request.query).get('number')).toBe(expected.output);
+    await card.getByTestId('dialed').waitFor();
+    await card.locator('li.call').waitFor();
+    await shot('05-lines-dialed');
+    await phone.releaseAllCalls();
+    await phoneIdle();
+    await card.locator('li.call').waitFor({ state: 'detached' });
+  });
+
+  it('shows a hostile display name as text: nothing executes, no element is created', async () => {
+    await nav('Lines');
+    const card = page.locator(`[data-phone="${PHONE_ID}"]`);
+    await phone.ring('+4930999999', { display: XSS });
+    const name = card.getByTestId('call-name');
+    await name.filter({ hasText: XSS }).waitFor();
+    expect(await name.textContent()).toBe(XSS);
+    expect(await page.locator('img').count()).toBe(0);
+    await shot('06-xss-lines');
+
+    await phone.remoteHangUp();
+    await phoneIdle();
+    await nav('Journal');
+    await page.getByTestId('journal').getByText(XSS).waitFor();
+    expect(await page.locator('img').count()).toBe(0);
+    await nav('Events');
+    await page.getByText(XSS, { exact: false }).first().waitFor();
+    expect(await page.locator('img').count()).toBe(0);
+    await shot('07-events');
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('Action URLs page: listener, URLs, firewall commands and a self-test that turns green', async () => {
+    await nav('Action URLs');
+    await page.getByTestId('listener-state').filter({ hasText: 'Active' }).waitFor();
+    await page.getByText(`sudo ufw allow ${daemon.listenPort}/tcp`).waitFor();
+    await page.getByText(`localport=${daemon.listenPort}`, { exact: false }).waitFor();
+    const section = page.locator(`section[data-phone="${PHONE_ID}"]`);
+    expect(
+      await section.getByText(`/snom/${PHONE_ID}/incoming`, { exact: false }).count(),
+    ).toBeGreaterThan(0);
+    await section.getByRole('button', { name: 'Self-test' }).click();
+    await section.getByText('Waiting for the next event', { exact: false }).waitFor();
+    await phone.ring('+4930555555', { display: 'Self test' });
+    await section.getByText('Reached', { exact: false }).waitFor();
+    await shot('08-action-urls');
+    await phone.remoteHangUp();
+    await phoneIdle();
+  });
+
+  it('Dialing rules page previews canonical and dialable forms as you type', async () => {
+    await nav('Dialing rules');
+    await page.getByLabel('Type a number').fill('030 1234567');
+    const dialable = page.getByTestId('preview-dialable');
+    await dialable.waitFor();
+    expect((await dialable.textContent())?.trim()).not.toBe('—');
+    await shot('09-dialing');
+  });
+
+  it('fits a 360 px wide screen', async () => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    await nav('Lines');
+    await page.locator(`[data-phone="${PHONE_ID}"]`).waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot('10-lines-360px');
+  });
+});
