@@ -209,6 +209,20 @@ describe('web-ui in Chromium against the real daemon', () => {
     await phone.releaseAllCalls();
     await phoneIdle();
     await card.locator('li.call').waitFor({ state: 'detached' });
+
+    // A refused request shows the daemon's own { error, detail }, not a blank screen.
+    const refused = await fetch(`${daemon.adminBase}/api/phones/${PHONE_ID}/dial`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ number: 'not a number' }),
+    });
+    expect(refused.ok).toBe(false);
+    const body = (await refused.json()) as { error: string; detail: string };
+    await card.getByLabel('Dial a number').fill('not a number');
+    await card.getByRole('button', { name: 'Dial', exact: true }).click();
+    await card.getByRole('alert').filter({ hasText: body.detail }).waitFor();
+    expect(await card.getByRole('alert').textContent()).toBe(`${body.error}: ${body.detail}`);
+    await card.getByLabel('Dial a number').fill('');
   });
 
   it('shows a hostile display name as text: nothing executes, no element is created', async () => {
@@ -270,5 +284,12 @@ describe('web-ui in Chromium against the real daemon', () => {
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('10-lines-360px');
+  });
+
+  it('signs out', async () => {
+    await page.setViewportSize({ width: 1200, height: 900 });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to snomlink' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
   });
 });
