@@ -34,6 +34,10 @@ export interface JournalOptions {
   readonly onStatus?: (status: JournalStatus) => void;
   /** First retry delay after a failed write (doubles up to 30 s). Default 1000. */
   readonly retryInitialMs?: number;
+  /** SQLite busy timeout (waiting for another process's lock). Default 2000. */
+  readonly busyTimeoutMs?: number;
+  /** Called when a call cannot be stored at all (bad data) and is dropped. */
+  readonly onDropped?: (call: FinishedCall, error: unknown) => void;
   /** Most finished calls kept in memory while the database fails. Default 10000. */
   readonly maxPending?: number;
   readonly now?: () => number;
@@ -101,6 +105,15 @@ CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended_at);
 `;
 
 const DAY_MS = 86_400_000;
+
+/** An error about the row itself (retrying cannot help), not about the database. */
+function isDataError(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' && (code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH')
+  );
+}
 
 function toRowValues(call: FinishedCall): Omit<Row, 'id'> {
   const remote: PartyId = call.direction === 'outbound' ? call.calledId : call.callerId;
@@ -175,7 +188,7 @@ export function openJournal(options: JournalOptions): Journal {
     try {
       if (options.file !== ':memory:') handle.pragma('journal_mode = WAL');
       handle.pragma('synchronous = NORMAL');
-      handle.pragma('busy_timeout = 2000');
+      handle.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);
       handle.exec(SCHEMA);
       insert = handle.prepare(
         `INSERT OR IGNORE INTO calls (call_id, sip_call_id, phone_id, direction, locality,
@@ -213,10 +226,27 @@ export function openJournal(options: JournalOptions): Journal {
       const handle = db;
       const stmt = insert;
       if (stmt === null) throw new Error('journal statement not prepared');
-      handle.transaction((calls: readonly FinishedCall[]) => {
-        for (const call of calls) stmt.run(toRowValues(call));
-      })(pending);
-      pending.length = 0;
+      try {
+        handle.transaction((calls: readonly FinishedCall[]) => {
+          for (const call of calls) stmt.run(toRowValues(call));
+        })(pending);
+        pending.length = 0;
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        // One bad call must not block the rest forever: store them one by one, drop the bad.
+        const calls = pending.splice(0, pending.length);
+        for (const [i, call] of calls.entries()) {
+          try {
+            stmt.run(toRowValues(call));
+          } catch (rowError) {
+            if (!isDataError(rowError)) {
+              pending.unshift(...calls.slice(i));
+              throw rowError;
+            }
+            options.onDropped?.(call, rowError);
+          }
+        }
+      }
       if (lastError !== null) {
         lastError = null;
         retryDelay = retryInitialMs;

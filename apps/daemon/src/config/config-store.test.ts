@@ -1,0 +1,91 @@
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isDaemonConfigError } from '../errors.js';
+import { openConfigStore } from './config-store.js';
+import type { Config } from './config-schema.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'snomlink-config-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const phone = (id: string): Config['phones'][number] => ({
+  id,
+  name: id,
+  host: '127.0.0.2',
+  scheme: 'http',
+  username: null,
+  password: 'pw',
+  auth: 'auto',
+  model: 'snom360',
+  line: 1,
+  logScan: null,
+  provisionOnOpen: false,
+  rejectUnauthorized: false,
+  secret: 'secret-secret',
+});
+
+describe('config store', () => {
+  it('creates the data dir and a 0600 config with a random admin token on first start', async () => {
+    const file = join(dir, 'data', 'config.json');
+    const store = await openConfigStore({ file });
+    expect(store.created).toBe(true);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const json = JSON.parse(await readFile(file, 'utf8')) as Config;
+    expect(json.admin.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(json.listener).toMatchObject({ host: '0.0.0.0', port: 8080 });
+    const again = await openConfigStore({ file });
+    expect(again.created).toBe(false);
+    expect(again.current.admin.token).toBe(json.admin.token);
+  });
+
+  it('names the file, the field and the problem of a bad config', async () => {
+    const file = join(dir, 'config.json');
+    await writeFile(
+      file,
+      JSON.stringify({ admin: { token: 'x'.repeat(20) }, listener: { port: 'eighty' } }),
+    );
+    const error = await openConfigStore({ file }).catch((e: unknown) => e);
+    expect(isDaemonConfigError(error)).toBe(true);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toContain('listener.port');
+    expect((error as Error).message).toContain('port must be a number');
+  });
+
+  it('reports a file that is not JSON', async () => {
+    const file = join(dir, 'config.json');
+    await writeFile(file, '{ nope');
+    await expect(openConfigStore({ file })).rejects.toThrow(/not valid JSON/);
+  });
+
+  it('writes updates atomically, one after another, and leaves no temp files', async () => {
+    const file = join(dir, 'config.json');
+    const store = await openConfigStore({ file });
+    await Promise.all(
+      ['a', 'b', 'c', 'd'].map((id) =>
+        store.update((c) => ({ ...c, phones: [...c.phones, phone(id)] })),
+      ),
+    );
+    const json = JSON.parse(await readFile(file, 'utf8')) as Config;
+    expect(json.phones.map((p) => p.id).sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(await readdir(dir)).toEqual(['config.json']);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('rejects an invalid update and keeps the file as it was', async () => {
+    const file = join(dir, 'config.json');
+    const store = await openConfigStore({ file });
+    await store.update((c) => ({ ...c, phones: [phone('a')] }));
+    const before = await readFile(file, 'utf8');
+    await expect(store.update((c) => ({ ...c, phones: [phone('a'), phone('a')] }))).rejects.toThrow(
+      /unique/,
+    );
+    expect(await readFile(file, 'utf8')).toBe(before);
+    expect(store.current.phones).toHaveLength(1);
+  });
+});

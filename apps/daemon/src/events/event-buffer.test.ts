@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createEventBuffer } from './event-buffer.js';
+
+describe('SSE event buffer', () => {
+  it('hands events to subscribers with increasing ids', () => {
+    const buffer = createEventBuffer({ firstId: 100 });
+    const seen: number[] = [];
+    buffer.subscribe((e) => seen.push(e.id));
+    buffer.push('call', { a: 1 });
+    buffer.push('line', { b: 2 });
+    expect(seen).toEqual([100, 101]);
+    expect(buffer.lastId).toBe(101);
+  });
+
+  it('resumes after Last-Event-ID with exactly the missed events', () => {
+    const buffer = createEventBuffer({ firstId: 1, capacity: 10 });
+    for (let i = 0; i < 5; i++) buffer.push('call', { i });
+    const resume = buffer.since(2);
+    expect(resume.ok).toBe(true);
+    expect(resume.ok && resume.events.map((e) => JSON.parse(e.data) as { i: number })).toEqual([
+      { i: 2 },
+      { i: 3 },
+      { i: 4 },
+    ]);
+    expect(buffer.since(5)).toEqual({ ok: true, events: [] });
+  });
+
+  it('tells a client that fell behind the ring to resync', () => {
+    const buffer = createEventBuffer({ firstId: 1, capacity: 3 });
+    for (let i = 0; i < 6; i++) buffer.push('call', { i });
+    expect(buffer.size).toBe(3);
+    expect(buffer.since(3).ok).toBe(true);
+    const lost = buffer.since(1);
+    expect(lost.ok).toBe(false);
+    expect(!lost.ok && lost.reason).toMatch(/missed 2 events/);
+  });
+
+  it('tells a client with an id from an earlier or unknown run to resync', () => {
+    const buffer = createEventBuffer({ firstId: 1000 });
+    buffer.push('call', {});
+    expect(buffer.since(10).ok).toBe(false);
+    expect(buffer.since(5000).ok).toBe(false);
+  });
+});

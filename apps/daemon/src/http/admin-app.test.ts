@@ -1,0 +1,328 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
+import type { SnomlinkEvent } from '@snomlink/core';
+import { buildActionUrls, removeActionUrls } from '@snomlink/listener';
+import type { Hono } from 'hono';
+import type { PhoneView, ProvisionResult } from '../api/schemas.js';
+import { openConfigStore } from '../config/config-store.js';
+import type { ConfigStore } from '../config/config-store.js';
+import { createEventBuffer } from '../events/event-buffer.js';
+import { openJournal } from '../journal/journal.js';
+import type { Journal } from '../journal/journal.js';
+import { createPhoneManager } from '../phones/phone-manager.js';
+import type { PhoneClient, PhoneManager } from '../phones/phone-manager.js';
+import { createAdminApp } from './admin-app.js';
+
+class FakeSnomError extends Error {
+  override readonly name = 'SnomTimeoutError';
+  readonly code = 'timeout';
+}
+
+interface FakePhone extends PhoneClient {
+  settings: Map<string, string>;
+  dialed: string[];
+  fail: 'timeout' | null;
+  ignore: Set<string>;
+}
+
+function fakeClient(): FakePhone {
+  const phone: FakePhone = {
+    settings: new Map(),
+    dialed: [],
+    fail: null,
+    ignore: new Set(),
+    dial(number) {
+      if (phone.fail) return Promise.reject(new FakeSnomError('no answer within 5000 ms'));
+      phone.dialed.push(number);
+      return Promise.resolve();
+    },
+    hangUp: () => Promise.resolve(),
+    answer: () => Promise.resolve(),
+    hold: () => Promise.resolve(),
+    unhold: () => Promise.resolve(),
+    blindTransfer: () => Promise.resolve(),
+    sendDtmf: () => Promise.resolve(),
+    writeSettings(settings) {
+      if (phone.fail) return Promise.reject(new FakeSnomError('no answer within 5000 ms'));
+      for (const [k, v] of Object.entries(settings))
+        if (!phone.ignore.has(k)) phone.settings.set(k, v);
+      return Promise.resolve();
+    },
+    readSettings: () => Promise.resolve(Object.fromEntries(phone.settings)),
+    info: () => Promise.resolve({ model: 'snom360', mac: '000413000001', firmware: '8.7.5.17' }),
+    readLog: () => Promise.resolve(''),
+    clearLog: () => Promise.resolve(),
+    webConfigUrl: () => 'http://127.0.0.2/',
+  };
+  return phone;
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+let dir: string;
+let config: ConfigStore;
+let journal: Journal;
+let phones: PhoneManager;
+let app: Hono;
+let fakes: Map<string, FakePhone>;
+let token: string;
+
+async function setup(webUiDir: string | null = null): Promise<void> {
+  config = await openConfigStore({ file: join(dir, 'config.json') });
+  token = config.current.admin.token;
+  const hub = createEventHub<SnomlinkEvent>();
+  fakes = new Map();
+  phones = createPhoneManager({
+    hub,
+    healthIntervalMs: 0,
+    createClient: (p) => {
+      const fake = fakeClient();
+      fakes.set(p.id, fake);
+      return fake;
+    },
+  });
+  config.onChange((next) => void phones.sync(next.phones));
+  journal = openJournal({ file: ':memory:' });
+  app = createAdminApp({
+    config,
+    phones,
+    lineModel: createLineModel({ hub }),
+    journal,
+    events: createEventBuffer(),
+    listener: {
+      status: () => ({
+        state: 'active',
+        host: '127.0.0.1',
+        port: 8080,
+        publicBase: 'http://127.0.0.1:8080',
+        error: null,
+      }),
+      start: () => Promise.reject(new Error('not in this test')),
+      stop: () => Promise.reject(new Error('not in this test')),
+    },
+    actionUrls: (p) =>
+      buildActionUrls({
+        publicBase: 'http://127.0.0.1:8080',
+        phoneId: p.id,
+        secret: p.secret,
+        capabilities: 'full',
+      }),
+    removeActionUrls: () => removeActionUrls('full'),
+    toDialable,
+    version: '0.0.0-test',
+    demo: false,
+    startedAt: Date.now(),
+    webUiDir,
+    logger: silent,
+  });
+}
+
+const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}` });
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { ...auth(), 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+async function addPhone(id = 'desk-201'): Promise<PhoneView> {
+  const res = await app.request(
+    '/api/phones',
+    json({ id, host: '127.0.0.2', password: 'hunter2-secret', username: 'admin' }),
+  );
+  expect(res.status).toBe(201);
+  await phones.sync(config.current.phones);
+  return (await res.json()) as PhoneView;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'snomlink-app-'));
+});
+afterEach(async () => {
+  journal.close();
+  await phones.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('admin API', () => {
+  it('answers 401 with a JSON error and no CORS headers without the token', async () => {
+    await setup();
+    const res = await app.request('/api/phones', { headers: { origin: 'http://evil.example' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: 'unauthorized' });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const wrong = await app.request('/api/phones', { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('turns ?token= into an HttpOnly SameSite=Strict cookie that works afterwards', async () => {
+    await setup();
+    const res = await app.request(`/api/health?token=${token}`);
+    expect(res.status).toBe(200);
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const pair = cookie.split(';')[0]!;
+    const again = await app.request('/api/health', { headers: { cookie: pair } });
+    expect(again.status).toBe(200);
+  });
+
+  it('refuses a cross-site state change even with a valid token', async () => {
+    await setup();
+    const res = await app.request('/api/phones', {
+      ...json({ id: 'x', host: '127.0.0.2' }),
+      headers: {
+        ...auth(),
+        'content-type': 'application/json',
+        origin: 'http://evil.example',
+        host: 'localhost',
+      },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('adds a phone, never returns its password or secret, and refuses a duplicate id', async () => {
+    await setup();
+    const view = await addPhone();
+    expect(view).toMatchObject({
+      id: 'desk-201',
+      hasPassword: true,
+      username: 'admin',
+      capabilities: 'full',
+    });
+    const list = await (await app.request('/api/phones', { headers: auth() })).text();
+    expect(list).not.toContain('hunter2-secret');
+    expect(list).not.toContain(config.current.phones[0]!.secret);
+    const dup = await app.request('/api/phones', json({ id: 'desk-201', host: '127.0.0.3' }));
+    expect(dup.status).toBe(409);
+    expect(config.current.phones[0]!.password).toBe('hunter2-secret');
+  });
+
+  it('validates bodies with the field named in the error', async () => {
+    await setup();
+    const res = await app.request('/api/phones', json({ id: 'a b', host: '127.0.0.2' }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/^id: /);
+  });
+
+  it('keeps the password on PUT without one and clears it with null', async () => {
+    await setup();
+    await addPhone();
+    const put = async (body: unknown): Promise<Response> =>
+      await app.request('/api/phones/desk-201', { ...json(body), method: 'PUT' });
+    expect(((await (await put({ name: 'Front desk' })).json()) as PhoneView).hasPassword).toBe(
+      true,
+    );
+    expect(config.current.phones[0]!.name).toBe('Front desk');
+    expect(((await (await put({ password: null })).json()) as PhoneView).hasPassword).toBe(false);
+  });
+
+  it('provisions the Action URLs with store and reports settings the phone did not keep', async () => {
+    await setup();
+    await addPhone();
+    const fake = fakes.get('desk-201')!;
+    fake.ignore.add('action_hold');
+    const res = await app.request('/api/phones/desk-201/provision', {
+      method: 'POST',
+      headers: auth(),
+    });
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as ProvisionResult;
+    expect(result.ok).toBe(false);
+    const incoming = result.written.find((w) => w.setting === 'action_incoming_url');
+    expect(incoming?.accepted).toBe(true);
+    expect(fake.settings.get('action_incoming_url')).toContain('/snom/desk-201/incoming?k=');
+    expect(result.written.find((w) => w.setting === 'action_hold')?.accepted).toBe(false);
+  });
+
+  it('maps a phone timeout to 504 with the reason', async () => {
+    await setup();
+    await addPhone();
+    fakes.get('desk-201')!.fail = 'timeout';
+    const res = await app.request('/api/phones/desk-201/dial', json({ number: '030 1234567' }));
+    expect(res.status).toBe(504);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/did not answer in time/);
+  });
+
+  it('dials through the dial rules and refuses a number it cannot dial', async () => {
+    await setup();
+    await addPhone();
+    const ok = await app.request('/api/phones/desk-201/dial', json({ number: '+49 30 1234567' }));
+    expect(ok.status).toBe(200);
+    expect(fakes.get('desk-201')!.dialed).toEqual(['0301234567']);
+    const bad = await app.request('/api/phones/desk-201/dial', json({ number: 'pizza' }));
+    expect(bad.status).toBe(422);
+  });
+
+  it('answers 404 for unknown phones, calls and routes as JSON', async () => {
+    await setup();
+    expect((await app.request('/api/phones/nope', { headers: auth() })).status).toBe(404);
+    expect(
+      (await app.request('/api/calls/nope/drop', { method: 'POST', headers: auth() })).status,
+    ).toBe(404);
+    const res = await app.request('/api/nothing', { headers: auth() });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: 'not-found' });
+  });
+
+  it('serves an OpenAPI document with every route and the schemas', async () => {
+    await setup();
+    const doc = (await (await app.request('/api/openapi.json', { headers: auth() })).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/phones/{id}/provision',
+        '/api/journal',
+        '/api/events',
+        '/api/calls/{callId}/drop',
+      ]),
+    );
+    expect(Object.keys(doc.components.schemas['PhoneView']!.properties!)).toContain('hasPassword');
+    expect(Object.keys(doc.components.schemas['PhoneView']!.properties!)).not.toContain('password');
+  });
+
+  it('pages the journal through the API', async () => {
+    await setup();
+    const res = await app.request('/api/journal?limit=abc', { headers: auth() });
+    expect(res.status).toBe(400);
+    const ok = await app.request('/api/journal?limit=5&missed=true', { headers: auth() });
+    expect(await ok.json()).toEqual({ entries: [], nextBefore: null });
+  });
+});
+
+describe('web UI files', () => {
+  it('serves files, falls back to index.html for routes, and 404s traversal', async () => {
+    const ui = join(dir, 'ui');
+    await mkdir(join(ui, 'assets'), { recursive: true });
+    await writeFile(join(ui, 'index.html'), '<!doctype html><title>ui</title>');
+    await writeFile(join(ui, 'assets', 'app.js'), 'console.log(1)');
+    await writeFile(join(dir, 'secret.txt'), 'top secret');
+    await setup(ui);
+    expect(await (await app.request('/')).text()).toContain('<title>ui</title>');
+    expect(await (await app.request('/phones/desk-201')).text()).toContain('<title>ui</title>');
+    const js = await app.request('/assets/app.js');
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expect((await app.request('/assets/missing.js')).status).toBe(404);
+    expect((await app.request('/..%2fsecret.txt')).status).toBe(404);
+    expect((await app.request('/%2e%2e/secret.txt')).status).toBe(404);
+  });
+
+  it('explains how to build the UI when it is missing', async () => {
+    await setup(join(dir, 'missing'));
+    const res = await app.request('/');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('--filter @snomlink/web-ui run build');
+  });
+
+  it('logs in with /?token= and removes the token from the address', async () => {
+    await setup(join(dir, 'missing'));
+    const res = await app.request(`/?token=${token}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/');
+    expect(res.headers.get('set-cookie')).toMatch(/snomlink_token=/);
+  });
+});
