@@ -49,6 +49,18 @@ const requestSchema = v.object({
   id: v.optional(v.union([v.string(), v.number(), v.null()])),
 });
 
+// The bridge hands the same notification object to every session: encode it once, not once per
+// connected client (with 100 clients this was most of the fan-out time).
+const encoded = new WeakMap<TapiNotification, string>();
+function encodeNotification(n: TapiNotification): string {
+  let text = encoded.get(n);
+  if (text === undefined) {
+    text = JSON.stringify({ jsonrpc: '2.0', method: n.method, params: n.params });
+    encoded.set(n, text);
+  }
+  return text;
+}
+
 function isMethod(name: string): name is TapiMethod {
   return Object.hasOwn(methodParamsSchemas, name);
 }
@@ -81,7 +93,7 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
   };
   const session = options.bridge.openSession({
     onNotification: (n: TapiNotification) => {
-      send({ jsonrpc: '2.0', method: n.method, params: n.params });
+      options.send(encodeNotification(n));
     },
   });
 
