@@ -1,4 +1,4 @@
-import { ACTION_EVENT_KINDS } from '@snomlink/core';
+import { ACTION_EVENT_KINDS, safeParseActionEvent } from '@snomlink/core';
 import type { ActionEvent } from '@snomlink/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createListener } from './create-listener.js';
@@ -168,6 +168,7 @@ function requestBytes(c: Case): Buffer {
 
 describe(`fuzz: ${String(TOTAL)} random paths and raw queries (seed ${String(SEED)})`, () => {
   const delivered = new Map<string, ActionEvent>();
+  const invalidEvents: ActionEvent[] = [];
   let listener: Listener;
   let port = 0;
 
@@ -175,6 +176,7 @@ describe(`fuzz: ${String(TOTAL)} random paths and raw queries (seed ${String(SEE
     listener = createListener({
       resolvePhone: (id) => PHONES[id],
       onEvent: (event) => {
+        if (!safeParseActionEvent(event).success) invalidEvents.push(event);
         if (event.params.callId !== undefined) delivered.set(event.params.callId, event);
       },
       onCallbackError: () => undefined,
@@ -241,6 +243,7 @@ describe(`fuzz: ${String(TOTAL)} random paths and raw queries (seed ${String(SEE
 
       await new Promise((resolve) => setImmediate(resolve));
       expect(serverErrors).toEqual([]);
+      expect(invalidEvents).toEqual([]); // everything delivered matches core's event schema
       expect(notDelivered.map((c) => c.target)).toEqual([]);
       const valid = cases.filter((c) => c.expect !== undefined);
       expect(valid.length).toBeGreaterThan(TOTAL / 5);

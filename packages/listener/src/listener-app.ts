@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ACTION_EVENT_KINDS, safeParseActionEvent } from '@snomlink/core';
+import { ACTION_EVENT_KINDS } from '@snomlink/core';
 import type { ActionEvent, ActionEventKind } from '@snomlink/core';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
@@ -176,19 +176,14 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
     }
     const params = toActionEventParams(query.values);
     if (!params.success) return reject(c, 400, 'bad-request', params.detail);
-    const parsed = safeParseActionEvent({
+    const event: ActionEvent = {
       phoneId: phone.id,
       kind,
       source: 'action-url',
       receivedAt: now(),
       params: params.params,
-    });
-    if (!parsed.success) {
-      const issue = parsed.issues[0];
-      const path = issue.path?.map((p) => String(p.key)).join('.') ?? 'event';
-      return reject(c, 400, 'bad-request', `${path}: ${issue.message}`);
-    }
-    deliver(parsed.output);
+    };
+    deliver(event);
     return new Response(null, { status: 200 });
   }
 

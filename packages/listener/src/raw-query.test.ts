@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRawValue, splitActionQuery, toActionEventParams } from './raw-query.js';
+import { safeParseActionEvent } from '@snomlink/core';
+import {
+  PARAM_MAX_LENGTH,
+  decodeRawValue,
+  splitActionQuery,
+  toActionEventParams,
+} from './raw-query.js';
 
 describe('splitActionQuery', () => {
   it('takes dr= to the end of the query, & # = and spaces included', () => {
@@ -107,5 +113,30 @@ describe('toActionEventParams', () => {
   it('rejects a non-numeric n', () => {
     const result = toActionEventParams({ n: 'two' });
     expect(result.success).toBe(false);
+  });
+});
+
+describe('PARAM_MAX_LENGTH', () => {
+  it.each(Object.entries(PARAM_MAX_LENGTH))(
+    '%s matches core actionEventParamsSchema',
+    (field, max) => {
+      const event = (value: string): unknown => ({
+        phoneId: 'p',
+        kind: 'incoming',
+        source: 'action-url',
+        receivedAt: 0,
+        params: { [field]: value },
+      });
+      expect(safeParseActionEvent(event('x'.repeat(max))).success).toBe(true);
+      expect(safeParseActionEvent(event('x'.repeat(max + 1))).success).toBe(false);
+    },
+  );
+
+  it('n bounds match the schema', () => {
+    expect(toActionEventParams({ n: '1000' })).toEqual({
+      success: true,
+      params: { nrOngoingCalls: 1000 },
+    });
+    expect(toActionEventParams({ n: '1001' }).success).toBe(false);
   });
 });

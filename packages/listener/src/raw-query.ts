@@ -147,17 +147,26 @@ function present(raw: string | undefined): string | undefined {
   return value;
 }
 
+/** Longest value per field, as in core's `actionEventParamsSchema` (checked in the tests). */
+export const PARAM_MAX_LENGTH = {
+  callId: 512,
+  activeUser: 512,
+  local: 2048,
+  remote: 2048,
+  displayRemote: 4096,
+} as const;
+
 /**
- * Turns the raw query values into core `ActionEventParams`: decoded, with empty values and
- * literal unexpanded `$variables` left out. A non-numeric `n=` is the only malformed value.
+ * Turns the raw query values into core `ActionEventParams`: decoded, trimmed, with empty values
+ * and literal unexpanded `$variables` left out. Malformed: a non-numeric or too large `n=`, or a
+ * value longer than core's schema allows. (Checked by hand rather than with valibot: this runs
+ * for every event on the hot path.)
  */
 export function toActionEventParams(values: RawActionQuery['values']): ParamsResult {
   const params: ActionEventParams = {};
-  const callId = present(values.cid);
-  if (callId !== undefined) params.callId = callId;
   const n = present(values.n);
   if (n !== undefined) {
-    if (!/^\d{1,4}$/.test(n)) {
+    if (!/^\d{1,4}$/.test(n) || Number(n) > 1000) {
       return {
         success: false,
         detail: 'n= ($nr_ongoing_calls) must be a whole number between 0 and 1000',
@@ -165,13 +174,23 @@ export function toActionEventParams(values: RawActionQuery['values']): ParamsRes
     }
     params.nrOngoingCalls = Number(n);
   }
-  const activeUser = present(values.user);
-  if (activeUser !== undefined) params.activeUser = activeUser;
-  const local = present(values.local);
-  if (local !== undefined) params.local = local;
-  const remote = present(values.remote);
-  if (remote !== undefined) params.remote = remote;
-  const displayRemote = present(values.dr);
-  if (displayRemote !== undefined) params.displayRemote = displayRemote;
+  const fields = [
+    ['callId', 'cid'],
+    ['activeUser', 'user'],
+    ['local', 'local'],
+    ['remote', 'remote'],
+    ['displayRemote', 'dr'],
+  ] as const;
+  for (const [field, key] of fields) {
+    const value = present(values[key]);
+    if (value === undefined) continue;
+    if (value.length > PARAM_MAX_LENGTH[field]) {
+      return {
+        success: false,
+        detail: `${key}= is longer than ${String(PARAM_MAX_LENGTH[field])} characters`,
+      };
+    }
+    params[field] = value;
+  }
   return { success: true, params };
 }

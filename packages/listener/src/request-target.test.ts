@@ -13,7 +13,9 @@ describe('encodeRequestTarget', () => {
   it('yields printable ASCII that the URL parser leaves unchanged', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        const target = '/' + encodeRequestTarget(bytes);
+        // In the query (where phones put the variables): the path would still get dot segments
+        // resolved, which is harmless for /snom/{id}/{event}.
+        const target = '/q?' + encodeRequestTarget(bytes);
         expect(target).toMatch(/^[\x21-\x7e]*$/);
         expect(new URL(`http://h${target}`).href).toBe(`http://h${target}`);
       }),

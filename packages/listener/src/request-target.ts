@@ -1,10 +1,10 @@
 /**
  * Bytes that may stay as they are in a re-encoded request target: printable ASCII except the
- * characters a URL parser would treat specially or re-encode (`"#<>\^`{|}` and space).
+ * characters a URL parser would treat specially or re-encode (`"#'<>\^`{|}` and space).
  */
 const SAFE = new Uint8Array(256);
 for (let b = 0x21; b <= 0x7e; b++) SAFE[b] = 1;
-for (const ch of '"#<>\\^`{|}') SAFE[ch.charCodeAt(0)] = 0;
+for (const ch of '"#\'<>\\^`{|}') SAFE[ch.charCodeAt(0)] = 0;
 
 const HEX = '0123456789ABCDEF';
 
