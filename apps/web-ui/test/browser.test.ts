@@ -240,6 +240,25 @@ describe('web-ui in Chromium against the real daemon', () => {
     await nav('Journal');
     await page.getByTestId('journal').getByText(XSS).waitFor();
     expect(await page.locator('img').count()).toBe(0);
+
+    // Filters go to the daemon; the CSV export is spreadsheet-safe.
+    await page.getByLabel('Number or name').fill('Anna');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByTestId('journal').getByText(XSS).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('journal').locator('tbody tr').count()).toBe(1);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const csv = await (await download).createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of csv) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const rows = text
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toContain(",'+4930123456,");
+    expect(rows[1]).toContain('Anna Müller');
     await nav('Events');
     await page.getByText(XSS, { exact: false }).first().waitFor();
     expect(await page.locator('img').count()).toBe(0);
