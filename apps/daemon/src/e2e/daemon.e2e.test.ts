@@ -1,0 +1,321 @@
+/**
+ * Black-box tests: spawn the BUILT `snomlink` (node apps/daemon/dist/cli.js) with a temp data
+ * dir and ephemeral ports, and drive it only through HTTP, SSE and simulated phones.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulatedPhone } from '@snomlink/snom-simulator';
+import type { SimulatedPhone } from '@snomlink/snom-simulator';
+import type {
+  CallList,
+  DialResult,
+  JournalPage,
+  PhoneList,
+  ProvisionResult,
+  SseCallEvent,
+} from '../api/schemas.js';
+import { openSse, runCli, startDaemonProcess } from '../testing/daemon-process.js';
+import type { DaemonProcess, SseMessage } from '../testing/daemon-process.js';
+
+const PASSWORD = 'pw-never-shown-7731';
+let dir: string;
+let daemon: DaemonProcess;
+let desk: SimulatedPhone;
+let old: SimulatedPhone;
+/** Every API response body, to check that no password or secret ever leaves. */
+const bodies: { path: string; text: string }[] = [];
+
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  token = daemon.token,
+): Promise<Response> {
+  const res = await fetch(`${daemon.adminBase}${path}`, {
+    method,
+    headers: {
+      ...(token === '' ? {} : { authorization: `Bearer ${token}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.clone().text();
+  bodies.push({ path, text });
+  return res;
+}
+
+async function apiJson<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await api(method, path, body);
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+function callEvent(m: SseMessage): SseCallEvent | null {
+  return m.event === 'call' ? (JSON.parse(m.data) as SseCallEvent) : null;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'snomlink-e2e-'));
+  desk = createSimulatedPhone({
+    model: 'snom360',
+    auth: 'digest',
+    username: 'admin',
+    password: PASSWORD,
+    identity: { user: '201', host: 'pbx.example', displayName: 'Front Desk' },
+  });
+  old = createSimulatedPhone({ model: 'snom190', identity: { user: '202', host: 'pbx.example' } });
+  await desk.listen({ host: '127.0.0.1', port: 0 });
+  await old.listen({ host: '127.0.0.1', port: 0 });
+  daemon = await startDaemonProcess([
+    '--data-dir',
+    dir,
+    '--listen',
+    '127.0.0.1:0',
+    '--admin',
+    '127.0.0.1:0',
+    '--web-ui-dir',
+    join(dir, 'no-ui'),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  if (daemon.child.exitCode === null) await daemon.stop('SIGKILL');
+  await desk.close();
+  await old.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('snomlink (built binary)', () => {
+  it('answers 401 without the token', async () => {
+    const res = await api('GET', '/api/phones', undefined, '');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: 'unauthorized' });
+  });
+
+  it('adds a phone and provisions it: the phone really stores the Action URLs', async () => {
+    await apiJson('POST', '/api/phones', {
+      id: 'desk',
+      host: `127.0.0.1:${desk.address!.port}`,
+      model: 'snom360',
+      username: 'admin',
+      password: PASSWORD,
+    });
+    const result = await apiJson<ProvisionResult>('POST', '/api/phones/desk/provision');
+    expect(result.ok).toBe(true);
+    const url = desk.settings.get('action_incoming_url');
+    expect(url).toContain(`http://127.0.0.1:${daemon.listenerPort}/snom/desk/incoming?k=`);
+    expect(url).toContain('remote=$remote');
+    expect(desk.storedSettings.has('action_incoming_url')).toBe(true);
+  });
+
+  it('shows an incoming call in /api/calls and SSE, and journals it after hang-up', async () => {
+    const sse = await openSse(`${daemon.adminBase}/api/events`, {
+      authorization: `Bearer ${daemon.token}`,
+    });
+    try {
+      const callId = await desk.ring('sip:+4930123456@pbx.example', { display: 'Anna Müller' });
+      const offering = await sse.waitFor((m) => {
+        const e = callEvent(m);
+        return e?.type === 'call-state' && e.call.phoneId === 'desk' && e.call.state === 'offering';
+      });
+      expect(offering.id).toMatch(/^\d+$/);
+      const live = await apiJson<CallList>('GET', '/api/calls');
+      const call = live.calls.find((c) => c.phoneId === 'desk');
+      expect(call?.callerId.displayName).toBe('Anna Müller');
+      expect(call?.callerId.e164).toBe('+4930123456');
+
+      await desk.answer(callId);
+      await sse.waitFor((m) => callEvent(m)?.call.state === 'connected');
+      await desk.hangUp(callId);
+      const finished = await sse.waitFor((m) => callEvent(m)?.type === 'call-finished');
+      expect(callEvent(finished)?.call.disconnectMode).toBe('normal');
+
+      const journal = await apiJson<JournalPage>('GET', '/api/journal?phone=desk');
+      expect(journal.entries).toHaveLength(1);
+      expect(journal.entries[0]).toMatchObject({
+        phoneId: 'desk',
+        direction: 'inbound',
+        remoteNumber: '+4930123456',
+        remoteName: 'Anna Müller',
+        missed: false,
+      });
+      expect((await apiJson<CallList>('GET', '/api/calls')).calls).toHaveLength(0);
+    } finally {
+      sse.close();
+    }
+  });
+
+  it('resumes the SSE stream after Last-Event-ID', async () => {
+    const first = await openSse(`${daemon.adminBase}/api/events`, {
+      authorization: `Bearer ${daemon.token}`,
+    });
+    // A second client stays connected, so the test knows when the daemon saw the end.
+    const watcher = await openSse(`${daemon.adminBase}/api/events`, {
+      authorization: `Bearer ${daemon.token}`,
+    });
+    const callId = await desk.ring('sip:+4940555123@pbx.example');
+    const offering = await first.waitFor((m) => callEvent(m)?.call.state === 'offering');
+    first.close();
+    await desk.remoteHangUp(callId); // missed, while the first client is away
+    await watcher.waitFor((m) => callEvent(m)?.type === 'call-finished');
+    watcher.close();
+    const resumed = await openSse(`${daemon.adminBase}/api/events`, {
+      authorization: `Bearer ${daemon.token}`,
+      'last-event-id': offering.id!,
+    });
+    try {
+      const finished = await resumed.waitFor((m) => callEvent(m)?.type === 'call-finished');
+      expect(Number(finished.id)).toBeGreaterThan(Number(offering.id));
+      expect(callEvent(finished)?.call.id).toBe(callEvent(offering)?.call.id);
+      expect(resumed.messages.some((m) => m.id === offering.id)).toBe(false);
+    } finally {
+      resumed.close();
+    }
+  });
+
+  it('dials through the dial rules; the phone gets the command', async () => {
+    const outgoing = desk.waitForActionUrl('outgoing', { timeoutMs: 20_000 });
+    const result = await apiJson<DialResult>('POST', '/api/phones/desk/dial', {
+      number: '+49 30 9876543',
+    });
+    expect(result.dialed).toBe('0309876543');
+    expect((await outgoing).url).toContain('0309876543');
+    await desk.releaseAllCalls();
+  });
+
+  it('answers 502 with a reason for a phone that is not there', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => {
+          resolve(p);
+        });
+      });
+    });
+    await apiJson('POST', '/api/phones', { id: 'gone', host: `127.0.0.1:${port}` });
+    const res = await api('POST', '/api/phones/gone/dial', { number: '201' });
+    expect([502, 504]).toContain(res.status);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/gone/);
+    expect((await api('DELETE', '/api/phones/gone')).status).toBe(204);
+  });
+
+  it('provisions a 190-class phone with parameterless URLs and follows its calls', async () => {
+    await apiJson('POST', '/api/phones', {
+      id: 'old',
+      host: `127.0.0.1:${old.address!.port}`,
+      model: 'snom190',
+    });
+    const result = await apiJson<ProvisionResult>('POST', '/api/phones/old/provision');
+    expect(result.written.map((w) => w.setting).sort()).toEqual([
+      'action_incoming_url',
+      'action_offhook_url',
+      'action_onhook_url',
+      'action_outgoing_url',
+    ]);
+    expect(old.settings.get('action_incoming_url')).toMatch(/\/snom\/old\/incoming\?k=[^&$]+$/);
+    const sse = await openSse(`${daemon.adminBase}/api/events`, {
+      authorization: `Bearer ${daemon.token}`,
+    });
+    try {
+      const callId = await old.ring('sip:+4989123@pbx.example', { display: 'Bäcker' });
+      await sse.waitFor((m) => callEvent(m)?.call.phoneId === 'old');
+      await old.answer(callId);
+      await old.hangUp(callId);
+      await sse.waitFor((m) => {
+        const e = callEvent(m);
+        return e?.type === 'call-finished' && e.call.phoneId === 'old';
+      });
+    } finally {
+      sse.close();
+    }
+  });
+
+  it('never returns a password or an Action URL secret', async () => {
+    const phones = await apiJson<PhoneList>('GET', '/api/phones');
+    expect(phones.phones.find((p) => p.id === 'desk')?.hasPassword).toBe(true);
+    await api('GET', '/api/phones/desk');
+    await api('PUT', '/api/phones/desk', { name: 'Front desk' });
+    await api('GET', '/api/health');
+    await api('GET', '/api/openapi.json');
+    const all = bodies.map((b) => b.text).join('\n');
+    expect(all).not.toContain(PASSWORD);
+    expect(daemon.output()).not.toContain(PASSWORD);
+    // The Action URL secret is part of what provisioning writes (and of /action-urls, for
+    // phones configured by hand); no other answer and no log line carries it.
+    const secret = /k=([^&]+)/.exec(desk.settings.get('action_incoming_url') ?? '')?.[1];
+    expect(secret).toBeDefined();
+    const others = bodies
+      .filter((b) => !/\/(provision|action-urls)$/.test(b.path))
+      .map((b) => b.text)
+      .join('\n');
+    expect(others).not.toContain(secret);
+    expect(daemon.output()).not.toContain(secret);
+  });
+
+  it('exits 0 on SIGTERM and keeps config and journal across a restart', async () => {
+    const before = await apiJson<JournalPage>('GET', '/api/journal');
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    daemon = await startDaemonProcess([
+      '--data-dir',
+      dir,
+      '--listen',
+      '127.0.0.1:0',
+      '--admin',
+      '127.0.0.1:0',
+    ]);
+    const phones = await apiJson<PhoneList>('GET', '/api/phones');
+    expect(phones.phones.map((p) => p.id).sort()).toEqual(['desk', 'old']);
+    expect(phones.phones.find((p) => p.id === 'desk')?.name).toBe('Front desk');
+    const after = await apiJson<JournalPage>('GET', '/api/journal');
+    expect(after.entries.map((e) => e.id)).toEqual(before.entries.map((e) => e.id));
+    expect(after.entries.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('names the port and the flag when the listener port is taken', async () => {
+    const result = await runCli([
+      '--data-dir',
+      join(dir, 'second'),
+      '--listen',
+      `127.0.0.1:${daemon.listenerPort}`,
+      '--admin',
+      '127.0.0.1:0',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(String(daemon.listenerPort));
+    expect(result.stderr).toContain('--listen');
+  });
+});
+
+describe('snomlink with a bad config', () => {
+  it('exits 2 naming the file, the field and the problem', async () => {
+    const bad = await mkdtemp(join(tmpdir(), 'snomlink-bad-'));
+    try {
+      const file = join(bad, 'config.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          admin: { token: 'a-long-enough-token-123' },
+          phones: [{ id: 'x', host: 'http://nope/', secret: 'abcdefgh12' }],
+        }),
+      );
+      const result = await runCli(['--config', file, '--data-dir', bad]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(file);
+      expect(result.stderr).toContain('phones.0.host');
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+    }
+  });
+
+  it('prints --help and --version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--listen HOST:PORT');
+    const bad = await runCli(['--nope']);
+    expect(bad.code).toBe(2);
+  });
+});
