@@ -115,11 +115,12 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
         return session.lineClose(v.parse(methodParamsSchemas.lineClose, params).lineId);
       case 'lineMakeCall': {
         const p = v.parse(methodParamsSchemas.lineMakeCall, params);
-        return session.lineMakeCall(
-          p.lineId,
-          p.destAddress,
-          p.identity === undefined ? {} : { identity: p.identity },
-        );
+        // Like lineOpen: the reply goes out before the new call's first LINE_CALLSTATE.
+        await session.lineMakeCall(p.lineId, p.destAddress, {
+          ...(p.identity === undefined ? {} : { identity: p.identity }),
+          onReported: reply,
+        });
+        return undefined;
       }
       case 'lineDrop':
         return session.lineDrop(v.parse(methodParamsSchemas.lineDrop, params).callId);

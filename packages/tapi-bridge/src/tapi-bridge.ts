@@ -89,7 +89,11 @@ export interface TapiSession {
   lineMakeCall(
     lineId: string,
     destAddress: string,
-    options?: { identity?: string },
+    options?: {
+      identity?: string;
+      /** Runs synchronously when the phone reports the call, before its first LINE_CALLSTATE. */
+      onReported?: (result: TapiMethodResults['lineMakeCall']) => void;
+    },
   ): Promise<TapiMethodResults['lineMakeCall']>;
   lineDrop(callId: string): Promise<TapiMethodResults['lineDrop']>;
   lineAnswer(callId: string): Promise<TapiMethodResults['lineAnswer']>;
@@ -263,7 +267,8 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
       return;
     }
     calls.set(call.id, { call, sentState: call.state });
-    sendState(call, previous);
+    // A waiting lineMakeCall replies first, so the client knows the call before its LINE_CALLSTATE
+    // (as TAPI's LINE_REPLY precedes the messages of the new hCall).
     if (call.direction === 'outbound' && !NOT_DIALED_YET.has(call.state)) {
       for (const waiter of makeCallWaiters) {
         if (waiter.lineId !== call.phoneId) continue;
@@ -274,6 +279,7 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
         }
       }
     }
+    sendState(call, previous);
   };
 
   const onChange = (change: CallChange): void => {
@@ -560,7 +566,7 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
 
         let timer: ReturnType<typeof setTimeout> | undefined;
         let waiter: MakeCallWaiter | undefined;
-        const reported = new Promise<Call>((resolve, reject) => {
+        const reported = new Promise<TapiMethodResults['lineMakeCall']>((resolve, reject) => {
           const done = (): void => {
             if (timer !== undefined) clearTimeout(timer);
             if (waiter) makeCallWaiters.delete(waiter);
@@ -571,7 +577,9 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
             knownStates,
             resolve: (call) => {
               done();
-              resolve(call);
+              const result = { callId: call.id, dialed, info: info(call) };
+              makeOptions.onReported?.(result);
+              resolve(result);
             },
           };
           makeCallWaiters.add(waiter);
@@ -610,8 +618,7 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
           pendingMakeCalls.get(lineId)?.cancel(failure);
           throw failure;
         }
-        const call = await reported;
-        return { callId: call.id, dialed, info: info(call) };
+        return reported;
       },
 
       async lineDrop(callId) {

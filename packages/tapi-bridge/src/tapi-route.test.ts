@@ -170,6 +170,49 @@ describe('createTapiRoute over a real WebSocket', () => {
     });
   });
 
+  it("lineMakeCall replies before the new call's first LINE_CALLSTATE, like LINE_REPLY", async () => {
+    const { server, publish, phone } = await setup();
+    const s = await rawSocket(`${server.url}?token=${TOKEN}`);
+    s.send({ jsonrpc: '2.0', id: 1, method: 'lineOpen', params: { lineId: 'p1' } });
+    await s.next(1);
+    // A refused dial command is LINEERR_OPERATIONFAILED; the retry succeeds.
+    phone.failNext('dial', new Error('unused'), false);
+    s.send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'lineMakeCall',
+      params: { lineId: 'p1', destAddress: '201' },
+    });
+    const refused = await s.next(2);
+    expect(refused[1]).toMatchObject({
+      id: 2,
+      error: { data: { lineErr: 'LINEERR_OPERATIONFAILED' } },
+    });
+    s.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'lineMakeCall',
+      params: { lineId: 'p1', destAddress: '201' },
+    });
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (phone.commands.length > 0) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
+    publish(makeCall({ id: 'out1', phoneId: 'p1', direction: 'outbound', state: 'dialing' }), null);
+    const m = await s.next(4);
+    expect(m[2]).toMatchObject({
+      id: 3,
+      result: { callId: 'out1', dialed: '201', info: { callStateName: 'DIALING' } },
+    });
+    expect(m[3]).toMatchObject({
+      method: 'LINE_CALLSTATE',
+      params: { callId: 'out1', callStateName: 'DIALING' },
+    });
+  });
+
   it('the client library re-opens its lines after a reconnect and gets a fresh snapshot', async () => {
     const { server, bridge, publish } = await setup();
     const client = await connectClient(server.url);
