@@ -107,6 +107,12 @@ export function decodeRawValue(raw: string): string {
     }
   }
   if (plain) return raw;
+  // Fast path: well-formed escapes of valid UTF-8 (what an encoding phone or front sends).
+  try {
+    return decodeURIComponent(raw).replace(CONTROL, ' ');
+  } catch {
+    // An invalid escape or Latin-1 bytes: decode byte by byte below.
+  }
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
