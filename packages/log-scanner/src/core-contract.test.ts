@@ -1,8 +1,15 @@
-import { createLineState, reduceLine, type ActionEvent, type LineState } from '@snomlink/core';
+import {
+  createLineState,
+  reduceLine,
+  type ActionEvent,
+  type CallChange,
+  type FinishedCall,
+  type LineState,
+} from '@snomlink/core';
 import { describe, expect, it } from 'vitest';
 import { inferCallEvents } from './infer-call-events.js';
 import { parseLog } from './parse-log.js';
-import { formatSipLogEntry, scenarioPhases } from './testing/sip-log.js';
+import { formatSipLogEntry, scenarioPhases, type CallScenario } from './testing/sip-log.js';
 
 describe('log-scan events drive the core state machine', () => {
   it('enrich the synthetic call of a parameterless incoming, then connect and end it', () => {
@@ -49,5 +56,58 @@ describe('log-scan events drive the core state machine', () => {
     const finished = apply(logEvents[2]!).filter((c) => c.type === 'call-finished');
     expect(finished).toHaveLength(1);
     expect(Object.values(state.calls)).toHaveLength(0);
+  });
+
+  /** Feeds a whole scenario's log-scan events to core: the call it finished, the states passed. */
+  const runInCore = (scenario: CallScenario): { call: FinishedCall; states: string[] } => {
+    const text = scenarioPhases(scenario)
+      .flat()
+      .map((m) => formatSipLogEntry(m))
+      .join('');
+    const events = inferCallEvents(parseLog(text).records, undefined, {
+      phoneId: 'p',
+      now: 1000,
+    }).events;
+    let state: LineState = createLineState('p');
+    const changes: CallChange[] = [];
+    for (const e of events) {
+      const step = reduceLine(state, e, e.receivedAt);
+      state = step.lineState;
+      changes.push(...step.changes);
+    }
+    const finished = changes.flatMap((c) => (c.type === 'call-finished' ? [c.call] : []));
+    expect(finished).toHaveLength(1);
+    expect(Object.values(state.calls)).toHaveLength(0);
+    const states = changes.flatMap((c) => (c.type === 'call-state' ? [c.call.state] : []));
+    return { call: finished[0]!, states };
+  };
+
+  it.each([
+    ['incoming', 'rejected', 'rejected', true], // the phone sent 486 (the user rejected)
+    ['incoming', 'missed', 'cancelled', true], // the caller gave up: CANCEL received
+    ['incoming', 'answered', 'normal', false],
+    ['outgoing', 'rejected', 'busy', false], // 486 received
+    ['outgoing', 'missed', 'cancelled', false], // our user gave up: CANCEL sent
+  ] as const)(
+    '%s %s ends in core with disconnectMode %s (missed: %s)',
+    (dir, outcome, mode, missed) => {
+      const { call } = runInCore({ callId: 'c1', direction: dir, remote: '+4930123456', outcome });
+      expect(call).toMatchObject({
+        sipCallId: 'c1',
+        direction: dir === 'incoming' ? 'inbound' : 'outbound',
+        disconnectMode: mode,
+        missed,
+      });
+    },
+  );
+
+  it("a busy outgoing passes through core's busy state before it ends", () => {
+    const { states } = runInCore({
+      callId: 'c2',
+      direction: 'outgoing',
+      remote: '0301234567',
+      outcome: 'rejected',
+    });
+    expect(states.slice(-3)).toEqual(['busy', 'disconnected', 'idle']);
   });
 });

@@ -43,7 +43,7 @@ describe('inferCallEvents', () => {
     expect(kinds).toEqual(['outgoing', 'connected', 'disconnected']);
   });
 
-  it('a busy callee (486) ends the call without connecting', () => {
+  it('a busy callee (486) ends the call without connecting, with reason busy', () => {
     const [setup, , end] = scenarioPhases({ ...out, outcome: 'rejected' });
     const events = infer(log([...setup!, ...end!])).events;
     expect(events.map((e) => e.kind)).toEqual(['outgoing', 'disconnected']);
@@ -52,7 +52,74 @@ describe('inferCallEvents', () => {
       remote: 'sip:0301234567@pbx.example',
       local: 'sip:201@pbx.example',
     });
+    expect(events[0]?.params.reason).toBeUndefined();
+    expect(events[1]?.params.reason).toBe('busy');
   });
+
+  /** The reason of the `disconnected` a call with this final response to its INVITE gets. */
+  const reasonFor = (direction: CallScenario['direction'], status: string) => {
+    const [setup, , end] = scenarioPhases({ ...out, direction, outcome: 'rejected' });
+    const ending = end!.map((m) =>
+      m.startLine.startsWith('SIP/2.0 486') ? { ...m, startLine: `SIP/2.0 ${status}` } : m,
+    );
+    const events = infer(log([...setup!, ...ending])).events;
+    expect(events.map((e) => e.kind)).toEqual([direction, 'disconnected']);
+    return events[1]?.params.reason;
+  };
+
+  it.each([
+    ['486 Busy Here', 'rejected'],
+    ['603 Decline', 'rejected'],
+    ['480 Temporarily Unavailable', 'unknown'],
+    ['488 Not Acceptable Here', 'unknown'],
+  ])('incoming, the phone sends %s: reason %s', (status, reason) => {
+    expect(reasonFor('incoming', status)).toBe(reason);
+  });
+
+  it.each([
+    ['486 Busy Here', 'busy'],
+    ['600 Busy Everywhere', 'busy'],
+    ['480 Temporarily Unavailable', 'noanswer'],
+    ['408 Request Timeout', 'noanswer'],
+    ['487 Request Terminated', 'noanswer'],
+    ['603 Decline', 'rejected'],
+    ['404 Not Found', 'unknown'],
+    ['484 Address Incomplete', 'unknown'],
+    ['604 Does Not Exist Anywhere', 'unknown'],
+    ['302 Moved Temporarily', 'unknown'],
+    ['503 Service Unavailable', 'unknown'],
+  ])('outgoing, the phone receives %s: reason %s', (status, reason) => {
+    expect(reasonFor('outgoing', status)).toBe(reason);
+  });
+
+  it.each([
+    ['incoming', 'local'],
+    ['incoming', 'remote'],
+    ['outgoing', 'local'],
+    ['outgoing', 'remote'],
+  ] as const)('%s answered, BYE by %s: reason normal', (direction, hangUpBy) => {
+    const events = infer(
+      log(scenarioPhases({ ...out, direction, hangUpBy, outcome: 'answered' }).flat()),
+    ).events;
+    expect(events.map((e) => [e.kind, e.params.reason])).toEqual([
+      [direction, undefined],
+      ['connected', undefined],
+      ['disconnected', 'normal'],
+    ]);
+  });
+
+  it.each(['incoming', 'outgoing'] as const)(
+    '%s CANCEL before the answer: reason cancelled, the 487 after it changes nothing',
+    (direction) => {
+      const events = infer(
+        log(scenarioPhases({ ...out, direction, outcome: 'missed' }).flat()),
+      ).events;
+      expect(events.map((e) => [e.kind, e.params.reason])).toEqual([
+        [direction, undefined],
+        ['disconnected', 'cancelled'],
+      ]);
+    },
+  );
 
   it('announces from a response to the INVITE when the INVITE itself was cleared away', () => {
     const [setup, answer] = scenarioPhases({
@@ -107,9 +174,9 @@ describe('inferCallEvents', () => {
     const strip = (t: string): string => t.replace(/^\[5\].*\n/gm, '');
     expect(infer(strip(log(setup!))).events).toEqual([]);
     const first = infer(log(setup!));
-    expect(infer(strip(log(end!)), first.cursor).events.map((e) => e.kind)).toEqual([
-      'disconnected',
-    ]);
+    expect(
+      infer(strip(log(end!)), first.cursor).events.map((e) => [e.kind, e.params.reason]),
+    ).toEqual([['disconnected', 'busy']]);
   });
 
   it('the cursor stays bounded and forgets finished calls first', () => {

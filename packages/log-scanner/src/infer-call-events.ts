@@ -1,4 +1,4 @@
-import type { ActionEvent, ActionEventParams } from '@snomlink/core';
+import type { ActionEvent, ActionEventParams, DisconnectMode } from '@snomlink/core';
 import { parseNameAddr } from './name-addr.js';
 import type { LogRecord, SipMessageRecord } from './parse-log.js';
 
@@ -69,8 +69,9 @@ interface MutableCall {
 /**
  * Turns parsed log records into `log-scan` ActionEvents for the core state machine:
  * `incoming` (remote = From of the received INVITE) / `outgoing` (remote = To of the sent INVITE)
- * first, then `connected` (2xx to the INVITE) and `disconnected` (BYE, CANCEL, final 4xx–6xx),
- * all with `callId` = the SIP Call-ID. Each kind is emitted at most once per call, whatever
+ * first, then `connected` (2xx to the INVITE) and `disconnected` (BYE, CANCEL, final 3xx–6xx),
+ * all with `callId` = the SIP Call-ID. `disconnected` carries `params.reason`: `normal` (BYE),
+ * `cancelled` (CANCEL before the answer) or the mapping of the final response (see README). Each kind is emitted at most once per call, whatever
  * reads the records came from. Pure: returns a new cursor.
  */
 export function inferCallEvents(
@@ -83,13 +84,14 @@ export function inferCallEvents(
   for (const c of cursor?.calls ?? []) calls.set(c.callId, { ...c });
   const events: ActionEvent[] = [];
 
-  const emit = (call: MutableCall, kind: ActionEvent['kind']): void => {
+  const emit = (call: MutableCall, kind: ActionEvent['kind'], reason?: DisconnectMode): void => {
     const params: { -readonly [K in keyof ActionEventParams]: ActionEventParams[K] } = {
       callId: call.callId,
       remote: call.remote,
     };
     if (call.displayRemote !== null) params.displayRemote = call.displayRemote;
     if (call.local !== null) params.local = call.local;
+    if (reason !== undefined) params.reason = reason;
     events.push({
       phoneId: options.phoneId,
       kind,
@@ -115,9 +117,14 @@ export function inferCallEvents(
     }
     if (call.disconnected) continue;
     if (record.kind === 'request') {
-      if (record.method === 'BYE' || (record.method === 'CANCEL' && !call.connected)) {
+      if (record.method === 'BYE') {
         call.disconnected = true;
-        emit(call, 'disconnected');
+        emit(call, 'disconnected', 'normal');
+      } else if (record.method === 'CANCEL' && !call.connected) {
+        // The caller gave up before the answer: received on an incoming call, sent (our user
+        // hung up while it rang) on an outgoing one.
+        call.disconnected = true;
+        emit(call, 'disconnected', 'cancelled');
       }
     } else if (record.cseq.method === 'INVITE' && record.status !== null && !call.connected) {
       if (record.status >= 200 && record.status < 300) {
@@ -125,7 +132,7 @@ export function inferCallEvents(
         emit(call, 'connected');
       } else if (record.status >= 300 && !NON_TERMINAL_FAILURES.has(record.status)) {
         call.disconnected = true;
-        emit(call, 'disconnected');
+        emit(call, 'disconnected', failureReason(call.direction, record.status));
       }
     }
   }
@@ -136,6 +143,21 @@ export function inferCallEvents(
     list = list.filter((_, i) => i !== (finished >= 0 ? finished : 0));
   }
   return { events, cursor: { calls: list } };
+}
+
+/**
+ * Why a final 3xx–6xx to the INVITE ended the call. On an incoming call the phone sent it: 486
+ * (the CANCEL key, snom-protocol.md S6) or 603 is the user rejecting. On an outgoing call it was
+ * received: 486/600 busy, 480/408/487 nobody answered, 603 the callee declined; anything else
+ * (404, 484, 604, 3xx, 5xx, …) is `unknown`. Decided by the call's direction, not the
+ * record's, so a message logged without a direction still gets its reason.
+ */
+function failureReason(direction: MutableCall['direction'], status: number): DisconnectMode {
+  if (direction === 'incoming') return status === 486 || status === 603 ? 'rejected' : 'unknown';
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 480 || status === 408 || status === 487) return 'noanswer';
+  if (status === 603) return 'rejected';
+  return 'unknown';
 }
 
 /** A new call from a message of its INVITE transaction, or null when it cannot tell. */
