@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SseCall } from './harness/api-types.js';
+import { randomSecret, startDaemon } from './harness/daemon-process.js';
+import type { DaemonProcess } from './harness/daemon-process.js';
+import { drain, processMemory, rawOpen, wsTextFrame } from './harness/raw-http.js';
+import type { Socket } from 'node:net';
+import { events } from './harness/scenario.js';
+import type { SseClient } from './harness/sse-client.js';
+
+let daemon: DaemonProcess | undefined;
+let sse: SseClient | undefined;
+const sockets: Socket[] = [];
+
+afterEach(async () => {
+  sse?.close();
+  for (const s of sockets) s.destroy();
+  sockets.length = 0;
+  await daemon?.stop();
+  daemon = undefined;
+  sse = undefined;
+});
+
+const MB = 1024 * 1024;
+
+/** Sends `pairs` incoming+missed Action URL pairs for `phoneId` straight to the listener. */
+async function pump(
+  d: DaemonProcess,
+  phoneId: string,
+  secret: string,
+  from: number,
+  pairs: number,
+): Promise<void> {
+  let next = from;
+  const end = from + pairs;
+  // A long display name makes every SSE message ~1-2 kB, so buffers fill quickly.
+  const name = 'Stalled Reader Test '.repeat(20);
+  const worker = async (): Promise<void> => {
+    while (next < end) {
+      const i = next++;
+      const cid = `pump-${i}@pbx.example`;
+      const base = `${d.listenerBase}/snom/${phoneId}`;
+      const a = await fetch(
+        `${base}/incoming?k=${secret}&cid=${cid}&n=1&remote=sip:+49301${String(i).padStart(6, '0')}@pbx.example&dr=${encodeURIComponent(name)}`,
+      );
+      expect(a.status).toBe(200);
+      await a.arrayBuffer();
+      const b = await fetch(`${base}/missed?k=${secret}&cid=${cid}&n=0`);
+      expect(b.status).toBe(200);
+      await b.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+describe('slow and stalled event readers', () => {
+  it('a stalled SSE and a stalled WebSocket reader neither delay other readers nor grow memory without bound', async () => {
+    const secret = randomSecret();
+    daemon = await startDaemon({
+      phones: [{ id: 'desk-1', host: '127.0.0.1:9', model: 'snom360', secret }],
+    });
+    sse = await events(daemon);
+
+    // Reader 1: SSE, reads nothing after the request.
+    const stalledSse = await rawOpen(
+      daemon.adminBase,
+      `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${daemon.token}\r\nAccept: text/event-stream\r\n\r\n`,
+    );
+    sockets.push(stalledSse);
+    // Reader 2: TAPI WebSocket that opens the line (so it gets every call notification), then
+    // reads nothing.
+    const stalledWs = await rawOpen(
+      daemon.adminBase,
+      `GET /tapi HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${daemon.token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    sockets.push(stalledWs);
+    stalledWs.write(
+      wsTextFrame(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'lineInitialize' })),
+    );
+    stalledWs.write(
+      wsTextFrame(
+        JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'lineOpen', params: { lineId: 'desk-1' } }),
+      ),
+    );
+
+    const before = await processMemory(daemon.pid);
+    const round = 2000;
+    await pump(daemon, 'desk-1', secret, 0, round);
+    const afterFirst = await processMemory(daemon.pid);
+    await pump(daemon, 'desk-1', secret, round, round);
+
+    // The reading client gets every call's end, in order, and is never told to resync.
+    const last = await sse.waitForData<SseCall>(
+      'call',
+      (d) => d.type === 'call-finished' && d.call.sipCallId === `pump-${2 * round - 1}@pbx.example`,
+      60_000,
+    );
+    expect(last.call.disconnectMode).toBe('noanswer');
+    const finishedIds = sse
+      .dataOf<SseCall>('call')
+      .filter((d) => d.type === 'call-finished')
+      .map((d) => d.call.sipCallId);
+    expect(new Set(finishedIds).size).toBe(2 * round);
+    expect(sse.messages.filter((m) => m.event === 'resync')).toEqual([]);
+    const ids = sse.messages.map((m) => Number(m.id));
+    expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+
+    // Memory: the second round adds no more than a bounded amount over the first.
+    const afterSecond = await processMemory(daemon.pid);
+    expect(afterSecond.rss - afterFirst.rss).toBeLessThan(80 * MB);
+    expect(afterSecond.rss - before.rss).toBeLessThan(250 * MB);
+
+    // The daemon still answers promptly-enough for a health check while both readers stall.
+    const health = await daemon.json<{ status: string }>('/api/health');
+    expect(health.status).toBe('ok');
+
+    // The stalled WebSocket was cut off by the server (1 MiB unsent limit of tapi-bridge).
+    const ws = await drain(stalledWs, 20_000);
+    expect(ws.closed).toBe(true);
+    // (tapi.ts passes no onError to createTapiRoute, so the cut-off is not logged today.)
+
+    // The stalled SSE reader: once the daemon stops, read what it was sent.
+    const stopping = daemon.stop();
+    const stalled = await drain(stalledSse, 30_000);
+    await stopping;
+    const text = stalled.data.toString('utf8');
+    const sseIds = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(stalled.closed).toBe(true);
+    expect(sseIds.length).toBeGreaterThan(0);
+    expect(sseIds.every((id, k) => k === 0 || id > sseIds[k - 1]!)).toBe(true);
+    // Known gap (daemon): after its 10,000-event queue overflowed, this reader silently misses
+    // events; no `resync` is sent although the API promises one. Listed in docs/operations.md.
+  }, 180_000);
+});
