@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { ListenerError, ListenerStartError } from './errors.js';
 import type { ListenerStartErrorCode } from './errors.js';
 import { createListenerApp } from './listener-app.js';
-import type { ListenerAppEnv, ListenerBindings, ListenerOptions } from './listener-app.js';
+import type { ListenerBindings, ListenerOptions } from './listener-app.js';
 import { attachTolerantFront } from './tolerant-front.js';
 import type { TolerantFront, TolerantFrontOptions } from './tolerant-front.js';
 
@@ -37,7 +37,7 @@ export interface CreateListenerOptions extends ListenerOptions {
 /** The Action URL server: a Hono app plus its lifecycle on a port. */
 export interface Listener {
   /** The Hono app; usable alone with `app.request()` or mounted elsewhere. */
-  readonly app: Hono<ListenerAppEnv>;
+  readonly app: Hono;
   /**
    * Binds the port and serves. Calling it again while active moves the listener: the new port
    * is bound first, then the old one closed, so a failed move keeps the old port serving.

@@ -23,7 +23,6 @@ export {
 export type { ListenerStartErrorCode } from './errors.js';
 export { DEFAULT_MAX_URL_LENGTH, createListenerApp } from './listener-app.js';
 export type {
-  ListenerAppEnv,
   ListenerBindings,
   ListenerErrorBody,
   ListenerOptions,

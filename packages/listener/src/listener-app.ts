@@ -46,11 +46,6 @@ export interface ListenerBindings {
   incoming?: IncomingMessage;
 }
 
-/** The Hono environment of the listener app. */
-export interface ListenerAppEnv {
-  Bindings: ListenerBindings;
-}
-
 /** Error answer body of every rejection. */
 export interface ListenerErrorBody {
   error: string;
@@ -77,7 +72,7 @@ function remoteAddressOf(env: ListenerBindings | undefined): string | undefined 
  * checks limits, phone, secret and values, answers 200 with an empty body and then hands the
  * event to `onEvent`. Usable alone with `app.request()`; `createListener` puts it on a port.
  */
-export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv> {
+export function createListenerApp(options: ListenerOptions): Hono {
   const now = options.now ?? Date.now;
   // onEvent is typed void, but an async consumer returns a promise whose rejection we catch.
   const consumer: { onEvent(event: ActionEvent): unknown } = options;
@@ -96,10 +91,10 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
       );
     });
 
-  const app = new Hono<ListenerAppEnv>();
+  const app = new Hono();
 
   function reject(
-    c: Context<ListenerAppEnv>,
+    c: Context,
     status: ContentfulStatusCode,
     error: string,
     detail: string,
@@ -109,9 +104,9 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
   }
 
   /** Rate and length limits, common to every request; returns the raw target when they pass. */
-  function limits(c: Context<ListenerAppEnv>): Response | string {
+  function limits(c: Context): Response | string {
     if (limiter !== undefined) {
-      const source = remoteAddressOf(c.env) ?? 'unknown';
+      const source = remoteAddressOf(c.env as ListenerBindings | undefined) ?? 'unknown';
       if (!limiter.take(source)) {
         return reject(c, 429, 'too-many-requests', `too many requests from ${source}; slow down`);
       }
@@ -154,12 +149,7 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
     if (queue.length === 1) setImmediate(drain);
   }
 
-  function accept(
-    c: Context<ListenerAppEnv>,
-    phoneId: string,
-    kind: ActionEventKind,
-    target: string,
-  ): Response {
+  function accept(c: Context, phoneId: string, kind: ActionEventKind, target: string): Response {
     const q = target.indexOf('?');
     const query = splitActionQuery(q < 0 ? '' : target.slice(q + 1));
     const phone = options.resolvePhone(phoneId);
@@ -187,7 +177,7 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
     return new Response(null, { status: 200 });
   }
 
-  function handle(c: Context<ListenerAppEnv>): Response | Promise<Response> {
+  function handle(c: Context): Response | Promise<Response> {
     const target = limits(c);
     if (typeof target !== 'string') return target;
     const kind = c.req.param('event') ?? '';
@@ -198,7 +188,7 @@ export function createListenerApp(options: ListenerOptions): Hono<ListenerAppEnv
     if (checkSource !== undefined) {
       const phone = options.resolvePhone(phoneId);
       if (phone !== undefined) {
-        const remote = remoteAddressOf(c.env);
+        const remote = remoteAddressOf(c.env as ListenerBindings | undefined);
         const denied = (): Response =>
           reject(
             c,
