@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
+import { createTapiClient } from '@snomlink/tapi-bridge/client';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
 import type {
   CallList,
@@ -231,6 +232,25 @@ describe('snomlink (built binary)', () => {
       });
     } finally {
       sse.close();
+    }
+  });
+
+  it('serves the TAPI WebSocket at /tapi: lines, and LINE_CALLSTATE for a call', async () => {
+    const wsBase = daemon.adminBase.replace(/^http/, 'ws');
+    const refused = createTapiClient({ url: `${wsBase}/tapi`, token: 'wrong', reconnect: false });
+    await expect(refused.connect()).rejects.toThrow();
+    const tapi = createTapiClient({ url: `${wsBase}/tapi`, token: daemon.token, reconnect: false });
+    try {
+      await tapi.connect();
+      const init = await tapi.lineInitialize();
+      expect(init.lines.map((l) => l.lineId)).toEqual(expect.arrayContaining(['desk', 'old']));
+      await tapi.lineOpen('desk');
+      const state = tapi.waitFor('LINE_CALLSTATE', undefined, 20_000);
+      const callId = await desk.ring('sip:+4930111@pbx.example');
+      expect((await state).lineId).toBe('desk');
+      await desk.remoteHangUp(callId);
+    } finally {
+      await tapi.close();
     }
   });
 
