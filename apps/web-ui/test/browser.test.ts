@@ -302,6 +302,16 @@ describe('web-ui in Chromium against the real daemon', () => {
       () => document.documentElement.scrollWidth - window.innerWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
+    // Keyboard: after a reload (the session cookie signs in again) the first Tab lands on the
+    // skip link, which has a visible focus outline.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Lines' }).waitFor();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      return { text: el.textContent, outline: getComputedStyle(el).outlineStyle };
+    });
+    expect(focused).toEqual({ text: 'Skip to content', outline: 'solid' });
     await shot('10-lines-360px');
   });
 

@@ -1,3 +1,4 @@
+import { capabilityClassForModel, isHttpControlUnsupported } from '@snomlink/core';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, seg } from '../api/client.js';
@@ -256,6 +257,7 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
                 <option key={m} value={m} />
               ))}
             </datalist>
+            <ModelClass model={form.model} />
           </Field>
           <Field id="phone-line" label="Line" hint="function key the daemon drives">
             <input
@@ -321,6 +323,26 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
       </form>
       {phone !== null ? <PhoneTools phone={phone} /> : null}
     </>
+  );
+}
+
+/** What the typed model means: full Action URLs, parameterless + log scan, or no HTTP control. */
+function ModelClass(props: { model: string }): JSX.Element | null {
+  const model = props.model.trim();
+  if (model === '') return null;
+  if (isHttpControlUnsupported(model)) {
+    return (
+      <div class="small alert error" id="phone-model-class">
+        D8xx phones (Phone Manager) take no HTTP commands: no click-to-dial, drop or provisioning.
+      </div>
+    );
+  }
+  return (
+    <div class="small muted" id="phone-model-class">
+      {capabilityClassForModel(model) === 'full'
+        ? 'Full: Action URLs with caller, Call-ID and connected/disconnected.'
+        : 'Parameterless (190 class): events without details; caller and progress come from the log scan.'}
+    </div>
   );
 }
 
