@@ -193,7 +193,7 @@ export async function startDemo(
         }
       } else {
         // a calls outside.
-        const callId = await x.dial(pick(OUTSIDE_TARGETS).replace(/\D/g, ''), {
+        const callId = await x.dial(pick(OUTSIDE_TARGETS), {
           answerDelayMs: between(1500, 3500),
         });
         await pause(between(5000, 12_000), signal);
