@@ -155,14 +155,14 @@ describe('web-ui in Chromium against the real daemon', () => {
     await nav('Lines');
     const card = page.locator(`[data-phone="${PHONE_ID}"]`);
     await card.waitFor();
-    const rung = Date.now();
+    // ring() resolves once the phone's `incoming` Action URL was answered; from then on the
+    // daemon, its SSE stream and the panel have one second (the issue's acceptance bound).
     await phone.ring('+4930123456', { display: 'Anna Müller' });
     const call = card.locator('li.call');
     await call
       .getByTestId('call-name')
       .filter({ hasText: 'Anna Müller' })
       .waitFor({ timeout: 1000 });
-    expect(Date.now() - rung).toBeLessThan(1500);
     expect(await call.getByTestId('call-number').textContent()).toMatch(/30\D*123456/);
     expect(await call.getByRole('button', { name: 'Answer' }).isEnabled()).toBe(true);
     expect(await call.getByRole('button', { name: 'Hold' }).isDisabled()).toBe(true);
