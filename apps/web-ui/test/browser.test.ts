@@ -173,6 +173,11 @@ describe('web-ui in Chromium against the real daemon', () => {
     expect(await call.getByRole('button', { name: 'Hold' }).isEnabled()).toBe(true);
     await shot('03-lines-call');
 
+    await call.getByRole('button', { name: 'Hold' }).click();
+    await call.getByTestId('call-state').filter({ hasText: 'onhold' }).waitFor();
+    await call.getByRole('button', { name: 'Resume' }).click();
+    await call.getByTestId('call-state').filter({ hasText: 'connected' }).waitFor();
+
     const hangUp = nextRequest((r) => r.path === '/command.htm');
     await call.getByRole('button', { name: 'Drop' }).click();
     await hangUp;
