@@ -1,0 +1,855 @@
+// System benchmark: 1,000 simulated phones (800 snom360-class, 200 snom190-class, each on its
+// own 127.0.x.y address) configured into ONE built daemon (a child process) and provisioned
+// through its API; calls at 5, 20 and 50 calls/s; then the same load against a bare node:http
+// receiver (another child process) that only counts, for the machine's limit. This process is
+// the load generator and the SSE reader. Traffic stays on 127.0.0.0/8.
+//
+// Run:   npx tsx bench/system/run.ts                      (full: 3 × 60 s per target, ~8 min)
+// Quick: npx tsx bench/system/run.ts --seconds 10          (or SYSTEM_BENCH_SECONDS=10)
+// Other: --phones 1000 --rates 5,20,50 --saturate 10 --skip-bare --health-ms 30000
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createSimulatedPhone, fleetHost } from '../../packages/snom-simulator/src/index.js';
+import type { SimulatedPhone } from '../../packages/snom-simulator/src/index.js';
+import { randomSecret, startDaemon } from '../../tests/system/src/harness/daemon-process.js';
+import type {
+  DaemonProcess,
+  PhoneConfigEntry,
+} from '../../tests/system/src/harness/daemon-process.js';
+import { connectSse } from '../../tests/system/src/harness/sse-client.js';
+import type { SseMessage } from '../../tests/system/src/harness/sse-client.js';
+
+const { values } = parseArgs({
+  options: {
+    phones: { type: 'string', default: '1000' },
+    seconds: { type: 'string' },
+    rates: { type: 'string', default: '5,20,50' },
+    saturate: { type: 'string', default: '10' },
+    'skip-bare': { type: 'boolean', default: false },
+    'health-ms': { type: 'string', default: '30000' },
+  },
+});
+const PHONES = Number(values.phones);
+const SECONDS = Number(values.seconds ?? process.env['SYSTEM_BENCH_SECONDS'] ?? '60');
+const RATES = values.rates.split(',').map(Number);
+const SATURATE_SECONDS = Number(values.saturate);
+const HEALTH_MS = Number(values['health-ms']);
+const here = dirname(fileURLToPath(import.meta.url));
+const CLK_TCK = 100; // Linux USER_HZ
+
+// ------------------------------------------------------------------------------ measurement
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? null;
+}
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+}
+const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
+const delay = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+const between = (min: number, max: number): number => min + Math.random() * (max - min);
+
+/** CPU share (% of one core) and peak RSS of `pid` while `run` runs. */
+async function watch<T>(
+  pid: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; cpuPercent: number; peakRssMb: number; wallS: number }> {
+  const t0 = performance.now();
+  const c0 = cpuTicks(pid);
+  let peak = rssBytes(pid);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssBytes(pid));
+  }, 200);
+  try {
+    const result = await run();
+    const wallS = (performance.now() - t0) / 1000;
+    const cpuPercent = ((cpuTicks(pid) - c0) / CLK_TCK / wallS) * 100;
+    peak = Math.max(peak, rssBytes(pid));
+    return { result, cpuPercent, peakRssMb: mb(peak), wallS };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+// ------------------------------------------------------------------------------ phones
+
+interface BenchPhone {
+  readonly id: string;
+  readonly cls: 'full' | 'parameterless';
+  readonly phone: SimulatedPhone;
+  entry: PhoneConfigEntry;
+  busy: boolean;
+}
+
+interface PlacedCall {
+  readonly phoneId: string;
+  readonly cls: 'full' | 'parameterless';
+  readonly kind: 'incoming' | 'missed' | 'outgoing';
+  readonly number: string;
+  readonly display: string;
+  simCallId: string | null;
+  readonly phase: string;
+  readonly startedAt: number;
+}
+
+const NAMES = ['Anna Müller', 'Jörg Schmidt & Co', 'Zoë O’Brien', 'Łukasz Nowak', 'Chloé Dubois'];
+const counters = {
+  logReads: 0,
+  logClears: 0,
+  fired: 0,
+  firedFailed: 0,
+  /** phone request queued → its 200 arrived, ms */
+  roundTrips: [] as number[],
+};
+
+async function startPhones(): Promise<BenchPhone[]> {
+  const list: BenchPhone[] = [];
+  for (let i = 0; i < PHONES; i++) {
+    const cls = i % 5 === 4 ? 'parameterless' : 'full';
+    const id = `p${String(i + 1).padStart(4, '0')}`;
+    const phone = createSimulatedPhone({
+      model: cls === 'full' ? 'snom360' : 'snom190',
+      id,
+      recordLimit: 20,
+      actionUrlTimeoutMs: 10_000,
+      identity: { user: String(2000 + i), host: 'pbx.example', displayName: `Phone ${id}` },
+    });
+    const address = await phone.listen({ host: fleetHost('127.0.0.', 2, i) });
+    const bench: BenchPhone = {
+      id,
+      cls,
+      phone,
+      busy: false,
+      entry: {
+        id,
+        host: `${address.host}:${address.port}`,
+        model: cls === 'full' ? 'snom360' : 'snom190',
+        secret: randomSecret(),
+      },
+    };
+    phone.on('request', (request) => {
+      if (request.path === '/log.htm') {
+        if (request.query.includes('clear_log')) counters.logClears++;
+        else counters.logReads++;
+      }
+    });
+    phone.on('action-url', (fired) => {
+      if (fired.error === null) {
+        counters.fired++;
+        counters.roundTrips.push(Date.now() - fired.at);
+        latency.fired(id, cls, fired.kind, fired.callId, fired.at);
+      } else counters.firedFailed++;
+    });
+    list.push(bench);
+  }
+  return list;
+}
+
+// Phone event (queued at `at`) → SSE action-event received here. Either side may come first.
+const latency = (() => {
+  const firedAt = new Map<string, number[]>();
+  const seenAt = new Map<string, number[]>();
+  let samples: number[] = [];
+  const key = (id: string, cls: string, kind: string, callId: string | null | undefined): string =>
+    cls === 'full' ? `${id}|${kind}|${callId ?? ''}` : `${id}|${kind}`;
+  const take = (map: Map<string, number[]>, k: string): number | undefined => {
+    const list = map.get(k);
+    const value = list?.shift();
+    if (list?.length === 0) map.delete(k);
+    return value;
+  };
+  const put = (map: Map<string, number[]>, k: string, v: number): void => {
+    const list = map.get(k);
+    if (list === undefined) map.set(k, [v]);
+    else list.push(v);
+  };
+  return {
+    fired(id: string, cls: string, kind: string, callId: string | null, at: number): void {
+      const k = key(id, cls, kind, callId);
+      const seen = take(seenAt, k);
+      if (seen === undefined) put(firedAt, k, at);
+      else samples.push(seen - at);
+    },
+    seen(id: string, cls: string, kind: string, callId: string | undefined, at: number): void {
+      const k = key(id, cls, kind, callId);
+      const fired = take(firedAt, k);
+      if (fired === undefined) put(seenAt, k, at);
+      else samples.push(at - fired);
+    },
+    drain(): number[] {
+      const out = samples;
+      samples = [];
+      return out;
+    },
+    unmatched(): number {
+      let n = 0;
+      for (const list of firedAt.values()) n += list.length;
+      return n;
+    },
+  };
+})();
+
+// ------------------------------------------------------------------------------ load
+
+function externalNumber(): string {
+  return `+4930${String(Math.floor(1e6 + Math.random() * 8.999e6))}`;
+}
+
+async function runCall(p: BenchPhone, call: PlacedCall): Promise<void> {
+  const ring = between(300, 1500);
+  const talk = between(500, 3000);
+  try {
+    if (call.kind === 'outgoing') {
+      call.simCallId = await p.phone.dial(call.number, { autoAnswer: true, answerDelayMs: ring });
+      await delay(ring + talk);
+      await p.phone.hangUp(call.simCallId);
+    } else {
+      call.simCallId = await p.phone.ring(call.number, { display: call.display });
+      await delay(ring);
+      if (call.kind === 'missed') await p.phone.remoteHangUp(call.simCallId);
+      else {
+        await p.phone.answer(call.simCallId);
+        await delay(talk);
+        if (Math.random() < 0.5) await p.phone.hangUp(call.simCallId);
+        else await p.phone.remoteHangUp(call.simCallId);
+      }
+    }
+    await p.phone.idle();
+  } finally {
+    // A 190-class phone's log scanner gets a moment after the hang-up before the next call.
+    await delay(p.cls === 'parameterless' ? 1000 : 0);
+    p.busy = false;
+  }
+}
+
+/** Places calls at `rate` per second for `seconds`, waits for every call to end. */
+async function placeCalls(
+  phones: readonly BenchPhone[],
+  rate: number,
+  seconds: number,
+  phase: string,
+  placed: PlacedCall[],
+): Promise<{ calls: number; skipped: number }> {
+  const running: Promise<void>[] = [];
+  let skipped = 0;
+  let calls = 0;
+  const t0 = performance.now();
+  let due = 0;
+  await new Promise<void>((resolve) => {
+    const ticker = setInterval(
+      () => {
+        const elapsed = (performance.now() - t0) / 1000;
+        const shouldHave = Math.floor(Math.min(elapsed, seconds) * rate);
+        while (due < shouldHave) {
+          due++;
+          let chosen: BenchPhone | undefined;
+          for (let attempt = 0; attempt < 20 && chosen === undefined; attempt++) {
+            const candidate = phones[Math.floor(Math.random() * phones.length)];
+            if (candidate !== undefined && !candidate.busy) chosen = candidate;
+          }
+          if (chosen === undefined) {
+            skipped++;
+            continue;
+          }
+          chosen.busy = true;
+          const r = Math.random();
+          const kind = r < 0.5 ? 'incoming' : r < 0.7 ? 'missed' : 'outgoing';
+          const call: PlacedCall = {
+            phoneId: chosen.id,
+            cls: chosen.cls,
+            kind,
+            number: externalNumber(),
+            display: NAMES[Math.floor(Math.random() * NAMES.length)] ?? 'Anna',
+            simCallId: null,
+            phase,
+            startedAt: Date.now(),
+          };
+          placed.push(call);
+          calls++;
+          running.push(runCall(chosen, call));
+        }
+        if (elapsed >= seconds) {
+          clearInterval(ticker);
+          resolve();
+        }
+      },
+      Math.max(5, Math.min(100, 1000 / rate)),
+    );
+  });
+  await Promise.all(running);
+  return { calls, skipped };
+}
+
+/** Saturation: `concurrency` full-class phones each ring + give up as fast as answers come. */
+async function saturate(
+  phones: readonly BenchPhone[],
+  seconds: number,
+  concurrency: number,
+): Promise<number> {
+  const full = phones.filter((p) => p.cls === 'full').slice(0, concurrency);
+  const end = performance.now() + seconds * 1000;
+  const before = counters.fired;
+  await Promise.all(
+    full.map(async (p) => {
+      while (performance.now() < end) {
+        const id = await p.phone.ring(externalNumber(), { display: 'Saturation' });
+        await p.phone.remoteHangUp(id);
+        await p.phone.idle();
+      }
+    }),
+  );
+  return counters.fired - before;
+}
+
+// ------------------------------------------------------------------------------ targets
+
+interface PhaseResult {
+  target: 'daemon' | 'bare';
+  phase: string;
+  offeredCallsPerS: number;
+  calls: number;
+  skipped: number;
+  actionUrls: number;
+  eventsPerS: number;
+  sseP50Ms: number | null;
+  sseP99Ms: number | null;
+  phoneRoundTripP50Ms: number | null;
+  phoneRoundTripP99Ms: number | null;
+  cpuPercent: number;
+  peakRssMb: number;
+  generatorCpuPercent: number;
+  /** GET /api/health every 100 ms during the phase: p99 and max answer time, ms. */
+  healthProbeP99Ms: number | null;
+  healthProbeMaxMs: number | null;
+  logRequestsPer190Call: number | null;
+  logReads: number;
+  logClears: number;
+  calls190: number;
+}
+
+let probeBase: { url: string; token: string } | null = null;
+
+async function measurePhase(
+  target: 'daemon' | 'bare',
+  pid: number,
+  phase: string,
+  offered: number,
+  run: () => Promise<{ calls: number; skipped: number; calls190: number }>,
+  eventCount: () => number,
+  after: (calls: number) => Promise<void> = () => Promise.resolve(),
+): Promise<PhaseResult> {
+  const fired0 = counters.fired;
+  const reads0 = counters.logReads;
+  const clears0 = counters.logClears;
+  const events0 = eventCount();
+  counters.roundTrips = [];
+  latency.drain();
+  const g0 = process.cpuUsage();
+  const t0 = performance.now();
+  const probes: number[] = [];
+  let probing = target === 'daemon' && probeBase !== null;
+  const probeLoop = (async () => {
+    while (probing && probeBase !== null) {
+      const p0 = performance.now();
+      const answer = await fetch(`${probeBase.url}/api/health`, {
+        headers: { authorization: `Bearer ${probeBase.token}` },
+      });
+      await answer.arrayBuffer();
+      probes.push(performance.now() - p0);
+      await delay(100);
+    }
+  })();
+  const watched = await watch(pid, run);
+  probing = false;
+  await probeLoop;
+  probes.sort((a, b) => a - b);
+  const generatorCpu = process.cpuUsage(g0);
+  const genWall = (performance.now() - t0) / 1000;
+  const events = eventCount() - events0;
+  await after(watched.result.calls);
+  const sse = latency.drain().sort((a, b) => a - b);
+  const trips = counters.roundTrips.sort((a, b) => a - b);
+  const { calls, skipped, calls190 } = watched.result;
+  const logReads = counters.logReads - reads0;
+  const logClears = counters.logClears - clears0;
+  return {
+    target,
+    phase,
+    offeredCallsPerS: offered,
+    calls,
+    skipped,
+    actionUrls: counters.fired - fired0,
+    eventsPerS: round1(events / watched.wallS) ?? 0,
+    sseP50Ms: target === 'daemon' ? percentile(sse, 50) : null,
+    sseP99Ms: target === 'daemon' ? percentile(sse, 99) : null,
+    phoneRoundTripP50Ms: percentile(trips, 50),
+    phoneRoundTripP99Ms: percentile(trips, 99),
+    cpuPercent: round1(watched.cpuPercent) ?? 0,
+    peakRssMb: watched.peakRssMb,
+    generatorCpuPercent:
+      round1(((generatorCpu.user + generatorCpu.system) / 1e6 / genWall) * 100) ?? 0,
+    healthProbeP99Ms: round1(percentile(probes, 99)),
+    healthProbeMaxMs: round1(probes.at(-1) ?? null),
+    logRequestsPer190Call:
+      target === 'daemon' && calls190 > 0 ? round1((logReads + logClears) / calls190) : null,
+    logReads,
+    logClears,
+    calls190,
+  };
+}
+
+interface JournalRow {
+  sipCallId: string | null;
+  phoneId: string;
+  direction: string;
+  remoteNumber: string | null;
+  remoteName: string | null;
+  startedAt: number;
+}
+
+async function fetchJournal(daemon: DaemonProcess): Promise<JournalRow[]> {
+  const rows: JournalRow[] = [];
+  let before: number | null = null;
+  for (;;) {
+    const page: { entries: JournalRow[]; nextBefore: number | null } = await daemon.json(
+      `/api/journal?limit=500${before === null ? '' : `&before=${String(before)}`}`,
+    );
+    rows.push(...page.entries);
+    if (page.nextBefore === null) return rows;
+    before = page.nextBefore;
+  }
+}
+
+/** Every placed call must be in the journal exactly once, with the right number and name. */
+function verifyJournal(
+  placed: readonly PlacedCall[],
+  rows: readonly JournalRow[],
+): {
+  lost: number;
+  duplicated: number;
+  wrongNumber: number;
+  wrongName: number;
+  byClass: Record<string, { calls: number; lost: number; duplicated: number; wrongNumber: number }>;
+  examples: string[];
+} {
+  const result = {
+    lost: 0,
+    duplicated: 0,
+    wrongNumber: 0,
+    wrongName: 0,
+    byClass: {
+      full: { calls: 0, lost: 0, duplicated: 0, wrongNumber: 0 },
+      parameterless: { calls: 0, lost: 0, duplicated: 0, wrongNumber: 0 },
+    } as Record<string, { calls: number; lost: number; duplicated: number; wrongNumber: number }>,
+    examples: [] as string[],
+  };
+  const bySip = new Map<string, JournalRow[]>();
+  const byPhone = new Map<string, JournalRow[]>();
+  for (const row of rows) {
+    if (row.sipCallId !== null)
+      bySip.set(row.sipCallId, [...(bySip.get(row.sipCallId) ?? []), row]);
+    byPhone.set(row.phoneId, [...(byPhone.get(row.phoneId) ?? []), row]);
+  }
+  const check = (call: PlacedCall, found: readonly JournalRow[]): void => {
+    const cls = result.byClass[call.cls]!;
+    cls.calls++;
+    if (found.length === 0) {
+      result.lost++;
+      cls.lost++;
+      if (result.examples.length < 10)
+        result.examples.push(
+          `lost: ${call.phoneId} ${call.kind} ${call.number} ${call.simCallId ?? ''}`,
+        );
+      return;
+    }
+    if (found.length > 1) {
+      result.duplicated++;
+      cls.duplicated++;
+      if (result.examples.length < 10)
+        result.examples.push(
+          `duplicated ×${found.length}: ${call.phoneId} ${call.kind} ${call.number}`,
+        );
+    }
+    const row = found[0]!;
+    if (row.remoteNumber !== call.number) {
+      result.wrongNumber++;
+      cls.wrongNumber++;
+      if (result.examples.length < 10)
+        result.examples.push(
+          `number: ${call.phoneId} ${call.kind} placed ${call.number}, journal ${String(row.remoteNumber)}`,
+        );
+    }
+    if (call.kind !== 'outgoing' && row.remoteName !== call.display) result.wrongName++;
+  };
+  // Full class: matched by SIP Call-ID.
+  for (const call of placed.filter((c) => c.cls === 'full')) {
+    check(
+      call,
+      (bySip.get(call.simCallId ?? '') ?? []).filter((r) => r.phoneId === call.phoneId),
+    );
+  }
+  // 190 class: the phone's calls in order against its rows in order (one call at a time).
+  const grouped = new Map<string, PlacedCall[]>();
+  for (const call of placed.filter((c) => c.cls === 'parameterless'))
+    grouped.set(call.phoneId, [...(grouped.get(call.phoneId) ?? []), call]);
+  for (const [phoneId, calls] of grouped) {
+    const phoneRows = [...(byPhone.get(phoneId) ?? [])].sort((a, b) => a.startedAt - b.startedAt);
+    const bySim = new Map<string, JournalRow[]>();
+    for (const row of phoneRows)
+      if (row.sipCallId !== null)
+        bySim.set(row.sipCallId, [...(bySim.get(row.sipCallId) ?? []), row]);
+    const unclaimed = phoneRows.filter(
+      (r) => r.sipCallId === null || !calls.some((c) => c.simCallId === r.sipCallId),
+    );
+    for (const call of calls) {
+      const exact = bySim.get(call.simCallId ?? '');
+      if (exact !== undefined) check(call, exact);
+      else {
+        // No Call-ID match (log scan missed it): take the nearest unclaimed row by time.
+        const index = unclaimed.findIndex((r) => Math.abs(r.startedAt - call.startedAt) < 5000);
+        check(call, index === -1 ? [] : unclaimed.splice(index, 1));
+      }
+    }
+    if (unclaimed.length > 0) {
+      result.duplicated += unclaimed.length;
+      result.byClass['parameterless']!.duplicated += unclaimed.length;
+      if (result.examples.length < 10)
+        result.examples.push(
+          `extra rows for ${phoneId}: ${unclaimed
+            .map(
+              (r) =>
+                `${r.direction} ${String(r.remoteNumber)} sip=${String(r.sipCallId)} at ${String(r.startedAt)}`,
+            )
+            .join('; ')}; calls placed: ${calls
+            .map(
+              (c) => `${c.kind} ${c.number} sim=${String(c.simCallId)} at ${String(c.startedAt)}`,
+            )
+            .join('; ')}`,
+        );
+    }
+  }
+  return result;
+}
+
+function startBareReceiver(): Promise<{
+  child: ChildProcess;
+  port: number;
+  count(): Promise<number>;
+}> {
+  const source = `
+const http = require('node:http');
+let count = 0;
+const server = http.createServer((req, res) => { count++; res.end(); });
+// Phones send raw spaces and UTF-8 in the target, which node:http refuses: count and answer 200.
+server.on('clientError', (err, socket) => {
+  count++;
+  if (socket.writable) socket.end('HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n');
+});
+server.keepAliveTimeout = 1000;
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (m) => { if (m === 'count') process.send({ count }); });
+`;
+  const child = spawn(process.execPath, ['-e', source], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ask = <T>(message: string | null, key: string): Promise<T> =>
+    new Promise((resolve) => {
+      const onMessage = (m: Record<string, T>): void => {
+        if (key in m) {
+          child.off('message', onMessage);
+          resolve(m[key] as T);
+        }
+      };
+      child.on('message', onMessage);
+      if (message !== null) child.send(message);
+    });
+  return ask<number>(null, 'port').then((port) => ({
+    child,
+    port,
+    count: () => ask<number>('count', 'count'),
+  }));
+}
+
+// ------------------------------------------------------------------------------ main
+
+const results: PhaseResult[] = [];
+console.log(
+  `system bench: ${String(PHONES)} phones, rates ${RATES.join('/')} calls/s, ${String(SECONDS)} s each, saturation ${String(SATURATE_SECONDS)} s, health check every ${String(HEALTH_MS)} ms`,
+);
+const tPhones = performance.now();
+const phones = await startPhones();
+const phonesStartMs = Math.round(performance.now() - tPhones);
+console.log(
+  `${String(phones.length)} phones listening in ${String(phonesStartMs)} ms (${phones[0]?.entry.host ?? ''} … ${phones.at(-1)?.entry.host ?? ''})`,
+);
+
+const daemon = await startDaemon({
+  phones: phones.map((p) => p.entry),
+  config: { health: { intervalMs: HEALTH_MS, phoneTimeoutMs: 5000 } },
+  logLevel: 'info',
+  startTimeoutMs: 60_000,
+});
+const idleRssMb = mb(rssBytes(daemon.pid));
+probeBase = { url: daemon.adminBase, token: daemon.token };
+
+// Provision every phone through the admin API (16 at a time).
+const tProvision = performance.now();
+let provisionFailures = 0;
+{
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < phones.length) {
+        const p = phones[next++]!;
+        const answer = await daemon.api(`/api/phones/${p.id}/provision`, { method: 'POST' });
+        const body = (await answer.json()) as { ok?: boolean };
+        if (!answer.ok || body.ok !== true) provisionFailures++;
+      }
+    }),
+  );
+}
+const provisionMs = Math.round(performance.now() - tProvision);
+console.log(
+  `provisioned ${String(phones.length)} phones through the API in ${String(provisionMs)} ms (${String(provisionFailures)} failed)`,
+);
+
+// SSE reader: latency matching and counters.
+let sseActionEvents = 0;
+let sseFinished = 0;
+let finishWaiter: { target: number; resolve: () => void } | null = null;
+const sse = await connectSse(`${daemon.adminBase}/api/events`, {
+  token: daemon.token,
+  keep: false,
+  onMessage: (message: SseMessage) => {
+    if (message.event === 'action-event') {
+      const data = JSON.parse(message.data) as {
+        event: { phoneId: string; kind: string; source: string; params: { callId?: string } };
+      };
+      if (data.event.source !== 'action-url') return;
+      sseActionEvents++;
+      const cls = phones[Number(data.event.phoneId.slice(1)) - 1]?.cls ?? 'full';
+      latency.seen(
+        data.event.phoneId,
+        cls,
+        data.event.kind,
+        data.event.params.callId,
+        message.receivedAt,
+      );
+    } else if (message.event === 'call' && message.data.includes('"type":"call-finished"')) {
+      sseFinished++;
+      if (finishWaiter !== null && sseFinished >= finishWaiter.target) finishWaiter.resolve();
+    }
+  },
+});
+const waitFinished = (target: number, timeoutMs: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    if (sseFinished >= target) {
+      resolve(true);
+      return;
+    }
+    const timer = setTimeout(() => {
+      finishWaiter = null;
+      resolve(false);
+    }, timeoutMs);
+    finishWaiter = {
+      target,
+      resolve: () => {
+        clearTimeout(timer);
+        finishWaiter = null;
+        resolve(true);
+      },
+    };
+  });
+
+const placed: PlacedCall[] = [];
+for (const rate of RATES) {
+  const phase = `${String(rate)}/s`;
+  const finished0 = sseFinished;
+  const result = await measurePhase(
+    'daemon',
+    daemon.pid,
+    phase,
+    rate,
+    async () => {
+      const before = placed.length;
+      const r = await placeCalls(phones, rate, SECONDS, phase, placed);
+      const calls190 = placed.slice(before).filter((c) => c.cls === 'parameterless').length;
+      return { ...r, calls190 };
+    },
+    () => sseActionEvents,
+    // Every call placed must come out as a finished call (190 ones via the log scan).
+    async (calls) => {
+      await waitFinished(finished0 + calls, 30_000);
+    },
+  );
+  results.push(result);
+  console.log(JSON.stringify(result));
+}
+
+let saturation: {
+  daemonEventsPerS: number;
+  bareEventsPerS: number | null;
+  daemonCpuPercent: number;
+  bareCpuPercent: number | null;
+} | null = null;
+const unmatchedDaemon = latency.unmatched();
+if (SATURATE_SECONDS > 0) {
+  // The SSE reader runs in this (load generator) process; parsing ~5 messages per Action URL
+  // would make the generator the bottleneck, so saturation runs with the reader disconnected.
+  sse.close();
+  await sse.closed;
+  const watched = await watch(daemon.pid, () => saturate(phones, SATURATE_SECONDS, 200));
+  saturation = {
+    daemonEventsPerS: round1(watched.result / watched.wallS) ?? 0,
+    bareEventsPerS: null,
+    daemonCpuPercent: round1(watched.cpuPercent) ?? 0,
+    bareCpuPercent: null,
+  };
+  console.log(
+    `saturation against the daemon: ${String(saturation.daemonEventsPerS)} Action URLs/s, daemon CPU ${String(saturation.daemonCpuPercent)} %`,
+  );
+}
+
+// Lost events: every call of the rate phases in the journal exactly once.
+const tailOk = await waitFinished(sseFinished, 1);
+const journalRows = await fetchJournal(daemon);
+const verification = verifyJournal(placed, journalRows);
+const health = await daemon.json<Record<string, unknown>>('/api/health');
+const daemonPeakRssMb = mb(
+  Number(
+    /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(daemon.pid)}/status`, 'utf8'))?.[1] ??
+      0,
+  ) * 1024,
+);
+sse.close();
+await daemon.stop();
+
+// The same load against a bare node:http receiver in a child process.
+if (!values['skip-bare']) {
+  const bare = await startBareReceiver();
+  const bareBase = `http://127.0.0.1:${String(bare.port)}`;
+  const daemonBase = daemon.listenerBase;
+  for (const p of phones) {
+    const settings: Record<string, string> = {};
+    for (const [name, value] of p.phone.settings)
+      if (name.startsWith('action_') && value !== '')
+        settings[name] = value.replace(daemonBase, bareBase);
+    p.phone.setSettings(settings);
+  }
+  const pid = bare.child.pid ?? 0;
+  let bareCount = 0;
+  for (const rate of RATES) {
+    const phase = `${String(rate)}/s`;
+    bareCount = await bare.count();
+    const result = await measurePhase(
+      'bare',
+      pid,
+      phase,
+      rate,
+      async () => {
+        const r = await placeCalls(phones, rate, SECONDS, `bare ${phase}`, []);
+        bareCount = await bare.count();
+        return { ...r, calls190: 0 };
+      },
+      () => bareCount,
+    );
+    results.push(result);
+    console.log(JSON.stringify(result));
+  }
+  if (SATURATE_SECONDS > 0 && saturation !== null) {
+    const watched = await watch(pid, () => saturate(phones, SATURATE_SECONDS, 200));
+    saturation.bareEventsPerS = round1(watched.result / watched.wallS);
+    saturation.bareCpuPercent = round1(watched.cpuPercent);
+  }
+  bare.child.kill();
+}
+await Promise.all(phones.map((p) => p.phone.close()));
+
+// ------------------------------------------------------------------------------ report
+
+const table = results.map((r) => ({
+  target: r.target,
+  load: r.phase,
+  calls: r.calls,
+  'AU ev/s': r.eventsPerS,
+  'SSE p50/p99 ms': r.sseP50Ms === null ? '–' : `${String(r.sseP50Ms)} / ${String(r.sseP99Ms)}`,
+  'phone→200 p50/p99 ms': `${String(r.phoneRoundTripP50Ms)} / ${String(r.phoneRoundTripP99Ms)}`,
+  'CPU %': r.cpuPercent,
+  'peak RSS MB': r.peakRssMb,
+  'health p99/max ms':
+    r.healthProbeP99Ms === null
+      ? '–'
+      : `${String(r.healthProbeP99Ms)} / ${String(r.healthProbeMaxMs)}`,
+  'log.htm per 190 call': r.logRequestsPer190Call ?? '–',
+  'gen CPU %': r.generatorCpuPercent,
+}));
+console.table(table);
+if (saturation !== null) {
+  console.table([
+    {
+      target: 'daemon',
+      'max AU ev/s': saturation.daemonEventsPerS,
+      'CPU %': saturation.daemonCpuPercent,
+    },
+    {
+      target: 'bare node:http',
+      'max AU ev/s': saturation.bareEventsPerS ?? '–',
+      'CPU %': saturation.bareCpuPercent ?? '–',
+    },
+  ]);
+  if (saturation.bareEventsPerS !== null)
+    console.log(
+      `ratio daemon / bare receiver at saturation: ${String(round1(saturation.daemonEventsPerS / saturation.bareEventsPerS))}`,
+    );
+}
+console.log(
+  `journal check: ${String(placed.length)} calls placed, ${String(journalRows.length)} rows; lost ${String(verification.lost)}, duplicated ${String(verification.duplicated)}, wrong number ${String(verification.wrongNumber)}, wrong name ${String(verification.wrongName)}` +
+    ` (360 class: ${JSON.stringify(verification.byClass['full'])}; 190 class: ${JSON.stringify(verification.byClass['parameterless'])})`,
+);
+for (const example of verification.examples) console.log(`  ${example}`);
+console.log(
+  `Action URLs fired ${String(counters.fired)}, failed ${String(counters.firedFailed)}, SSE action-events ${String(sseActionEvents)}, unmatched ${String(unmatchedDaemon)}; idle RSS ${String(idleRssMb)} MB, peak RSS ${String(daemonPeakRssMb)} MB`,
+);
+
+const out = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version },
+  command: `npx tsx bench/system/run.ts --seconds ${String(SECONDS)}`,
+  config: {
+    phones: PHONES,
+    rates: RATES,
+    seconds: SECONDS,
+    saturateSeconds: SATURATE_SECONDS,
+    healthIntervalMs: HEALTH_MS,
+  },
+  startup: { phonesStartMs, provisionMs, provisionFailures, idleRssMb, daemonPeakRssMb },
+  phases: results,
+  saturation,
+  journal: { placed: placed.length, rows: journalRows.length, ...verification, drained: tailOk },
+  actionUrls: {
+    fired: counters.fired,
+    failed: counters.firedFailed,
+    sseActionEvents,
+    unmatched: unmatchedDaemon,
+  },
+  health,
+};
+mkdirSync(join(here, '..', 'results'), { recursive: true });
+writeFileSync(join(here, '..', 'results', 'system.json'), `${JSON.stringify(out, null, 2)}\n`);
+console.log('wrote bench/results/system.json');
+process.exit(0);
