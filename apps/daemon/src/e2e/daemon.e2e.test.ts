@@ -278,7 +278,12 @@ describe('snomlink (built binary)', () => {
 
   it('exits 0 on SIGTERM and keeps config and journal across a restart', async () => {
     const before = await apiJson<JournalPage>('GET', '/api/journal');
+    // An open event stream must not hold the shutdown up.
+    const sse = await openSse(`${daemon.adminBase}/api/events`, {
+      authorization: `Bearer ${daemon.token}`,
+    });
     expect(await daemon.stop('SIGTERM')).toBe(0);
+    sse.close();
     daemon = await startDaemonProcess([
       '--data-dir',
       dir,

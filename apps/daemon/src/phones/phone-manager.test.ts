@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { createEventHub } from '@snomlink/core';
+import type { LineStatusChange, SnomlinkEvent } from '@snomlink/core';
+import type { PhoneConfig } from '../config/config-schema.js';
+import { createPhoneManager, logScanEnabled } from './phone-manager.js';
+import type { PhoneClient } from './phone-manager.js';
+
+class AuthError extends Error {
+  override readonly name = 'SnomAuthError';
+  readonly code = 'auth';
+}
+
+const phone = (id: string, model = 'snom360'): PhoneConfig => ({
+  id,
+  name: id,
+  host: '127.0.0.2',
+  scheme: 'http',
+  username: null,
+  password: null,
+  auth: 'auto',
+  model,
+  line: 1,
+  logScan: null,
+  provisionOnOpen: false,
+  rejectUnauthorized: false,
+  secret: 'secret-secret',
+});
+
+function client(
+  info: () => Promise<{ model: string | null; mac: string | null; firmware: string | null }>,
+): PhoneClient {
+  const nop = (): Promise<void> => Promise.resolve();
+  return {
+    dial: nop,
+    hangUp: nop,
+    answer: nop,
+    hold: nop,
+    unhold: nop,
+    blindTransfer: nop,
+    sendDtmf: nop,
+    writeSettings: nop,
+    readSettings: () => Promise.resolve({}),
+    info,
+    readLog: () => Promise.resolve(''),
+    clearLog: nop,
+    webConfigUrl: () => 'http://127.0.0.2/',
+  };
+}
+
+describe('phone manager', () => {
+  it('publishes line-status when a check changes a phone between reachable, auth-failed and unreachable', async () => {
+    const hub = createEventHub<SnomlinkEvent>();
+    const seen: LineStatusChange[] = [];
+    hub.subscribe((e) => {
+      if (e.type === 'line-status') seen.push(e);
+    });
+    let mode: 'ok' | 'auth' | 'down' = 'ok';
+    const manager = createPhoneManager({
+      hub,
+      healthIntervalMs: 0,
+      createClient: () =>
+        client(() => {
+          if (mode === 'auth') return Promise.reject(new AuthError('401 from the phone'));
+          if (mode === 'down') return Promise.reject(new Error('connect ECONNREFUSED'));
+          return Promise.resolve({ model: 'snom360', mac: '000413000001', firmware: '8.7.5' });
+        }),
+    });
+    await manager.sync([phone('a')]);
+    expect((await manager.check('a')).reachable).toBe(true);
+    expect(manager.get('a')?.health).toMatchObject({ status: 'reachable', model: 'snom360' });
+    mode = 'auth';
+    expect(await manager.check('a')).toMatchObject({ reachable: true, authOk: false });
+    mode = 'down';
+    expect(await manager.check('a')).toMatchObject({
+      reachable: false,
+      error: 'connect ECONNREFUSED',
+    });
+    await manager.check('a'); // no change, no event
+    expect(seen.map((e) => e.status)).toEqual(['reachable', 'auth-failed', 'unreachable']);
+    await manager.sync([]);
+    expect(seen.at(-1)?.status).toBe('removed');
+    await manager.stop();
+  });
+
+  it('starts a log scanner only for parameterless phones unless configured', async () => {
+    expect(logScanEnabled(phone('a', 'snom190'))).toBe(true);
+    expect(logScanEnabled(phone('b', 'snom360'))).toBe(false);
+    expect(logScanEnabled({ ...phone('c', 'snom360'), logScan: true })).toBe(true);
+    const scanned: string[] = [];
+    const manager = createPhoneManager({
+      hub: createEventHub<SnomlinkEvent>(),
+      healthIntervalMs: 0,
+      createClient: () => client(() => Promise.resolve({ model: null, mac: null, firmware: null })),
+      createScanner: (p) => {
+        scanned.push(p.id);
+        return { notify: () => undefined, stop: () => Promise.resolve() };
+      },
+    });
+    await manager.sync([phone('old', 'snom190'), phone('new', 'snom360')]);
+    expect(scanned).toEqual(['old']);
+    await manager.stop();
+  });
+});
