@@ -20,7 +20,12 @@ import {
 import type { Listener, ListenerPhone } from '@snomlink/listener';
 import { createLogScanner, createScanScheduler } from '@snomlink/log-scanner';
 import { createSnomClient } from '@snomlink/snom-client';
-import type { ListenerStatus, SseCallEvent } from './api/schemas.js';
+import type {
+  ListenerStatus,
+  ListenerUpdate,
+  ListenerUpdateResult,
+  SseCallEvent,
+} from './api/schemas.js';
 import type { Config, PhoneConfig } from './config/config-schema.js';
 import type { ConfigStore } from './config/config-store.js';
 import { ApiError, DaemonStartError } from './errors.js';
@@ -203,8 +208,17 @@ export function createDaemon(options: DaemonOptions): Daemon {
   });
 
   let listenerError: string | null = null;
-  const listenHost = (): string => options.listen?.host ?? cfg().listener.host;
-  const listenPort = (): number => options.listen?.port ?? cfg().listener.port;
+  // `--listen` applies to this run; a `PUT /api/listener` that moves the listener replaces it.
+  let listenOverride: HostPort | undefined = options.listen;
+  const listenHost = (): string => listenOverride?.host ?? cfg().listener.host;
+  const listenPort = (): number => listenOverride?.port ?? cfg().listener.port;
+  // start/stop/update run one after another (the listener refuses overlapping starts).
+  let listenerQueue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(run: () => Promise<T>): Promise<T> => {
+    const result = listenerQueue.then(run, run);
+    listenerQueue = result.catch(() => undefined);
+    return result;
+  };
   const listener: Listener = createListener({
     resolvePhone: (id) => phoneIndex.get(id),
     onEvent: (event) => {
@@ -263,24 +277,120 @@ export function createDaemon(options: DaemonOptions): Daemon {
     return listenerStatus();
   };
 
-  const listenerControl: ListenerControl = {
-    status: listenerStatus,
-    start: async () => {
+  /** Binds `to` (new socket first, old one closed after); same port on another host: swap. */
+  const moveListener = async (to: HostPort): Promise<void> => {
+    const from = listener.address;
+    try {
+      await listener.start(to);
+    } catch (error) {
+      // The old socket itself may hold the port (0.0.0.0:P vs 127.0.0.1:P): close it, bind the
+      // new address, and go back to the old one if that fails too.
+      if (
+        from === null ||
+        !isListenerStartError(error) ||
+        error.code !== 'port-in-use' ||
+        to.port !== from.port
+      )
+        throw error;
+      await listener.stop();
       try {
-        return await startListener();
+        await listener.start(to);
+      } catch (second) {
+        await listener.start(from).catch((restore: unknown) => {
+          listenerError = restore instanceof Error ? restore.message : String(restore);
+          logger.error({ err: restore }, 'the listener could not return to its old address');
+        });
+        throw second;
+      }
+    }
+  };
+
+  const updateListener = async (change: ListenerUpdate): Promise<ListenerUpdateResult> => {
+    const previousPublicBase = publicBase();
+    const from = listener.address;
+    const host = change.host ?? listenHost();
+    const port = change.port ?? listenPort();
+    const moves = host !== listenHost() || port !== listenPort();
+    const restart = moves && from !== null;
+    if (restart) {
+      try {
+        await moveListener({ host, port });
       } catch (error) {
+        if (!isListenerStartError(error)) throw error;
+        const where = `${from.host}:${String(from.port)}`;
         throw new ApiError(
-          503,
-          'listener-start-failed',
-          error instanceof Error ? error.message : String(error),
+          error.code === 'port-in-use' ? 409 : 422,
+          error.code === 'port-in-use' ? 'port-in-use' : 'listener-address-refused',
+          `${error.message}. The listener keeps running on ${where} and the config is unchanged.`,
+          { cause: error },
         );
       }
-    },
-    stop: async () => {
-      await listener.stop();
-      logger.info('Action URL listener stopped');
-      return listenerStatus();
-    },
+    }
+    try {
+      await config.update((current) => ({
+        ...current,
+        listener: {
+          ...current.listener,
+          ...(change.host === undefined ? {} : { host: change.host }),
+          ...(change.port === undefined ? {} : { port: change.port }),
+          ...(change.publicHost === undefined ? {} : { publicHost: change.publicHost }),
+        },
+      }));
+    } catch (error) {
+      if (restart) await moveListener(from).catch(() => undefined);
+      throw error;
+    }
+    if (moves && listenOverride !== undefined) listenOverride = { host, port };
+    const status = listenerStatus();
+    const reprovisionNeeded = status.publicBase !== previousPublicBase;
+    const phonesToReprovision = reprovisionNeeded ? cfg().phones.map((p) => p.id) : [];
+    logger.info(
+      { host: status.host, port: status.port, publicBase: status.publicBase, restarted: restart },
+      'Action URL listener reconfigured',
+    );
+    const sentences = [
+      restart
+        ? `The listener now runs on ${status.host}:${String(status.port)}.`
+        : moves
+          ? 'The listener is stopped; the new address applies when it starts.'
+          : 'The listener address is unchanged.',
+      reprovisionNeeded
+        ? phonesToReprovision.length > 0
+          ? `The Action URLs now point at ${status.publicBase}: provision the phones again (${phonesToReprovision.join(', ')}) or they keep calling ${previousPublicBase}.`
+          : `The Action URLs now point at ${status.publicBase}.`
+        : 'The Action URLs are unchanged.',
+    ];
+    return {
+      ...status,
+      restarted: restart,
+      previousPublicBase,
+      reprovisionNeeded,
+      phonesToReprovision,
+      detail: sentences.join(' '),
+    };
+  };
+
+  const listenerControl: ListenerControl = {
+    status: listenerStatus,
+    start: () =>
+      serialized(async () => {
+        try {
+          return await startListener();
+        } catch (error) {
+          throw new ApiError(
+            503,
+            'listener-start-failed',
+            error instanceof Error ? error.message : String(error),
+          );
+        }
+      }),
+    stop: () =>
+      serialized(async () => {
+        await listener.stop();
+        logger.info('Action URL listener stopped');
+        return listenerStatus();
+      }),
+    update: (change) => serialized(() => updateListener(change)),
   };
 
   const actionUrls = (phone: PhoneConfig): Record<string, string> =>
@@ -456,7 +566,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       }
       adminServer = server;
       try {
-        await startListener();
+        await serialized(startListener);
       } catch (error) {
         await new Promise<void>((resolve) =>
           server.close(() => {

@@ -330,6 +330,56 @@ export const listenerStatusSchema = v.object({
 /** Listener status. */
 export type ListenerStatus = v.InferOutput<typeof listenerStatusSchema>;
 
+/** Local address the listener binds: one IP address, or `0.0.0.0` / `::` for all interfaces. */
+export const listenerHostSchema = v.pipe(
+  v.string(),
+  v.minLength(1, 'host must not be empty'),
+  v.maxLength(255, 'host is at most 255 characters'),
+  v.regex(/^[0-9A-Za-z.:[\]-]+$/, 'host must be an IP address or host name, e.g. "0.0.0.0"'),
+);
+
+/** A TCP port; 0 picks a free one. */
+export const tcpPortSchema = v.pipe(
+  v.number('port must be a number'),
+  v.integer('port must be an integer'),
+  v.minValue(0, 'port must be 0-65535'),
+  v.maxValue(65535, 'port must be 0-65535'),
+);
+
+/**
+ * Body of `PUT /api/listener`: any subset. `host`/`port` move the listener (the new address is
+ * bound before the old one is closed); `publicHost` (`address` or `address:port`, `null` = the
+ * first LAN IPv4 address) is how phones reach it and goes into their Action URLs.
+ */
+export const listenerUpdateSchema = v.strictObject({
+  host: v.optional(listenerHostSchema),
+  port: v.optional(tcpPortSchema),
+  publicHost: v.optional(v.nullable(hostPortSchema)),
+});
+/** Body of `PUT /api/listener`. */
+export type ListenerUpdate = v.InferOutput<typeof listenerUpdateSchema>;
+
+/**
+ * Answer of `PUT /api/listener`: the new listener status plus what the change means. When
+ * `publicBase` changed, the Action URLs in every phone point at the old address: provision
+ * the phones in `phonesToReprovision` again (`POST /api/phones/{id}/provision`).
+ */
+export const listenerUpdateResultSchema = v.object({
+  ...listenerStatusSchema.entries,
+  /** The listener was moved to a new address (false when inactive or the address is unchanged). */
+  restarted: v.boolean(),
+  /** `publicBase` before the change. */
+  previousPublicBase: v.string(),
+  /** The Action URLs changed: phones must be provisioned again. */
+  reprovisionNeeded: v.boolean(),
+  /** Phones whose stored Action URLs now point at the old address. */
+  phonesToReprovision: v.array(v.string()),
+  /** One sentence for the administrator about what happened and what to do next. */
+  detail: v.string(),
+});
+/** Answer of `PUT /api/listener`. */
+export type ListenerUpdateResult = v.InferOutput<typeof listenerUpdateResultSchema>;
+
 /** Event kinds a webhook can be configured for. */
 export const WEBHOOK_EVENTS = [
   'call-incoming',
@@ -426,6 +476,46 @@ export type SseActionEvent = v.InferOutput<typeof sseActionEventSchema>;
 export const sseResyncEventSchema = v.object({ type: v.literal('resync'), reason: v.string() });
 /** `event: resync` payload. */
 export type SseResyncEvent = v.InferOutput<typeof sseResyncEventSchema>;
+
+/** Query of `GET /api/events/recent` (strings, as in the URL). */
+export const recentEventsQuerySchema = v.object({
+  /** How many of the latest events: 1-2000, default 100. */
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'limit is a number 1-2000'))),
+  /** Only these event names, comma-separated, e.g. `action-event,line`. Default: all. */
+  event: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^(call|line|action-event)(,(call|line|action-event))*$/,
+        'event is a comma-separated list of call, line, action-event',
+      ),
+    ),
+  ),
+});
+/** Query of `GET /api/events/recent`. */
+export type RecentEventsQuery = v.InferOutput<typeof recentEventsQuerySchema>;
+
+/** One event of `GET /api/events/recent`: the SSE message's id, name and (parsed) data. */
+export const recentEventSchema = v.variant('event', [
+  v.object({ id: v.number(), event: v.literal('call'), data: sseCallEventSchema }),
+  v.object({ id: v.number(), event: v.literal('line'), data: sseLineEventSchema }),
+  v.object({ id: v.number(), event: v.literal('action-event'), data: sseActionEventSchema }),
+]);
+/** One event of `GET /api/events/recent`. */
+export type RecentEvent = v.InferOutput<typeof recentEventSchema>;
+
+/**
+ * Answer of `GET /api/events/recent`: the latest events of the SSE ring buffer, oldest first.
+ * Open `GET /api/events` with `Last-Event-ID: <lastId>` (or `?lastEventId=<lastId>`) afterwards
+ * to follow on without a gap or a duplicate; `lastId` is the newest id of the buffer even when
+ * `event` filtered it out.
+ */
+export const recentEventsSchema = v.object({
+  events: v.array(recentEventSchema),
+  lastId: v.number(),
+});
+/** Answer of `GET /api/events/recent`. */
+export type RecentEvents = v.InferOutput<typeof recentEventsSchema>;
 
 /** SSE event names and their payload types. */
 export interface SseEventMap {

@@ -14,8 +14,10 @@ import type {
   CallList,
   DialResult,
   JournalPage,
+  ListenerUpdateResult,
   PhoneList,
   ProvisionResult,
+  RecentEvents,
   SseCallEvent,
 } from '../api/schemas.js';
 import { openSse, runCli, startDaemonProcess } from '../testing/daemon-process.js';
@@ -274,6 +276,88 @@ describe('snomlink (built binary)', () => {
       .join('\n');
     expect(others).not.toContain(secret);
     expect(daemon.output()).not.toContain(secret);
+  });
+
+  it('signs out: 204 and a Set-Cookie that clears the session cookie', async () => {
+    const login = await fetch(`${daemon.adminBase}/api/health?token=${daemon.token}`);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toBe(`snomlink_token=${daemon.token}`);
+    const res = await fetch(`${daemon.adminBase}/api/sign-out`, {
+      method: 'POST',
+      headers: { cookie },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('set-cookie')).toBe(
+      'snomlink_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+    );
+    expect((await api('POST', '/api/sign-out', undefined, '')).status).toBe(401);
+  });
+
+  it('lists recent events, and the stream resumed from lastId continues without a gap', async () => {
+    const recent = await apiJson<RecentEvents>('GET', '/api/events/recent?limit=300');
+    expect(recent.events.length).toBeGreaterThan(5);
+    expect(recent.events.length).toBeLessThanOrEqual(300);
+    const ids = recent.events.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(recent.lastId).toBe(ids.at(-1));
+    expect(recent.events.some((e) => e.event === 'call' && e.data.type === 'call-finished')).toBe(
+      true,
+    );
+    const raw = await apiJson<RecentEvents>('GET', '/api/events/recent?limit=3&event=action-event');
+    expect(raw.events.map((e) => e.event)).toEqual([
+      'action-event',
+      'action-event',
+      'action-event',
+    ]);
+
+    const sse = await openSse(`${daemon.adminBase}/api/events?lastEventId=${recent.lastId}`, {
+      authorization: `Bearer ${daemon.token}`,
+    });
+    try {
+      const callId = await desk.ring('sip:+4930777888@pbx.example');
+      await sse.waitFor((m) => callEvent(m)?.call.state === 'offering');
+      await desk.remoteHangUp(callId);
+      await sse.waitFor((m) => callEvent(m)?.type === 'call-finished');
+      const got = sse.messages.map((m) => Number(m.id));
+      // Consecutive ids starting right after lastId: nothing repeated, nothing missing.
+      expect(got).toEqual(got.map((_, i) => recent.lastId + 1 + i));
+    } finally {
+      sse.close();
+    }
+  });
+
+  it('moves the listener with PUT /api/listener; a taken port is refused with 409', async () => {
+    const oldPort = daemon.listenerPort;
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      const refused = await api('PUT', '/api/listener', { port: taken });
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { detail: string }).detail).toContain(`port ${taken}`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    // The port is free again now; move there.
+    const moved = await apiJson<ListenerUpdateResult>('PUT', '/api/listener', { port: taken });
+    expect(moved).toMatchObject({ state: 'active', port: taken, reprovisionNeeded: true });
+    expect(moved.phonesToReprovision).toContain('desk');
+    await expect(fetch(`http://127.0.0.1:${oldPort}/`)).rejects.toThrow();
+
+    // The phone still calls the old port until it is provisioned again; then calls arrive.
+    expect((await apiJson<ProvisionResult>('POST', '/api/phones/desk/provision')).ok).toBe(true);
+    expect(desk.settings.get('action_incoming_url')).toContain(`http://127.0.0.1:${taken}/`);
+    const sse = await openSse(`${daemon.adminBase}/api/events`, {
+      authorization: `Bearer ${daemon.token}`,
+    });
+    try {
+      const callId = await desk.ring('sip:+4930111222@pbx.example');
+      await sse.waitFor((m) => callEvent(m)?.call.state === 'offering');
+      await desk.remoteHangUp(callId);
+      await sse.waitFor((m) => callEvent(m)?.type === 'call-finished');
+    } finally {
+      sse.close();
+    }
   });
 
   it('exits 0 on SIGTERM and keeps config and journal across a restart', async () => {

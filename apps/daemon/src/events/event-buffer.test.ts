@@ -41,4 +41,20 @@ describe('SSE event buffer', () => {
     expect(buffer.since(10).ok).toBe(false);
     expect(buffer.since(5000).ok).toBe(false);
   });
+
+  it('lists the latest events oldest first, filtered by name, across a wrapped ring', () => {
+    const buffer = createEventBuffer({ firstId: 1, capacity: 5 });
+    expect(buffer.recent(10)).toEqual([]);
+    for (let i = 0; i < 8; i++) buffer.push(i % 2 === 0 ? 'call' : 'line', { i });
+    expect(buffer.recent(10).map((e) => e.id)).toEqual([4, 5, 6, 7, 8]);
+    expect(buffer.recent(2).map((e) => e.id)).toEqual([7, 8]);
+    expect(buffer.recent(2, ['call']).map((e) => e.id)).toEqual([5, 7]);
+    expect(buffer.recent(10, ['line', 'call']).map((e) => e.id)).toEqual([4, 5, 6, 7, 8]);
+    expect(buffer.recent(10, ['action-event'])).toEqual([]);
+    // Resuming from the newest listed id misses nothing and repeats nothing.
+    const last = buffer.recent(1)[0]!.id;
+    buffer.push('call', { i: 8 });
+    const resume = buffer.since(last);
+    expect(resume.ok && resume.events.map((e) => e.id)).toEqual([9]);
+  });
 });

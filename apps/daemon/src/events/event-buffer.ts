@@ -34,6 +34,11 @@ export interface EventBuffer {
    * from an earlier process, or from the future: it must reload its lists.
    */
   since(lastId: number): ResumeResult;
+  /**
+   * The latest `limit` events still in the buffer, oldest first; with `names`, only events of
+   * those names (the latest `limit` of them).
+   */
+  recent(limit: number, names?: readonly string[]): readonly BufferedEvent[];
   subscribe(listener: (event: BufferedEvent) => void): () => void;
   /** The id of the latest event, or `firstId - 1` when empty. */
   readonly lastId: number;
@@ -88,6 +93,15 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
       const events: BufferedEvent[] = [];
       for (let i = lastId - oldest + 1; i < size; i++) events.push(at(i));
       return { ok: true, events };
+    },
+    recent(limit, names) {
+      const wanted = names === undefined ? null : new Set(names);
+      const events: BufferedEvent[] = [];
+      for (let i = size - 1; i >= 0 && events.length < limit; i--) {
+        const event = at(i);
+        if (wanted === null || wanted.has(event.event)) events.push(event);
+      }
+      return events.reverse();
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -6,10 +6,11 @@ import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
 import type { SnomlinkEvent } from '@snomlink/core';
 import { buildActionUrls, removeActionUrls } from '@snomlink/listener';
 import type { Hono } from 'hono';
-import type { PhoneView, ProvisionResult } from '../api/schemas.js';
+import type { PhoneView, ProvisionResult, RecentEvents } from '../api/schemas.js';
 import { openConfigStore } from '../config/config-store.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { createEventBuffer } from '../events/event-buffer.js';
+import type { EventBuffer } from '../events/event-buffer.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import { createPhoneManager } from '../phones/phone-manager.js';
@@ -69,6 +70,7 @@ let phones: PhoneManager;
 let app: Hono;
 let fakes: Map<string, FakePhone>;
 let token: string;
+let events: EventBuffer;
 
 async function setup(webUiDir: string | null = null): Promise<void> {
   config = await openConfigStore({ file: join(dir, 'config.json') });
@@ -91,7 +93,7 @@ async function setup(webUiDir: string | null = null): Promise<void> {
     phones,
     lineModel: createLineModel({ hub }),
     journal,
-    events: createEventBuffer(),
+    events: (events = createEventBuffer({ firstId: 1 })),
     listener: {
       status: () => ({
         state: 'active',
@@ -279,10 +281,127 @@ describe('admin API', () => {
         '/api/journal',
         '/api/events',
         '/api/calls/{callId}/drop',
+        '/api/sign-out',
+        '/api/events/recent',
       ]),
     );
+    expect(Object.keys(doc.paths['/api/listener'] as object).sort()).toEqual(['get', 'put']);
+    expect(Object.keys(doc.components.schemas['ListenerUpdate']!.properties!).sort()).toEqual([
+      'host',
+      'port',
+      'publicHost',
+    ]);
+    expect(Object.keys(doc.components.schemas['ListenerUpdateResult']!.properties!)).toContain(
+      'reprovisionNeeded',
+    );
+    expect(Object.keys(doc.components.schemas['RecentEvents']!.properties!).sort()).toEqual([
+      'events',
+      'lastId',
+    ]);
     expect(Object.keys(doc.components.schemas['PhoneView']!.properties!)).toContain('hasPassword');
     expect(Object.keys(doc.components.schemas['PhoneView']!.properties!)).not.toContain('password');
+  });
+
+  it('signs out: 204 and the session cookie cleared, only with the token', async () => {
+    await setup();
+    const anonymous = await app.request('/api/sign-out', { method: 'POST' });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('set-cookie')).toBeNull();
+
+    const login = await app.request(`/api/health?token=${token}`);
+    const pair = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(pair).toBe(`snomlink_token=${token}`);
+    const res = await app.request('/api/sign-out', {
+      method: 'POST',
+      headers: { cookie: pair, origin: 'http://localhost', host: 'localhost' },
+    });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect(res.headers.get('set-cookie')).toBe(
+      'snomlink_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+    );
+    // A cross-site page cannot sign the administrator out either.
+    const forged = await app.request('/api/sign-out', {
+      method: 'POST',
+      headers: { cookie: pair, origin: 'http://evil.example', host: 'localhost' },
+    });
+    expect(forged.status).toBe(403);
+  });
+
+  it('lists the latest SSE events, filtered, with the id to resume the stream from', async () => {
+    await setup();
+    const empty = (await (
+      await app.request('/api/events/recent', { headers: auth() })
+    ).json()) as RecentEvents;
+    expect(empty).toEqual({ events: [], lastId: 0 });
+    const line = { type: 'line-status', phoneId: 'p1', status: 'reachable', detail: null, at: 5 };
+    for (let i = 0; i < 150; i++) {
+      events.push(i % 3 === 0 ? 'line' : 'call', i % 3 === 0 ? line : { type: 'call-info', i });
+    }
+    const all = (await (
+      await app.request('/api/events/recent', { headers: auth() })
+    ).json()) as RecentEvents;
+    expect(all.events).toHaveLength(100);
+    expect(all.events.map((e) => e.id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 51));
+    expect(all.lastId).toBe(150);
+    const lines = (await (
+      await app.request('/api/events/recent?limit=300&event=line', { headers: auth() })
+    ).json()) as RecentEvents;
+    expect(lines.events).toHaveLength(50);
+    expect(lines.events.every((e) => e.event === 'line')).toBe(true);
+    expect(lines.events[0]).toEqual({ id: 1, event: 'line', data: line });
+    // The newest buffered event was a call, filtered out: lastId still covers it.
+    expect(lines.lastId).toBe(150);
+    expect(events.since(lines.lastId)).toEqual({ ok: true, events: [] });
+    for (const bad of ['limit=0', 'limit=2001', 'limit=x', 'event=calls', 'event=resync']) {
+      const res = await app.request(`/api/events/recent?${bad}`, { headers: auth() });
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(/^(limit|event): /);
+    }
+    expect((await app.request('/api/events/recent')).status).toBe(401);
+  });
+
+  it('resumes SSE once per event even when an event arrives while it resumes', async () => {
+    await setup();
+    events.push('call', { n: 1 });
+    events.push('call', { n: 2 });
+    const since = events.since.bind(events);
+    // An event pushed while the stream is starting reaches both the live queue and the replay.
+    events.since = (lastId) => {
+      events.push('call', { n: 3 });
+      return since(lastId);
+    };
+    const res = await app.request('/api/events', {
+      headers: { ...auth(), 'last-event-id': '1' },
+    });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('"n":3')) text += (await reader.read()).value ?? '';
+    events.push('call', { n: 4 });
+    while (!text.includes('"n":4')) text += (await reader.read()).value ?? '';
+    await reader.cancel();
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids).toEqual([2, 3, 4]);
+  });
+
+  it('validates PUT /api/listener and answers 501 where the listener cannot be changed', async () => {
+    await setup();
+    const put = async (body: unknown): Promise<Response> =>
+      app.request('/api/listener', { ...json(body), method: 'PUT' });
+    for (const [body, field] of [
+      [{ port: 70000 }, 'port'],
+      [{ port: '8080' }, 'port'],
+      [{ host: 'http://x' }, 'host'],
+      [{ publicHost: 'http://192.168.1.5' }, 'publicHost'],
+      [{ checkSourceAddress: true }, 'checkSourceAddress'],
+    ] as const) {
+      const res = await put(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(new RegExp(`^${field}: `));
+    }
+    const res = await put({ port: 9090 });
+    expect(res.status).toBe(501);
+    expect(config.current.listener.port).toBe(8080);
   });
 
   it('pages the journal through the API', async () => {

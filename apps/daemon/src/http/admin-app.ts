@@ -9,8 +9,10 @@ import {
   dialRequestSchema,
   dialingRulesSchema,
   journalQuerySchema,
+  listenerUpdateSchema,
   phoneInputSchema,
   phoneUpdateSchema,
+  recentEventsQuerySchema,
   webhookListSchema,
 } from '../api/schemas.js';
 import type {
@@ -21,7 +23,11 @@ import type {
   ErrorBody,
   Health,
   ListenerStatus,
+  ListenerUpdate,
+  ListenerUpdateResult,
   PhoneView,
+  RecentEvent,
+  RecentEvents,
 } from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { randomToken } from '../config/config-store.js';
@@ -33,7 +39,7 @@ import type { PhoneManager } from '../phones/phone-manager.js';
 import { logScanEnabled } from '../phones/phone-manager.js';
 import { toPhoneApiError } from '../phones/phone-errors.js';
 import { provisionPhone } from '../phones/provision.js';
-import { requireToken } from './auth.js';
+import { clearTokenCookie, requireToken } from './auth.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createStaticHandler } from './static-files.js';
 
@@ -42,6 +48,13 @@ export interface ListenerControl {
   status(): ListenerStatus;
   start(): Promise<ListenerStatus>;
   stop(): Promise<ListenerStatus>;
+  /**
+   * Changes the listener's address and/or public host (`PUT /api/listener`): binds the new
+   * address before closing the old one and writes the config only when that worked. Rejects
+   * with an ApiError (409 port in use) leaving listener and config as they were. Optional for
+   * embedders; without it the route answers 501.
+   */
+  update?(change: ListenerUpdate): Promise<ListenerUpdateResult>;
 }
 
 /** Minimal logger the app writes to (pino fits). */
@@ -149,6 +162,15 @@ function phoneClient(deps: AdminAppDeps, id: string): NonNullable<ReturnType<Pho
   return runtime;
 }
 
+function parseQuery<S extends v.GenericSchema>(schema: S, query: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, query);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new ApiError(400, 'validation', `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`);
+  }
+  return result.output;
+}
+
 function parsePositiveInt(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number.parseInt(value, 10);
 }
@@ -217,6 +239,12 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   app.use('/api/*', async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');
+  });
+
+  // Ends the browser session: the cookie is HttpOnly, so only the daemon can clear it.
+  app.post('/api/sign-out', (c) => {
+    clearTokenCookie(c);
+    return c.body(null, 204);
   });
 
   app.get('/api/openapi.json', (c) => c.json(buildOpenApiDocument(deps.version)));
@@ -424,12 +452,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
 
   // Journal ------------------------------------------------------------------------------------
   app.get('/api/journal', (c) => {
-    const result = v.safeParse(journalQuerySchema, c.req.query());
-    if (!result.success) {
-      const issue = result.issues[0];
-      throw new ApiError(400, 'validation', `${v.getDotPath(issue) ?? 'query'}: ${issue.message}`);
-    }
-    const q = result.output;
+    const q = parseQuery(journalQuerySchema, c.req.query());
     const limit = parsePositiveInt(q.limit);
     const before = parsePositiveInt(q.before);
     try {
@@ -471,8 +494,40 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   app.get('/api/listener', (c) => c.json(deps.listener.status()));
   app.post('/api/listener/start', async (c) => c.json(await deps.listener.start()));
   app.post('/api/listener/stop', async (c) => c.json(await deps.listener.stop()));
+  app.put('/api/listener', async (c) => {
+    const change = await readBody(c, listenerUpdateSchema);
+    if (deps.listener.update === undefined) {
+      throw new ApiError(
+        501,
+        'not-implemented',
+        'this daemon cannot change the listener at run time',
+      );
+    }
+    return c.json(await deps.listener.update(change));
+  });
 
   // Events (SSE) -------------------------------------------------------------------------------
+  app.get('/api/events/recent', (c) => {
+    const q = parseQuery(recentEventsQuerySchema, c.req.query());
+    const limit = q.limit === undefined ? 100 : Number(q.limit);
+    if (limit < 1 || limit > 2000) {
+      throw new ApiError(
+        400,
+        'validation',
+        `limit: limit is a number 1-2000, got ${q.limit ?? ''}`,
+      );
+    }
+    // Synchronous, so `lastId` and the list are one snapshot: resuming from it loses nothing.
+    const lastId = deps.events.lastId;
+    const events = deps.events
+      .recent(limit, q.event?.split(','))
+      .map(
+        (e) => ({ id: e.id, event: e.event, data: JSON.parse(e.data) as unknown }) as RecentEvent,
+      );
+    const body: RecentEvents = { events, lastId };
+    return c.json(body);
+  });
+
   app.get('/api/events', (c) => {
     const lastHeader = c.req.header('last-event-id') ?? c.req.query('lastEventId');
     return streamSSE(c, async (stream) => {
@@ -506,6 +561,8 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
           if (resume.ok) {
             for (const event of resume.events) {
               await stream.writeSSE({ id: String(event.id), event: event.event, data: event.data });
+              // Events pushed after `lastSent` was read are in the queue too: send them once.
+              if (event.id > lastSent) lastSent = event.id;
             }
           } else {
             await stream.writeSSE({

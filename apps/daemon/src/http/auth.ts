@@ -35,6 +35,14 @@ export function setTokenCookie(c: Context, token: string): void {
 }
 
 /**
+ * Clears the session cookie: `snomlink_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`
+ * (same name, path and attributes as {@link setTokenCookie}, so the browser drops it).
+ */
+export function clearTokenCookie(c: Context): void {
+  setCookie(c, TOKEN_COOKIE, '', { maxAge: 0, path: '/', httpOnly: true, sameSite: 'Strict' });
+}
+
+/**
  * Requires the admin token. A valid `?token=` sets the cookie, so the browser needs the token
  * in a URL only once. Cross-site requests that change state are refused (403) by Origin.
  */
