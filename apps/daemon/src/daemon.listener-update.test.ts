@@ -197,6 +197,12 @@ describe('PUT /api/listener', () => {
       await put({ publicHost: '192.0.2.10:8088' })
     ).json()) as ListenerUpdateResult;
     expect(again).toMatchObject({ reprovisionNeeded: false, phonesToReprovision: [] });
+    // The form sends the address it shows: the bound one (the config says port 0) is no move.
+    const same = (await (
+      await put({ host: '127.0.0.1', port: before.port })
+    ).json()) as ListenerUpdateResult;
+    expect(same).toMatchObject({ restarted: false, publicHost: '192.0.2.10:8088' });
+    expect(daemon.config.current.listener.port).toBe(before.port);
     const cleared = (await (await put({ publicHost: null })).json()) as ListenerUpdateResult;
     expect(cleared).toMatchObject({
       publicBase: `http://127.0.0.1:${before.port}`,

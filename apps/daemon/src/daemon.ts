@@ -248,6 +248,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     host: listener.address?.host ?? listenHost(),
     port: listener.address?.port ?? listenPort(),
     publicBase: publicBase(),
+    publicHost: cfg().listener.publicHost,
     error: listenerError,
   });
 
@@ -308,9 +309,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const updateListener = async (change: ListenerUpdate): Promise<ListenerUpdateResult> => {
     const previousPublicBase = publicBase();
     const from = listener.address;
-    const host = change.host ?? listenHost();
-    const port = change.port ?? listenPort();
-    const moves = host !== listenHost() || port !== listenPort();
+    // Compared with the bound address when active (`--listen :0` bound some real port).
+    const current = from ?? { host: listenHost(), port: listenPort() };
+    const host = change.host ?? current.host;
+    const port = change.port ?? current.port;
+    const moves = host !== current.host || port !== current.port;
     const restart = moves && from !== null;
     if (restart) {
       try {

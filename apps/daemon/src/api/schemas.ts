@@ -324,6 +324,8 @@ export const listenerStatusSchema = v.object({
   port: v.number(),
   /** Base URL written into phones, e.g. `http://192.168.1.5:8080`. */
   publicBase: v.string(),
+  /** `listener.publicHost` as configured; null = the first LAN IPv4 address is used. */
+  publicHost: v.nullable(v.string()),
   /** Why the last start failed, if it did. */
   error: v.nullable(v.string()),
 });

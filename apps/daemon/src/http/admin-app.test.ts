@@ -100,6 +100,7 @@ async function setup(webUiDir: string | null = null): Promise<void> {
         host: '127.0.0.1',
         port: 8080,
         publicBase: 'http://127.0.0.1:8080',
+        publicHost: null,
         error: null,
       }),
       start: () => Promise.reject(new Error('not in this test')),
