@@ -120,13 +120,13 @@ export function App(): JSX.Element {
   }
   return (
     <Shell
-      onSignOut={() => {
+      onSignOut={async () => {
         stopLive();
+        // The session cookie is HttpOnly: only the daemon can clear it (POST /api/sign-out).
+        // Wait for it, so a reload right after shows the sign-in page; sign out locally anyway
+        // when the daemon cannot be reached.
+        await api('POST', '/api/sign-out', { silent: true }).catch(() => undefined);
         clearToken();
-        // The session cookie is HttpOnly: only the daemon can clear it. Tolerate a daemon without the route.
-        void fetch('/api/sign-out', { method: 'POST', credentials: 'same-origin' }).catch(
-          () => undefined,
-        );
         setSession({ kind: 'out', reason: 'Signed out.' });
         navigate('/', true);
       }}
@@ -134,9 +134,10 @@ export function App(): JSX.Element {
   );
 }
 
-function Shell(props: { onSignOut: () => void }): JSX.Element {
+function Shell(props: { onSignOut: () => Promise<void> }): JSX.Element {
   const path = usePath();
   const live = useLive();
+  const [signingOut, setSigningOut] = useState(false);
   const pathname = path.split('?')[0] ?? '/';
   return (
     <>
@@ -159,7 +160,14 @@ function Shell(props: { onSignOut: () => void }): JSX.Element {
         <span class={`live ${live.connected ? 'on' : 'off'}`} role="status">
           {live.connected ? 'live' : 'reconnecting'}
         </span>
-        <button type="button" onClick={props.onSignOut}>
+        <button
+          type="button"
+          disabled={signingOut}
+          onClick={() => {
+            setSigningOut(true);
+            void props.onSignOut();
+          }}
+        >
           Sign out
         </button>
       </header>

@@ -5,20 +5,26 @@ import type {
   CallView,
   PhoneList,
   PhoneView,
+  RecentEvents,
   SseActionEvent,
   SseCallEvent,
   SseLineEvent,
 } from './api/types.js';
 
-/** One line of the Events page: a raw phone event or a line status change, as received. */
+/**
+ * One line of the Events page: a raw phone event or a line status change, as received. `id` is
+ * the daemon's SSE event id (unique, increasing); `seq` counts locally (the self-test).
+ */
 export type RawEvent =
   | {
+      readonly id: number;
       readonly seq: number;
       readonly type: 'action-event';
       readonly at: number;
       readonly data: SseActionEvent;
     }
   | {
+      readonly id: number;
       readonly seq: number;
       readonly type: 'line';
       readonly at: number;
@@ -57,6 +63,12 @@ let state: LiveState = {
 const subscribers = new Set<() => void>();
 let source: EventSource | null = null;
 let seq = 0;
+/** startLive ran and stopLive has not: the history is loading or the stream is open. */
+let live = false;
+/** Bumped by stopLive, so a history load that finishes after a sign-out opens nothing. */
+let generation = 0;
+/** Newest SSE event id applied: anything at or below it is a repeat and skipped. */
+let lastId = -1;
 
 function set(patch: Partial<LiveState>): void {
   state = { ...state, ...patch };
@@ -135,8 +147,8 @@ function applyCall(change: SseCallEvent): void {
   });
 }
 
-function applyLine(change: SseLineEvent): void {
-  pushEvent({ seq: ++seq, type: 'line', at: change.at, data: change });
+function applyLine(id: number, change: SseLineEvent): void {
+  pushEvent({ id, seq: ++seq, type: 'line', at: change.at, data: change });
   if (change.status === 'removed') {
     removePhone(change.phoneId);
     return;
@@ -157,10 +169,10 @@ function applyLine(change: SseLineEvent): void {
   });
 }
 
-function applyAction(change: SseActionEvent): void {
+function applyAction(id: number, change: SseActionEvent): void {
   const { event } = change;
   const n = ++seq;
-  pushEvent({ seq: n, type: 'action-event', at: event.receivedAt, data: change });
+  pushEvent({ id, seq: n, type: 'action-event', at: event.receivedAt, data: change });
   set({ lastEvent: { ...state.lastEvent, [event.phoneId]: { at: event.receivedAt, seq: n } } });
 }
 
@@ -179,16 +191,71 @@ function parse(message: MessageEvent): unknown {
 }
 
 /**
- * Opens the event stream (`GET /api/events`) and loads the lists. EventSource reconnects by
- * itself; each (re)open reloads the lists so nothing missed while disconnected stays stale.
- * A pasted token goes once as `?token=` (EventSource cannot send headers); the daemon then sets
- * its cookie.
+ * The message's SSE id if it is new, else null (a repeat, or no id): each event is applied once
+ * even if a resume overlaps what the history already showed.
+ */
+function fresh(message: MessageEvent): number | null {
+  const id = Number(message.lastEventId);
+  if (message.lastEventId === '' || !Number.isSafeInteger(id) || id <= lastId) return null;
+  lastId = id;
+  return id;
+}
+
+/** The events the daemon still buffers (the Events page's history); the id to resume after. */
+async function loadHistory(): Promise<number | null> {
+  try {
+    const recent = await api<RecentEvents>(
+      'GET',
+      `/api/events/recent?limit=${String(MAX_EVENTS)}&event=action-event,line`,
+    );
+    const events: RawEvent[] = [];
+    const lastEvent: Record<string, { at: number; seq: number }> = {};
+    for (const e of recent.events) {
+      if (e.event === 'action-event') {
+        const n = ++seq;
+        const at = e.data.event.receivedAt;
+        events.push({ id: e.id, seq: n, type: 'action-event', at, data: e.data });
+        lastEvent[e.data.event.phoneId] = { at, seq: n };
+      } else if (e.event === 'line') {
+        events.push({ id: e.id, seq: ++seq, type: 'line', at: e.data.at, data: e.data });
+      }
+    }
+    events.reverse();
+    set({ events: events.slice(0, MAX_EVENTS), lastEvent: { ...lastEvent, ...state.lastEvent } });
+    lastId = recent.lastId;
+    return recent.lastId;
+  } catch {
+    // A daemon without the route (or a network hiccup): follow the stream from now on.
+    return null;
+  }
+}
+
+/**
+ * Loads the recent events (`GET /api/events/recent`), then opens the event stream
+ * (`GET /api/events`) right after the newest of them, so the Events page has its history with
+ * no gap and no duplicate. EventSource reconnects by itself (sending the last id it saw); each
+ * (re)open reloads phones and calls so nothing missed while disconnected stays stale. A pasted
+ * token goes once as `?token=` (EventSource cannot send headers); the daemon then sets its
+ * cookie.
  */
 export function startLive(): void {
-  if (source !== null) return;
+  if (live) return;
+  live = true;
+  const mine = generation;
+  void loadHistory().then((resumeAfter) => {
+    if (mine === generation) openStream(resumeAfter);
+  });
+}
+
+function openStream(resumeAfter: number | null): void {
+  const params = new URLSearchParams();
   const token = storedToken();
-  const url = token === null ? '/api/events' : `/api/events?token=${encodeURIComponent(token)}`;
-  const es = new EventSource(url, { withCredentials: true });
+  if (token !== null) params.set('token', token);
+  if (resumeAfter !== null) params.set('lastEventId', String(resumeAfter));
+  const query = params.toString();
+  const es = new EventSource(query === '' ? '/api/events' : `/api/events?${query}`, {
+    withCredentials: true,
+  });
   source = es;
   es.addEventListener('open', () => {
     set({ connected: true });
@@ -198,18 +265,24 @@ export function startLive(): void {
     set({ connected: false });
   });
   es.addEventListener('call', (m) => {
+    if (fresh(m) === null) return;
     const data = parse(m) as SseCallEvent | null;
     if (data !== null) applyCall(data);
   });
   es.addEventListener('line', (m) => {
+    const id = fresh(m);
     const data = parse(m) as SseLineEvent | null;
-    if (data !== null) applyLine(data);
+    if (id !== null && data !== null) applyLine(id, data);
   });
   es.addEventListener('action-event', (m) => {
+    const id = fresh(m);
     const data = parse(m) as SseActionEvent | null;
-    if (data !== null) applyAction(data);
+    if (id !== null && data !== null) applyAction(id, data);
   });
-  es.addEventListener('resync', () => {
+  es.addEventListener('resync', (m) => {
+    // The daemon lost our place (restart, overrun): its id is the new starting point.
+    const id = Number(m.lastEventId);
+    if (m.lastEventId !== '' && Number.isSafeInteger(id)) lastId = id;
     void reloadLists();
   });
 }
@@ -218,6 +291,9 @@ export function startLive(): void {
 export function stopLive(): void {
   source?.close();
   source = null;
+  live = false;
+  generation++;
+  lastId = -1;
   set({
     connected: false,
     phones: null,

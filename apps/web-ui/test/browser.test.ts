@@ -4,6 +4,8 @@
  * step is its own test so a failure names the step. Screenshots go to test-results/.
  */
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import type { DialRules } from '@snomlink/core';
 import { toDialable } from '@snomlink/core';
@@ -12,7 +14,14 @@ import type { RecordedRequest, SimulatedPhone } from '@snomlink/snom-simulator';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, assertPrerequisites, startDaemon } from './harness.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  ROOT,
+  assertPrerequisites,
+  freePort,
+  startDaemon,
+} from './harness.js';
 import type { RunningDaemon } from './harness.js';
 
 const SHOTS = join(ROOT, 'apps/web-ui/test-results');
@@ -290,6 +299,78 @@ describe('web-ui in Chromium against the real daemon', () => {
     await phoneIdle();
   });
 
+  it('Events page in a new tab: the history from before it opened, then live events, each once', async () => {
+    const other = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    other.setDefaultTimeout(10_000);
+    try {
+      await other.goto(daemon.signInUrl);
+      await other.getByRole('heading', { name: 'Lines' }).waitFor();
+      await other
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Events', exact: true })
+        .click();
+      // Rung before this tab existed: only the daemon's recent events can show it.
+      await other.getByText(XSS, { exact: false }).first().waitFor();
+      await phone.ring('+4930246810', { display: 'After the history' });
+      await other.getByText('After the history', { exact: false }).first().waitFor();
+      await phone.remoteHangUp();
+      await phoneIdle();
+      const ids = (
+        await other
+          .locator('tbody tr')
+          .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-event-id'))))
+      ).filter((id) => id > 0);
+      expect(ids.length).toBeGreaterThan(4);
+      // Newest first, strictly: no event shown twice where history and stream meet.
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(await other.locator('img').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('Action URLs page changes the listener port: a taken one is refused, a free one moves it', async () => {
+    await nav('Action URLs');
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      await page.getByLabel(/^TCP port\b/).fill(String(taken));
+      await page.getByRole('button', { name: 'Save listener address' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: `port ${taken}` });
+      await refused.waitFor();
+      expect(await refused.textContent()).toMatch(/^port-in-use: port \d+ is already in use/);
+      expect(await page.getByTestId('listener-state').textContent()).toBe('Active');
+      await page.getByText(`sudo ufw allow ${daemon.listenPort}/tcp`).waitFor();
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+
+    const port = await freePort();
+    await page.getByLabel(/^TCP port\b/).fill(String(port));
+    await page.getByLabel(/^Public address\b/).fill('127.0.0.1');
+    await page.getByRole('button', { name: 'Save listener address' }).click();
+    const result = page.getByTestId('listener-result');
+    await result.getByText('provision the phones again', { exact: false }).waitFor();
+    expect(await result.getByRole('link', { name: PHONE_ID }).getAttribute('href')).toBe(
+      `/phones/${PHONE_ID}`,
+    );
+    await page.getByText(`sudo ufw allow ${port}/tcp`).waitFor();
+    const section = page.locator(`section[data-phone="${PHONE_ID}"]`);
+    await section
+      .getByText(`http://127.0.0.1:${port}/snom/${PHONE_ID}/incoming`, { exact: false })
+      .first()
+      .waitFor();
+    const status = (await (
+      await fetch(`${daemon.adminBase}/api/listener`, {
+        headers: { authorization: `Bearer ${daemon.token}` },
+      })
+    ).json()) as { state: string; port: number; publicHost: string | null };
+    expect(status).toMatchObject({ state: 'active', port, publicHost: '127.0.0.1' });
+    await shot('08b-listener-moved');
+  });
+
   it('Dialing rules page previews canonical and dialable forms as you type', async () => {
     await nav('Dialing rules');
     await page.getByLabel('Type a number').fill('030 1234567');
@@ -325,5 +406,10 @@ describe('web-ui in Chromium against the real daemon', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to snomlink' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    // The daemon cleared its HttpOnly cookie: a reload does not sign in again.
+    expect((await page.context().cookies()).map((c) => c.name)).not.toContain('snomlink_token');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to snomlink' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Lines' }).count()).toBe(0);
   });
 });

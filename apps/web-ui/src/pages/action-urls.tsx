@@ -1,8 +1,15 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api/client.js';
-import type { ActionUrlsView, ListenerStatus, PhoneView } from '../api/types.js';
-import { CopyButton, ErrorBox, useAction, useLoad } from '../components/ui.js';
+import type {
+  ActionUrlsView,
+  ListenerStatus,
+  ListenerUpdate,
+  ListenerUpdateResult,
+  PhoneView,
+} from '../api/types.js';
+import { CopyButton, ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
+import { Link } from '../router.js';
 import { firewallCommands } from '../lib/firewall.js';
 import { currentSeq, useLive } from '../store.js';
 
@@ -87,11 +94,12 @@ export function ActionUrlsPage(): JSX.Element {
                 Stop
               </button>
             </div>
-            <p class="small muted">
-              The public address must be this computer's address as the phones see it (not the
-              phone's address). Set it with <code>listener.publicHost</code> in config.json; if the
-              port is taken, choose another (<code>--listen</code>).
-            </p>
+            <ListenerForm
+              status={l}
+              onSaved={(s) => {
+                status.set(s);
+              }}
+            />
           </>
         )}
       </section>
@@ -99,9 +107,128 @@ export function ActionUrlsPage(): JSX.Element {
       {live.phones === null ? null : live.phones.length === 0 ? (
         <p class="card">No phones configured yet.</p>
       ) : (
-        live.phones.map((p) => <PhoneUrls key={p.id} phone={p} lastEvent={live.lastEvent[p.id]} />)
+        live.phones.map((p) => (
+          <PhoneUrls
+            key={p.id}
+            phone={p}
+            publicBase={l?.publicBase ?? ''}
+            lastEvent={live.lastEvent[p.id]}
+          />
+        ))
       )}
     </>
+  );
+}
+
+/**
+ * Edits the listener's local address, port and public address (`PUT /api/listener`). Only
+ * changed fields are sent; the daemon binds the new port before closing the old one.
+ */
+function ListenerForm(props: {
+  status: ListenerStatus;
+  onSaved: (s: ListenerUpdateResult) => void;
+}): JSX.Element {
+  const { status } = props;
+  const [host, setHost] = useState(status.host);
+  const [port, setPort] = useState(String(status.port));
+  const [publicHost, setPublicHost] = useState(status.publicHost ?? '');
+  const [result, setResult] = useState<ListenerUpdateResult | null>(null);
+  const save = useAction();
+  return (
+    <form
+      aria-labelledby="listener-change"
+      style={{ marginTop: '16px' }}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const change: ListenerUpdate = {};
+        if (host.trim() !== status.host) change.host = host.trim();
+        const portNumber = Number(port);
+        if (port.trim() !== String(status.port)) change.port = portNumber;
+        const pub = publicHost.trim() === '' ? null : publicHost.trim();
+        if (pub !== status.publicHost) change.publicHost = pub;
+        setResult(null);
+        void save
+          .run(() => api<ListenerUpdateResult>('PUT', '/api/listener', { body: change }))
+          .then((r) => {
+            if (r === undefined) return;
+            setResult(r);
+            setHost(r.host);
+            setPort(String(r.port));
+            setPublicHost(r.publicHost ?? '');
+            props.onSaved(r);
+          });
+      }}
+    >
+      <h3 id="listener-change">Change address</h3>
+      <div class="grid">
+        <Field id="listener-host" label="Local address" hint="0.0.0.0 = all interfaces">
+          <input
+            id="listener-host"
+            value={host}
+            required
+            autocomplete="off"
+            onInput={(e) => {
+              setHost(e.currentTarget.value);
+            }}
+          />
+        </Field>
+        <Field id="listener-port" label="TCP port">
+          <input
+            id="listener-port"
+            type="number"
+            min={0}
+            max={65535}
+            required
+            value={port}
+            onInput={(e) => {
+              setPort(e.currentTarget.value);
+            }}
+          />
+        </Field>
+        <Field
+          id="listener-public-host"
+          label="Public address"
+          hint="empty = this computer's LAN address"
+        >
+          <input
+            id="listener-public-host"
+            value={publicHost}
+            placeholder="e.g. 192.168.1.5 or 203.0.113.7:8080"
+            autocomplete="off"
+            onInput={(e) => {
+              setPublicHost(e.currentTarget.value);
+            }}
+          />
+        </Field>
+      </div>
+      <p class="small muted">
+        The public address is this computer's address as the phones see it (not the phone's
+        address). A new port is opened before the old one is closed; if it is taken, nothing
+        changes.
+      </p>
+      <button type="submit" class="primary" disabled={save.busy}>
+        Save listener address
+      </button>
+      <ErrorBox error={save.error} />
+      <div aria-live="polite" data-testid="listener-result">
+        {result === null ? null : (
+          <div class={`alert ${result.reprovisionNeeded ? 'warn' : 'ok'}`}>
+            <p style={{ margin: 0 }}>{result.detail}</p>
+            {result.phonesToReprovision.length > 0 ? (
+              <p style={{ margin: '6px 0 0' }}>
+                Transfer the configuration again:{' '}
+                {result.phonesToReprovision.map((id, i) => (
+                  <span key={id}>
+                    {i > 0 ? ', ' : null}
+                    <Link href={`/phones/${seg(id)}`}>{id}</Link>
+                  </span>
+                ))}
+              </p>
+            ) : null}
+          </div>
+        )}
+      </div>
+    </form>
   );
 }
 
@@ -129,12 +256,14 @@ function FirewallPanel(props: { port: number }): JSX.Element {
 
 function PhoneUrls(props: {
   phone: PhoneView;
+  /** Reloads the URLs when the listener's public address changes. */
+  publicBase: string;
   lastEvent: { at: number; seq: number } | undefined;
 }): JSX.Element {
   const { phone } = props;
   const urls = useLoad(
     (signal) => api<ActionUrlsView>('GET', `/api/phones/${seg(phone.id)}/action-urls`, { signal }),
-    [phone.id],
+    [phone.id, props.publicBase],
   );
   const [testSince, setTestSince] = useState<number | null>(null);
   const passed =

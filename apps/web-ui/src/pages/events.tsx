@@ -16,7 +16,7 @@ function describe(e: RawEvent): [string, string, string, string] {
   return [ev.phoneId, ev.kind, ev.source, params];
 }
 
-/** The last few hundred raw events since this page was opened, newest first. */
+/** The last few hundred raw events (the daemon's recent ones, then live), newest first. */
 export function EventsPage(): JSX.Element {
   const live = useLive();
   const [phone, setPhone] = useState('');
@@ -25,8 +25,9 @@ export function EventsPage(): JSX.Element {
     <>
       <h1>Events</h1>
       <p class="small muted">
-        Raw Action URL and log-scan events and line status changes as they arrive (the last{' '}
-        {MAX_EVENTS} since this tab connected), for troubleshooting.
+        Raw Action URL and log-scan events and line status changes, for troubleshooting: the last{' '}
+        {MAX_EVENTS} the daemon still has (also from before this tab opened), then live as they
+        arrive.
       </p>
       <div class="row">
         <label for="events-phone">Phone</label>
@@ -65,7 +66,7 @@ export function EventsPage(): JSX.Element {
               {rows.map((e) => {
                 const [p, kind, source, details] = describe(e);
                 return (
-                  <tr key={e.seq}>
+                  <tr key={e.id} data-event-id={e.id}>
                     <td class="mono">{formatTimestamp(e.at)}</td>
                     <td class="nowrap">{p}</td>
                     <td class="nowrap">{kind}</td>
