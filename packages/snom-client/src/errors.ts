@@ -9,6 +9,7 @@ export type SnomClientErrorCode =
   | 'timeout'
   | 'unsupported-model'
   | 'redirect'
+  | 'unexpected-response'
   | SnomConnectionErrorCode;
 
 /** The authentication scheme a phone asked for in its `WWW-Authenticate` header. */
@@ -129,6 +130,30 @@ export class SnomRedirectError extends SnomClientError {
   }
 }
 
+/**
+ * The host answered, but not like a snom phone: e.g. a 200 `info.htm` without model, MAC or
+ * firmware, or a 200 to `dial` that is not a snom page. Usually the wrong host, port or scheme
+ * (another web server answers); unusual firmware can turn the check off with
+ * `strictResponses: false`.
+ */
+export class SnomProtocolError extends SnomClientError {
+  override readonly name: string = 'SnomProtocolError';
+  override readonly code = 'unexpected-response' as const;
+  /** The HTTP status of the answer (e.g. 200). */
+  readonly status: number;
+  /**
+   * The start of what came back (at most ~120 characters): entities decoded, control characters
+   * removed, whitespace collapsed, the password and secret-looking query values redacted.
+   */
+  readonly excerpt: string;
+
+  constructor(message: string, status: number, excerpt: string, context: SnomClientErrorContext) {
+    super(message, 'unexpected-response', context);
+    this.status = status;
+    this.excerpt = excerpt;
+  }
+}
+
 function hasName(error: unknown, names: readonly string[]): boolean {
   return (
     typeof error === 'object' &&
@@ -146,6 +171,7 @@ const ALL_NAMES = [
   'SnomConnectionError',
   'SnomUnsupportedModelError',
   'SnomRedirectError',
+  'SnomProtocolError',
 ] as const;
 
 /** True for any error thrown by snom-client (also across duplicated package copies). */
@@ -181,4 +207,9 @@ export function isSnomUnsupportedModelError(error: unknown): error is SnomUnsupp
 /** True for {@link SnomRedirectError}. */
 export function isSnomRedirectError(error: unknown): error is SnomRedirectError {
   return hasName(error, ['SnomRedirectError']);
+}
+
+/** True for {@link SnomProtocolError}. */
+export function isSnomProtocolError(error: unknown): error is SnomProtocolError {
+  return hasName(error, ['SnomProtocolError']);
 }

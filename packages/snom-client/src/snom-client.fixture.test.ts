@@ -1,7 +1,13 @@
 import type { LookupFunction } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFixture, type FixtureServer } from './__fixtures__/fixture-server.js';
-import { isSnomClientError, isSnomConnectionError, isSnomHttpError } from './errors.js';
+import {
+  isSnomClientError,
+  isSnomConnectionError,
+  isSnomHttpError,
+  isSnomProtocolError,
+  type SnomProtocolError,
+} from './errors.js';
 import { createSnomClient } from './snom-client.js';
 
 // Edge cases the simulator does not script: raw resets, DNS, header details, retry counts.
@@ -120,5 +126,93 @@ describe('snom-client against a node:http fixture', () => {
     const error = await rejection(client.dial('201'));
     expect((error as Error).name).toBe('SnomUnsupportedModelError');
     expect(fixture.requests).toHaveLength(0);
+  });
+
+  it('dial: a 302 anywhere is success; a 2xx only when it looks like a snom page', async () => {
+    let answer: { status: number; body: string; location?: string } = { status: 200, body: '' };
+    fixture = await startFixture((_req, res) => {
+      res.statusCode = answer.status;
+      if (answer.location !== undefined) res.setHeader('location', answer.location);
+      res.end(answer.body);
+    });
+    const client = createSnomClient({ host: fixture.host });
+    const lenient = createSnomClient({ host: fixture.host, strictResponses: false });
+    const accepted = [
+      { status: 302, body: '', location: 'http://192.0.2.1/elsewhere.htm' },
+      { status: 302, body: '', location: '/index.htm' },
+      { status: 200, body: '<html><head><title>snom 320</title></head><body></body></html>' },
+      { status: 200, body: '<html><head><title>D785</title></head><body>ok</body></html>' },
+    ];
+    for (const next of accepted) {
+      answer = next;
+      await expect(client.dial('201')).resolves.toBeUndefined();
+    }
+    const rejected = [
+      { status: 200, body: 'ok' },
+      { status: 200, body: '<html><head><title>Welcome to nginx!</title></head></html>' },
+      { status: 204, body: '' },
+    ];
+    for (const next of rejected) {
+      answer = next;
+      const error = await rejection(client.dial('201'));
+      expect(isSnomProtocolError(error)).toBe(true);
+      expect((error as SnomProtocolError).status).toBe(next.status);
+      expect((error as SnomProtocolError).url).toBe(
+        `http://${fixture.host}/command.htm?number=201`,
+      );
+      if (next.body === '') expect((error as Error).message).toContain('an empty body');
+      await expect(lenient.dial('201')).resolves.toBeUndefined();
+    }
+    await client.close();
+    await lenient.close();
+  });
+
+  it('info: a 200 page without model, MAC or firmware is a SnomProtocolError; any one field passes', async () => {
+    let body = '';
+    fixture = await startFixture((_req, res) => res.end(body));
+    const client = createSnomClient({ host: fixture.host });
+    body = '<html><body>It works!</body></html>';
+    const error = await rejection(client.info());
+    expect(isSnomProtocolError(error)).toBe(true);
+    expect((error as SnomProtocolError).excerpt).toBe('<html><body>It works!</body></html>');
+    expect((error as Error).message).toContain('"<html><body>It works!</body></html>"');
+    body = 'Mac: 000413000001';
+    await expect(client.info()).resolves.toEqual({
+      model: null,
+      mac: '000413000001',
+      firmware: null,
+    });
+    await client.close();
+  });
+
+  it('a page that echoes the password never puts it into a SnomProtocolError', async () => {
+    const password = 'S3cret!pw#42';
+    const bodies = [
+      (url: string) => `<html><body>you asked ${url} as admin/${password}</body></html>`,
+      () => `<p>${password.split('').join('\u0000')}</p>`,
+      () => `<p>${password.replace('!', '&#33;')}</p>`,
+      () => `${'y'.repeat(110)}${password}${'z'.repeat(100)}`,
+    ];
+    let index = 0;
+    fixture = await startFixture((req, res) => {
+      const render = bodies[index % bodies.length];
+      res.end(render === undefined ? '' : render(req.url ?? ''));
+    });
+    const client = createSnomClient({ host: fixture.host, username: 'admin', password });
+    const texts: string[] = [];
+    for (index = 0; index < bodies.length; index++) {
+      for (const attempt of [client.info(), client.dial('201')]) {
+        const error = (await rejection(attempt)) as SnomProtocolError;
+        expect(isSnomProtocolError(error)).toBe(true);
+        texts.push(error.message, String(error.stack), error.excerpt, error.url ?? '');
+      }
+    }
+    for (const text of texts) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(encodeURIComponent(password));
+      expect(text).not.toContain('S3cret');
+      expect(text).not.toContain('\u0000');
+    }
+    await client.close();
   });
 });

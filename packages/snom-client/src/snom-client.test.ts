@@ -8,10 +8,12 @@ import {
   isSnomAuthError,
   isSnomConnectionError,
   isSnomHttpError,
+  isSnomProtocolError,
   isSnomRedirectError,
   isSnomTimeoutError,
   isSnomUnsupportedModelError,
   type SnomAuthError,
+  type SnomProtocolError,
 } from './errors.js';
 import { createSnomClient, type SnomClient, type SnomClientOptions } from './snom-client.js';
 
@@ -350,11 +352,72 @@ describe('robustness against the simulator', () => {
     expect(phone.requests.filter((r) => r.status === 401)).toHaveLength(1);
   });
 
-  it('a garbage page parses as nothing instead of throwing', async () => {
-    const { phone, client } = await setup();
+  it('a garbage page parses as nothing instead of throwing with strictResponses: false', async () => {
+    const { phone, client } = await setup({}, { strictResponses: false });
     await phone.setFault({ garbage: true });
     await expect(client.info()).resolves.toEqual({ model: null, mac: null, firmware: null });
     await expect(client.readSettings()).resolves.toEqual({});
+  });
+});
+
+describe('strict responses against the simulator', () => {
+  it('info() on a garbage 200 page → SnomProtocolError with a clean excerpt', async () => {
+    const { phone, client, host } = await setup();
+    await phone.setFault({ garbage: true });
+    const error = await rejection(client.info());
+    expect(isSnomProtocolError(error)).toBe(true);
+    const protocol = error as SnomProtocolError;
+    expect(protocol.code).toBe('unexpected-response');
+    expect(protocol.status).toBe(200);
+    expect(protocol.phoneHost).toBe(host);
+    expect(protocol.url).toBe(`http://${host}/info.htm`);
+    expect(protocol.message).toContain("does not look like a snom phone's info page");
+    expect(protocol.message).toContain('check the host, port and scheme');
+    expect(protocol.excerpt).toContain('Hardware: ???');
+    expect(protocol.excerpt).not.toMatch(/\p{Cc}/u);
+    expect(protocol.message).not.toContain('\u0000');
+    // Typed as a SnomClientError, not as an HTTP status error.
+    expect(isSnomHttpError(error)).toBe(false);
+    // A protocol error is not retried like a 5xx: one request.
+    expect(phone.requests.filter((r) => r.path === '/info.htm')).toHaveLength(1);
+  });
+
+  it('dial() answered by a garbage 200 page → SnomProtocolError', async () => {
+    const { phone, client } = await setup();
+    await phone.setFault({ garbage: true });
+    const error = await rejection(client.dial('201'));
+    expect(isSnomProtocolError(error)).toBe(true);
+    expect((error as SnomProtocolError).status).toBe(200);
+    expect((error as SnomProtocolError).message).toMatch(
+      /does not look like a snom phone's answer/,
+    );
+    expect(phone.requests.filter((r) => r.path === '/command.htm')).toHaveLength(1); // no retry
+  });
+
+  it('strictResponses: false accepts the garbage 200 for info() and dial()', async () => {
+    const { phone, client } = await setup({}, { strictResponses: false });
+    await phone.setFault({ garbage: true });
+    await expect(client.info()).resolves.toEqual({ model: null, mac: null, firmware: null });
+    await expect(client.dial('201')).resolves.toBeUndefined();
+    expect(phone.requests.at(-1)?.status).toBe(200);
+  });
+
+  it('normal simulator pages still pass for every model, and dial stays a 302 success', async () => {
+    for (const model of ['snom360', 'snom190', 'D785'] as const) {
+      const { phone, client } = await setup({ model });
+      const info = await client.info();
+      expect(info.model).toBe(model);
+      await client.dial('201');
+      expect(phone.requests.at(-1)?.status).toBe(302);
+      expect(phone.calls).toHaveLength(1);
+    }
+  });
+
+  it('key commands are not checked: the garbage 200 to answer() is still accepted', async () => {
+    // Documented limit: the body real firmware sends for key= is unknown (status only, S6).
+    const { phone, client } = await setup();
+    await phone.setFault({ garbage: true });
+    await expect(client.answer()).resolves.toBeUndefined();
   });
 });
 
@@ -403,6 +466,9 @@ describe('no password leaks', () => {
     );
     await phone.setFault({ delayMs: 2000 });
     collect(await rejection(client.readSettings()));
+    await phone.setFault({ garbage: true });
+    collect(await rejection(client.info())); // SnomProtocolError with an excerpt
+    collect(await rejection(client.dial('201')));
     await phone.setFault({ requireHttps: true });
     collect(await rejection(client.answer())); // self-signed, rejectUnauthorized true → tls
     await phone.setFault({ offline: true });

@@ -9,6 +9,7 @@ import {
   SnomClientError,
   SnomConnectionError,
   SnomHttpError,
+  SnomProtocolError,
   SnomRedirectError,
   SnomTimeoutError,
   SnomUnsupportedModelError,
@@ -18,6 +19,7 @@ import {
 import { parseInfoPage, type PhoneInfo } from './info-page.js';
 import { keyNamesForModel, sendsOneKeyPerRequest, type KeyNames } from './key-names.js';
 import { redact } from './redact.js';
+import { looksLikeSnomPage, responseExcerpt } from './response-check.js';
 import {
   DIAL_NUMBER_PATTERN,
   DTMF_PATTERN,
@@ -75,6 +77,13 @@ export interface SnomClientOptions {
   onRedirect?: (event: SnomRedirectEvent) => void;
   /** Custom DNS lookup for the phone's host name (same shape as `dns.lookup`). */
   lookup?: LookupFunction;
+  /**
+   * Default true: `info()` throws SnomProtocolError for a 200 page without model, MAC or
+   * firmware, and `dial()` accepts a 200 only when the page looks like a snom page (302 is
+   * always success). False accepts any 2xx (escape hatch for unusual firmware; the exact
+   * answers of every firmware are Unverified).
+   */
+  strictResponses?: boolean;
 }
 
 /** Options of {@link SnomClient.writeSettings}. */
@@ -85,7 +94,10 @@ export interface WriteSettingsOptions {
 
 /** Drives one snom phone over its HTTP interface. Every method throws only `SnomClientError`s. */
 export interface SnomClient {
-  /** `command.htm?number=…[&outgoing_uri=…]`; 302 (or 200) = success. */
+  /**
+   * `command.htm?number=…[&outgoing_uri=…]`; 302 = success, a 2xx only when it looks like a snom
+   * page (else SnomProtocolError; `strictResponses: false` accepts any 2xx).
+   */
   dial(number: string, options?: { identity?: string }): Promise<void>;
   /** `command.htm?key=CANCEL`. */
   hangUp(): Promise<void>;
@@ -110,7 +122,11 @@ export interface SnomClient {
   ): Promise<void>;
   /** GET `settings.htm`, parsed into name → value. */
   readSettings(): Promise<Record<string, string>>;
-  /** GET `info.htm`: model, MAC, firmware; a D8xx "Phone Manager" page throws SnomUnsupportedModelError. */
+  /**
+   * GET `info.htm`: model, MAC, firmware; a D8xx "Phone Manager" page throws
+   * SnomUnsupportedModelError, a page with none of the three throws SnomProtocolError (unless
+   * `strictResponses: false`).
+   */
   info(): Promise<PhoneInfo>;
   /** GET the log page (`logPath`), the raw page text. */
   readLog(): Promise<string>;
@@ -209,6 +225,7 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
   const maxUrlLength = options.maxUrlLength ?? 2000;
   const keys: KeyNames = { ...keyNamesForModel(model), ...definedKeys(options.keys) };
   const oneKeyPerRequest = options.oneKeyPerRequest ?? sendsOneKeyPerRequest(model);
+  const strictResponses = options.strictResponses ?? true;
   const dispatcher = new Agent({
     connect: {
       rejectUnauthorized: options.rejectUnauthorized ?? true,
@@ -405,6 +422,24 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     await request(path, 'command', label, displayPath);
   }
 
+  function protocolError(
+    response: PhoneResponse,
+    url: string,
+    label: string,
+    expected: string,
+  ): SnomProtocolError {
+    const excerpt = responseExcerpt(response.text, secrets);
+    const shown = excerpt === '' ? 'an empty body' : JSON.stringify(excerpt);
+    return new SnomProtocolError(
+      safe(
+        `phone ${host} answered ${response.status} to ${label} but it does not look like ${expected} (got ${shown}); check the host, port and scheme (another web server may be answering), or set strictResponses: false for unusual firmware`,
+      ),
+      response.status,
+      excerpt,
+      context(url),
+    );
+  }
+
   async function sendKeys(list: readonly string[], label: string): Promise<void> {
     assertHttpControl();
     if (oneKeyPerRequest) {
@@ -440,7 +475,22 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
       if (identity !== undefined && !/^[\x21-\x7e]+$/.test(identity)) {
         throw invalid('identity must be a SIP URI or user@host without spaces');
       }
-      await command(dialPath(number, identity), 'dial');
+      assertHttpControl();
+      const path = dialPath(number, identity);
+      const response = await request(path, 'command', 'dial');
+      if (
+        strictResponses &&
+        response.status >= 200 &&
+        response.status < 300 &&
+        !looksLikeSnomPage(response.text)
+      ) {
+        throw protocolError(
+          response,
+          `${origin}${path}`,
+          'dial (GET /command.htm?number=…)',
+          "a snom phone's answer to a dial command (real phones redirect with 302)",
+        );
+      }
     },
 
     async hangUp() {
@@ -519,14 +569,23 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     },
 
     async info() {
-      const { text } = await request('/info.htm', 'read', 'read info');
+      const response = await request('/info.htm', 'read', 'read info');
       const url = `${origin}/info.htm`; // after the request: a followed 307 changes the origin
-      const parsed = parseInfoPage(text);
+      const parsed = parseInfoPage(response.text);
       if (parsed.phoneManager) {
         throw new SnomUnsupportedModelError(
           `phone ${host} is a D8xx "Phone Manager" phone (${parsed.info.model ?? 'model unknown'}); these no longer take HTTP commands`,
           parsed.info.model,
           context(url),
+        );
+      }
+      const { model: found, mac, firmware } = parsed.info;
+      if (strictResponses && found === null && mac === null && firmware === null) {
+        throw protocolError(
+          response,
+          url,
+          'read info (GET /info.htm)',
+          "a snom phone's info page (no model, MAC or firmware found)",
         );
       }
       return parsed.info;
