@@ -161,6 +161,53 @@ describe('reduceLine properties', () => {
     );
   });
 
+  it('an end, hold or unhold for a Call-ID the line never saw journals or revives that call', () => {
+    const kindArb = fc.constantFrom(
+      'hold' as const,
+      'unhold' as const,
+      'disconnected' as const,
+      'onhook' as const,
+    );
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 30 }), kindArb, (prefix, kind) => {
+        let state = createLineState('p1');
+        let now = 1_000;
+        for (const e of prefix) {
+          now += 1000;
+          state = reduceLine(state, e, now, OPTIONS).lineState;
+        }
+        const event: ActionEvent = {
+          phoneId: 'p1',
+          kind,
+          source: 'action-url',
+          receivedAt: now,
+          params: { callId: 'never-seen' },
+        };
+        const step = reduceLine(state, event, now + 1000, OPTIONS);
+        const live = Object.values(step.lineState.calls).filter(
+          (c) => c.sipCallId === 'never-seen',
+        );
+        const finished = step.changes.filter(
+          (c) => c.type === 'call-finished' && c.call.sipCallId === 'never-seen',
+        );
+        if (kind === 'hold' || kind === 'unhold') {
+          expect(live).toHaveLength(1);
+          expect(finished).toHaveLength(0);
+        } else {
+          expect(live).toHaveLength(0);
+          expect(finished).toHaveLength(1);
+        }
+        // Afterwards the same Call-ID is known or recently ended: the event is a no-op.
+        const again = reduceLine(step.lineState, event, now + 2000, OPTIONS);
+        expect(again.changes.filter((c) => c.type === 'call-finished')).toEqual([]);
+        expect(
+          again.changes.filter((c) => c.type === 'call-state' && c.previousState === null),
+        ).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a duplicated event right after itself changes nothing', () => {
     fc.assert(
       fc.property(fc.array(eventArb, { maxLength: 30 }), eventArb, (prefix, event) => {

@@ -355,6 +355,104 @@ describe('reduceLine transitions', () => {
       ],
     ],
     [
+      'after a restart: hold for an unknown Call-ID recreates the call on hold, its end journals it',
+      [
+        ['hold', { callId: 'r', ...ANNA }],
+        ['unhold', { callId: 'r' }],
+        ['disconnected', { callId: 'r' }],
+        ['onhook', { callId: 'r' }],
+      ],
+      [
+        'r:new>onhold',
+        'r:onhold>connected',
+        'r:connected>disconnected',
+        'r:disconnected>idle',
+        'r:finished(normal)',
+      ],
+    ],
+    [
+      'after a restart: unhold for an unknown Call-ID recreates the call connected',
+      [
+        ['unhold', { callId: 'r' }],
+        ['hold', { callId: 'r' }],
+        ['onhook', { callId: 'r' }],
+      ],
+      [
+        'r:new>connected',
+        'r:connected>onhold',
+        'r:onhold>disconnected',
+        'r:disconnected>idle',
+        'r:finished(normal)',
+      ],
+    ],
+    [
+      'after a restart: disconnected for an unknown Call-ID creates and finishes it (mode unknown)',
+      [
+        ['disconnected', { callId: 'r', ...ANNA }],
+        ['disconnected', { callId: 'r' }],
+        ['onhook', { callId: 'r' }],
+        ['hold', { callId: 'r' }],
+      ],
+      ['r:new>disconnected', 'r:disconnected>idle', 'r:finished(unknown)'],
+    ],
+    [
+      'after a restart: disconnected with a reason (log scan) keeps the reason',
+      [['disconnected', { callId: 'r', reason: 'rejected' }, 'log-scan']],
+      ['r:new>disconnected', 'r:disconnected>idle', 'r:finished(rejected)'],
+    ],
+    [
+      'after a restart: onhook for an unknown Call-ID creates and finishes it',
+      [['onhook', { callId: 'r', nrOngoingCalls: 0 }]],
+      ['r:new>disconnected', 'r:disconnected>idle', 'r:finished(unknown)'],
+    ],
+    [
+      'without a Call-ID and no live call, disconnected, onhook, hold and unhold change nothing',
+      [
+        ['disconnected', {}],
+        ['onhook', {}],
+        ['hold', {}],
+        ['unhold', {}],
+        ['disconnected', { reason: 'normal' }, 'log-scan'],
+      ],
+      [],
+    ],
+    [
+      'a Call-ID that ended recently is never recreated (hold, unhold, disconnected, onhook)',
+      [
+        ['incoming', { callId: 'a', ...ANNA }],
+        ['disconnected', { callId: 'a' }],
+        ['hold', { callId: 'a' }],
+        ['unhold', { callId: 'a' }],
+        ['disconnected', { callId: 'a' }],
+        ['onhook', { callId: 'a' }],
+        ['disconnected', { callId: 'a' }, 'log-scan'],
+      ],
+      [
+        'a:new>offering',
+        'a:offering>disconnected',
+        'a:disconnected>idle',
+        'a:finished(noanswer,missed)',
+      ],
+    ],
+    [
+      '190-class: a late log-scan disconnected for a synthetic call that already ended creates nothing',
+      [
+        ['incoming', {}],
+        ['offhook', {}],
+        ['onhook', {}],
+        ['incoming', { callId: 'sip-1', ...ANNA }, 'log-scan'],
+        ['connected', { callId: 'sip-1' }, 'log-scan'],
+        ['disconnected', { callId: 'sip-1', reason: 'normal' }, 'log-scan'],
+      ],
+      [
+        'S1:new>offering',
+        'S1:offering>connected',
+        'S1:connected>disconnected',
+        'S1:disconnected>idle',
+        'S1:finished(normal)',
+      ],
+    ],
+    [
       'nr_ongoing_calls=0 ends every live call',
       [
         ['incoming', { callId: 'a', ...ANNA }],
@@ -475,6 +573,36 @@ describe('reduceLine details', () => {
       connectedAt: 1_002_000,
       endedAt: 1_003_000,
       connectedId: { number: '+4930123456' },
+    });
+  });
+
+  it('a call recreated by its end has direction unknown, parties from the event, not missed', () => {
+    const { changes } = run([['disconnected', { callId: 'r', ...ANNA }]]);
+    const finished = changes.find((c) => c.type === 'call-finished');
+    expect(finished?.type === 'call-finished' && finished.call).toMatchObject({
+      id: 'r',
+      sipCallId: 'r',
+      direction: 'unknown',
+      locality: 'external',
+      callerId: { number: '+4930123456', displayName: 'Anna Müller' },
+      calledId: { number: '201' },
+      connectedAt: null,
+      startedAt: 1_001_000,
+      endedAt: 1_001_000,
+      disconnectMode: 'unknown',
+      missed: false,
+    });
+  });
+
+  it('a call recreated by hold is live, connected before it was held', () => {
+    const { state } = run([['hold', { callId: 'r', remote: 'sip:202@pbx' }]]);
+    expect(state.calls['r']).toMatchObject({
+      state: 'onhold',
+      direction: 'unknown',
+      locality: 'internal',
+      callerId: { number: '202' },
+      connectedId: { number: '202' },
+      connectedAt: 1_001_000,
     });
   });
 

@@ -49,6 +49,8 @@ export const DEFAULT_LOG_SCAN_GRACE_MS = 60 * 1000;
 
 /** How many ended Call-IDs a line remembers so late duplicates stay no-ops. */
 const ENDED_MEMORY = 64;
+/** How many ended calls a line keeps waiting for their late log record or Action URL. */
+const PENDING_MEMORY = 16;
 
 /** States before the call is connected: they end after `setupTimeoutMs`. */
 const SETUP_STATES: ReadonlySet<CallState> = new Set([
@@ -155,6 +157,30 @@ function sameParty(a: PartyId | null, b: PartyId | null): boolean {
   );
 }
 
+/**
+ * A call that ended without a SIP Call-ID (parameterless phone) after its SIP dialog started:
+ * the log scanner's record of it may still come; that record then belongs to this call.
+ */
+interface UnboundEnded {
+  readonly id: string;
+  readonly direction: Call['direction'];
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/**
+ * A call the parameterless phone's `incoming`/`outgoing` Action URL has not announced yet: it was
+ * created by the log scan (which can be faster than the phone's Action URL) or by `offhook`
+ * (dialtone). The announcement, when it comes, belongs to this call — also when it comes after
+ * the log scan already ended the call (within `logScanGraceMs`).
+ */
+interface Unannounced {
+  readonly id: string;
+  readonly direction: Call['direction'];
+  /** Null while the call is live. */
+  readonly endedAt: number | null;
+}
+
 /** Mutable working copy of one step. */
 interface Step {
   readonly now: number;
@@ -167,7 +193,16 @@ interface Step {
   ended: string[];
   offhook: boolean;
   nextSyntheticId: number;
-  lastUnboundEndedAt: number | null;
+  unboundEnded: UnboundEnded[];
+  unannounced: Unannounced[];
+  /**
+   * When the log scan ended a call the phone must have gone off hook for (outbound, or
+   * answered) before its `offhook` Action URL arrived: that `offhook` is still to come and must
+   * not start a dial-tone call.
+   */
+  hookDebtAt: number | null;
+  /** Source of the event being applied (null for ticks). */
+  source: ActionEvent['source'] | null;
   changed: boolean;
   readonly changes: CallChange[];
 }
@@ -175,8 +210,12 @@ interface Step {
 type ExtendedLineState = LineState & {
   /** Call ids and SIP Call-IDs of recently ended calls: late events for them are no-ops. */
   readonly endedCallIds?: readonly string[];
-  /** When a call without SIP Call-ID last ended (see `logScanGraceMs`). */
-  readonly lastUnboundEndedAt?: number | null;
+  /** Calls that ended without a SIP Call-ID, oldest first (see `logScanGraceMs`). */
+  readonly unboundEnded?: readonly UnboundEnded[];
+  /** Calls a parameterless `incoming`/`outgoing` Action URL has yet to announce. */
+  readonly unannounced?: readonly Unannounced[];
+  /** See `Step.hookDebtAt`. */
+  readonly hookDebtAt?: number | null;
 };
 
 function liveList(step: Step): Call[] {
@@ -272,7 +311,25 @@ function finish(
   step.calls = rest;
   step.changed = true;
   remember(step, call.id, call.sipCallId);
-  if (call.sipCallId === null) step.lastUnboundEndedAt = step.now;
+  // A call that never left the dial tone had no SIP dialog: no log record will come for it.
+  if (call.sipCallId === null && current.state !== 'dialtone') {
+    step.unboundEnded = [
+      ...step.unboundEnded,
+      { id: call.id, direction: call.direction, startedAt: call.startedAt, endedAt: step.now },
+    ].slice(-PENDING_MEMORY);
+  }
+  if (step.unannounced.some((u) => u.id === call.id)) {
+    step.unannounced = step.unannounced
+      .filter((u) => u.id !== call.id || current.state !== 'dialtone')
+      .map((u) => (u.id === call.id ? { ...u, endedAt: step.now } : u));
+  }
+  if (
+    step.source === 'log-scan' &&
+    !step.offhook &&
+    (call.direction === 'outbound' || call.connectedAt !== null)
+  ) {
+    step.hookDebtAt = step.now;
+  }
 }
 
 /** The mode a call ends with when the event does not say. */
@@ -396,6 +453,95 @@ function adoptable(kind: ActionEventKind, calls: readonly Call[]): Call | undefi
   return pickFor(kind, unbound) ?? (unbound.length === 1 ? unbound[0] : undefined);
 }
 
+function adopt(kind: ActionEventKind, live: readonly Call[]): { readonly live: Call } | undefined {
+  const adopted = adoptable(kind, live);
+  return adopted === undefined ? undefined : { live: adopted };
+}
+
+function withinGrace(step: Step, endedAt: number): boolean {
+  return step.now - endedAt <= step.graceMs;
+}
+
+/**
+ * Which call a `log-scan` event with a Call-ID the line does not know belongs to: a live call
+ * without Call-ID, or one that already ended without one (its record came late). The log lists
+ * calls in the order they happened and the scanner reports them in that order, so for
+ * incoming/outgoing the oldest waiting call of that direction wins — a late record of an ended
+ * call must not bind to the next call that is ringing now.
+ */
+function bindLogScan(
+  step: Step,
+  kind: ActionEventKind,
+  live: readonly Call[],
+): { readonly live: Call } | { readonly ended: UnboundEnded } | undefined {
+  const direction = kind === 'incoming' ? 'inbound' : kind === 'outgoing' ? 'outbound' : null;
+  let oldestEnded: UnboundEnded | undefined;
+  for (const p of step.unboundEnded) {
+    if (!withinGrace(step, p.endedAt)) continue;
+    if (direction !== null && p.direction !== direction) continue;
+    if (oldestEnded === undefined || p.startedAt < oldestEnded.startedAt) oldestEnded = p;
+  }
+  if (direction === null) {
+    return adopt(kind, live) ?? (oldestEnded === undefined ? undefined : { ended: oldestEnded });
+  }
+  // `live` is sorted oldest first.
+  const waiting = live.find((c) => c.sipCallId === null && c.direction === direction);
+  if (
+    waiting !== undefined &&
+    (oldestEnded === undefined || waiting.startedAt < oldestEnded.startedAt)
+  )
+    return { live: waiting };
+  return oldestEnded === undefined ? undefined : { ended: oldestEnded };
+}
+
+/**
+ * A parameterless `incoming`/`outgoing` Action URL (no Call-ID): the call it announces when the
+ * log scan or `offhook` created that call first. `ended` when that call already ended (within
+ * `logScanGraceMs`): the Action URL came late and changes nothing.
+ */
+function announcedCall(
+  step: Step,
+  direction: Call['direction'],
+): { readonly live: Call } | { readonly ended: true } | undefined {
+  for (const u of step.unannounced) {
+    if (u.direction !== direction || u.endedAt !== null) continue;
+    const call = step.calls[u.id];
+    if (call === undefined) continue;
+    step.unannounced = step.unannounced.filter((x) => x !== u);
+    step.changed = true;
+    return { live: call };
+  }
+  for (const u of step.unannounced) {
+    if (u.direction !== direction || u.endedAt === null || !withinGrace(step, u.endedAt)) continue;
+    step.unannounced = step.unannounced.filter((x) => x !== u);
+    step.changed = true;
+    return { ended: true };
+  }
+  return undefined;
+}
+
+function markUnannounced(step: Step, call: Call): void {
+  step.unannounced = [
+    ...step.unannounced,
+    { id: call.id, direction: call.direction, endedAt: null },
+  ].slice(-PENDING_MEMORY);
+  step.changed = true;
+}
+
+/** Fields of a call recreated from an event for a Call-ID the line does not know. */
+function recreatedFields(
+  event: ActionEvent,
+  rules: DialRules,
+): Pick<Call, 'direction' | 'callerId' | 'calledId' | 'locality'> {
+  const party = partyFromAddress(event.params.remote, event.params.displayRemote, rules);
+  return {
+    direction: 'unknown',
+    callerId: party,
+    calledId: partyFromAddress(event.params.local, null, rules),
+    locality: localityOf(party),
+  };
+}
+
 function findByCallId(step: Step, callId: string): Call | undefined {
   return step.calls[callId] ?? Object.values(step.calls).find((c) => c.sipCallId === callId);
 }
@@ -482,6 +628,18 @@ function isActionEvent(input: LineInput): input is ActionEvent {
   );
 }
 
+/**
+ * The end of a call this line never saw (e.g. live when the daemon restarted): the call appears
+ * and finishes in the same step, so the journal has it. What happened before is unknown: it is
+ * created in `disconnected`, `connectedAt` null, direction unknown (so never `missed`).
+ */
+function recreateFinished(step: Step, callId: string, event: ActionEvent): void {
+  const call = create(step, newCall(step, callId, recreatedFields(event, step.rules)), [
+    'disconnected',
+  ]);
+  finish(step, call, event.params.reason ?? 'unknown');
+}
+
 function applyEvent(step: Step, event: ActionEvent): void {
   const { kind, params, source } = event;
   const callId = typeof params.callId === 'string' && params.callId !== '' ? params.callId : null;
@@ -491,24 +649,44 @@ function applyEvent(step: Step, event: ActionEvent): void {
     target = findByCallId(step, callId);
     if (target === undefined) {
       if (step.ended.includes(callId)) return; // late duplicate of a finished call
-      const adopted = adoptable(kind, live);
-      if (adopted !== undefined) {
-        target = enrich(step, adopted, {
-          sipCallId: callId,
-          ...partiesFrom(event, adopted, step.rules),
-        });
-      } else if (
-        source === 'log-scan' &&
-        step.lastUnboundEndedAt !== null &&
-        step.now - step.lastUnboundEndedAt <= step.graceMs
-      ) {
-        // The log tells us about a call we already ended without knowing its Call-ID.
+      const bound = source === 'log-scan' ? bindLogScan(step, kind, live) : adopt(kind, live);
+      if (bound !== undefined && 'ended' in bound) {
+        // The log tells us about a call we already ended without knowing its Call-ID: its
+        // later events are duplicates.
+        const ended = bound.ended;
+        step.unboundEnded = step.unboundEnded.filter((p) => p !== ended);
         remember(step, callId);
+        step.changed = true;
         return;
       }
+      if (bound !== undefined) {
+        target = enrich(step, bound.live, {
+          sipCallId: callId,
+          ...partiesFrom(event, bound.live, step.rules),
+        });
+      }
+    }
+    if (
+      target !== undefined &&
+      source === 'action-url' &&
+      (kind === 'incoming' || kind === 'outgoing') &&
+      step.unannounced.some((u) => u.id === target?.id)
+    ) {
+      // The phone announced the call itself, with its Call-ID.
+      const id = target.id;
+      step.unannounced = step.unannounced.filter((u) => u.id !== id);
+      step.changed = true;
     }
   } else {
-    target = pickFor(kind, live);
+    // A parameterless `incoming` is a call of its own (a ringing call it announced already
+    // may have ended unseen: the phone sends no Action URL when the caller gives up), unless
+    // the log scan was faster and created its call first.
+    target = kind === 'incoming' ? undefined : pickFor(kind, live);
+    if (kind === 'incoming' || kind === 'outgoing') {
+      const announced = announcedCall(step, kind === 'incoming' ? 'inbound' : 'outbound');
+      if (announced !== undefined && 'ended' in announced) return;
+      if (announced !== undefined) target = announced.live;
+    }
   }
 
   const rules = step.rules;
@@ -521,7 +699,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
         return;
       }
       const parties = partiesFrom(event, null, rules);
-      create(
+      const call = create(
         step,
         newCall(step, callId, {
           direction: 'inbound',
@@ -530,6 +708,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
         }),
         ['offering'],
       );
+      if (source === 'log-scan') markUnannounced(step, call);
       return;
     }
     case 'outgoing': {
@@ -541,7 +720,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
         return;
       }
       const parties = partiesFrom(event, null, rules);
-      create(
+      const call = create(
         step,
         newCall(step, callId, {
           direction: 'outbound',
@@ -551,6 +730,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
         ['dialing', 'proceeding'],
       );
       if (source === 'action-url') step.offhook = true;
+      if (source === 'log-scan') markUnannounced(step, call);
       return;
     }
     case 'offhook': {
@@ -573,8 +753,14 @@ function applyEvent(step: Step, event: ActionEvent): void {
         return;
       }
       if (wasOffhook || live.some((c) => c.state !== 'onhold')) return;
+      if (step.hookDebtAt !== null && withinGrace(step, step.hookDebtAt)) {
+        // The late offhook of a call the log scan already ended: no new call.
+        step.hookDebtAt = null;
+        step.changed = true;
+        return;
+      }
       const parties = partiesFrom(event, null, rules, 'outbound');
-      create(
+      const call = create(
         step,
         newCall(step, callId, {
           direction: 'outbound',
@@ -583,6 +769,8 @@ function applyEvent(step: Step, event: ActionEvent): void {
         }),
         ['dialtone'],
       );
+      // The phone's `outgoing` Action URL will announce this call once a number is dialled.
+      markUnannounced(step, call);
       return;
     }
     case 'connected': {
@@ -612,7 +800,11 @@ function applyEvent(step: Step, event: ActionEvent): void {
       return;
     }
     case 'disconnected': {
-      if (target === undefined) return;
+      if (target === undefined) {
+        // A call this line never saw (e.g. live when the daemon restarted): journal it.
+        if (callId !== null) recreateFinished(step, callId, event);
+        return;
+      }
       const updated = info(target);
       const reason = params.reason;
       if (reason === 'busy' && updated.connectedAt === null) {
@@ -645,7 +837,21 @@ function applyEvent(step: Step, event: ActionEvent): void {
     }
     case 'hold':
     case 'unhold': {
-      if (target === undefined) return;
+      if (target === undefined) {
+        if (callId === null) return; // nothing to recreate
+        // A call this line never saw (e.g. live when the daemon restarted).
+        const fields = recreatedFields(event, rules);
+        create(
+          step,
+          newCall(step, callId, {
+            ...fields,
+            connectedAt: step.now,
+            connectedId: fields.callerId,
+          }),
+          [kind === 'hold' ? 'onhold' : 'connected'],
+        );
+        return;
+      }
       const updated = info(target);
       if (kind === 'hold' && updated.state === 'connected') moveTo(step, updated, ['onhold']);
       if (kind === 'unhold' && updated.state === 'onhold') moveTo(step, updated, ['connected']);
@@ -658,6 +864,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
       }
       if (callId !== null) {
         if (target !== undefined) finish(step, info(target), params.reason ?? defaultMode(target));
+        else recreateFinished(step, callId, event);
         return;
       }
       const active = live.filter(
@@ -713,12 +920,16 @@ export function reduceLine(
       ended: [...(extended.endedCallIds ?? [])],
       offhook: state.offhook,
       nextSyntheticId: state.nextSyntheticId,
-      lastUnboundEndedAt: extended.lastUnboundEndedAt ?? null,
+      unboundEnded: [...(extended.unboundEnded ?? [])],
+      unannounced: [...(extended.unannounced ?? [])],
+      hookDebtAt: extended.hookDebtAt ?? null,
+      source: null,
       changed: false,
       changes: [],
     };
     expireStale(step);
     if (isActionEvent(input) && input.phoneId === state.phoneId) {
+      step.source = input.source;
       applyEvent(step, input);
       const count = input.params.nrOngoingCalls;
       if (count === 0 && !COUNT_IGNORED_KINDS.has(input.kind)) endAll(step, null);
@@ -730,7 +941,15 @@ export function reduceLine(
       offhook: step.offhook,
       nextSyntheticId: step.nextSyntheticId,
       endedCallIds: step.ended,
-      lastUnboundEndedAt: step.lastUnboundEndedAt,
+      // Entries past the grace window can never match again: drop them.
+      unboundEnded: step.unboundEnded.filter((p) => withinGrace(step, p.endedAt)),
+      unannounced: step.unannounced
+        .filter((u) =>
+          u.endedAt === null ? step.calls[u.id] !== undefined : withinGrace(step, u.endedAt),
+        )
+        .slice(-PENDING_MEMORY),
+      hookDebtAt:
+        step.hookDebtAt !== null && withinGrace(step, step.hookDebtAt) ? step.hookDebtAt : null,
     };
     return { lineState, changes: step.changes };
   } catch (error) {
