@@ -35,7 +35,7 @@ import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
 import type { ListenerControl } from './http/admin-app.js';
 import { openJournal } from './journal/journal.js';
-import type { Journal } from './journal/journal.js';
+import type { Journal, JournalOptions } from './journal/journal.js';
 import { createPhoneManager } from './phones/phone-manager.js';
 import type { PhoneManager } from './phones/phone-manager.js';
 import { provisionPhone } from './phones/provision.js';
@@ -67,6 +67,11 @@ export interface DaemonOptions {
   readonly onStop?: () => Promise<void>;
   /** Line model tick period. Default 1000. */
   readonly tickMs?: number;
+  /** Journal tuning (tests): busy timeout, retry backoff, queue size. */
+  readonly journal?: Pick<
+    JournalOptions,
+    'busyTimeoutMs' | 'retryInitialMs' | 'retryMaxMs' | 'maxPending' | 'closeBusyTimeoutMs'
+  >;
 }
 
 /** Where the daemon ended up listening. */
@@ -141,6 +146,13 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const journal = openJournal({
     file: join(options.dataDir, 'journal.sqlite'),
     retentionDays: cfg().journal.retentionDays,
+    ...options.journal,
+    onOverflow: (dropped, total) => {
+      logger.error(
+        { dropped, droppedTotal: total },
+        `JOURNAL QUEUE FULL: ${String(dropped)} finished calls dropped without being journalled (${String(total)} since start)`,
+      );
+    },
     onStatus: (status) => {
       if (status.ok)
         logger.warn({ pending: status.pending }, 'journal recovered; pending calls written');
@@ -621,7 +633,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
         webhooks.close();
         scanScheduler.close();
         await phones.stop();
-        journal.close();
+        const unwritten = journal.close();
+        if (unwritten > 0)
+          logger.error(
+            { unwritten },
+            `JOURNAL WRITE FAILED at shutdown: ${String(unwritten)} finished calls were not journalled`,
+          );
       })();
       return stopping;
     },

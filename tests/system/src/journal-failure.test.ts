@@ -93,6 +93,9 @@ describe('the journal cannot be written', () => {
     expect(failing.status).toBe('degraded');
     expect(failing.journal.ok).toBe(false);
     expect(failing.journal.error).toMatch(/lock|busy/i);
+    // Both calls wait in memory; none was dropped.
+    expect(failing.journal.pending).toBeGreaterThanOrEqual(2);
+    expect(failing.journal.dropped).toBeUndefined();
     const errorLine = daemon
       .output()
       .split('\n')

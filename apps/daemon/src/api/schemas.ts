@@ -429,7 +429,17 @@ export const healthSchema = v.object({
     unknown: v.number(),
   }),
   liveCalls: v.number(),
-  journal: v.object({ ok: v.boolean(), error: v.optional(v.string()) }),
+  /**
+   * `ok: false` while writes fail (`error` says why); `pending`: finished calls waiting in
+   * memory to be written; `dropped`: calls lost since start because that queue was full.
+   * Both only when not 0.
+   */
+  journal: v.object({
+    ok: v.boolean(),
+    error: v.optional(v.string()),
+    pending: v.optional(v.number()),
+    dropped: v.optional(v.number()),
+  }),
   listener: listenerStatusSchema,
 });
 /** Answer of `GET /api/health`. */
@@ -475,7 +485,17 @@ export const sseActionEventSchema = v.object({
 export type SseActionEvent = v.InferOutput<typeof sseActionEventSchema>;
 
 /** `event: resync` — the server lost events for this client (buffer overrun): reload lists. */
-export const sseResyncEventSchema = v.object({ type: v.literal('resync'), reason: v.string() });
+export const sseResyncEventSchema = v.object({
+  type: v.literal('resync'),
+  reason: v.string(),
+  /**
+   * Set when this reader fell behind and its queue was emptied: the ids it never got (inclusive).
+   * Reload `/api/calls` (and `/api/events/recent` for history); the stream goes on after `lostTo`.
+   */
+  lostFrom: v.optional(v.number()),
+  lostTo: v.optional(v.number()),
+  lostCount: v.optional(v.number()),
+});
 /** `event: resync` payload. */
 export type SseResyncEvent = v.InferOutput<typeof sseResyncEventSchema>;
 

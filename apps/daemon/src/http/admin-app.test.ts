@@ -16,6 +16,7 @@ import type { Journal } from '../journal/journal.js';
 import { createPhoneManager } from '../phones/phone-manager.js';
 import type { PhoneClient, PhoneManager } from '../phones/phone-manager.js';
 import { createAdminApp } from './admin-app.js';
+import type { AdminAppDeps } from './admin-app.js';
 
 class FakeSnomError extends Error {
   override readonly name = 'SnomTimeoutError';
@@ -72,7 +73,10 @@ let fakes: Map<string, FakePhone>;
 let token: string;
 let events: EventBuffer;
 
-async function setup(webUiDir: string | null = null): Promise<void> {
+async function setup(
+  webUiDir: string | null = null,
+  extra: Partial<Pick<AdminAppDeps, 'sseQueueLimit' | 'logger'>> = {},
+): Promise<void> {
   config = await openConfigStore({ file: join(dir, 'config.json') });
   token = config.current.admin.token;
   const hub = createEventHub<SnomlinkEvent>();
@@ -120,6 +124,7 @@ async function setup(webUiDir: string | null = null): Promise<void> {
     startedAt: Date.now(),
     webUiDir,
     logger: silent,
+    ...extra,
   });
 }
 
@@ -383,6 +388,48 @@ describe('admin API', () => {
     await reader.cancel();
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids).toEqual([2, 3, 4]);
+  });
+
+  it('tells a reader that stopped reading which events it lost, before the next event', async () => {
+    const warnings: string[] = [];
+    await setup(null, {
+      sseQueueLimit: 5,
+      logger: { ...silent, warn: (_obj, msg) => void warnings.push(msg ?? '') },
+    });
+    const res = await app.request('/api/events', { headers: auth() });
+    // Nothing reads the stream while ten events go by: the queue passes its limit of 5 at the
+    // sixth and is emptied, so ids 1-6 are lost for this reader and 7-10 stay queued.
+    for (let n = 1; n <= 10; n++) events.push('call', { n });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('"n":10')) text += (await reader.read()).value ?? '';
+    events.push('call', { n: 11 });
+    while (!text.includes('"n":11')) text += (await reader.read()).value ?? '';
+    await reader.cancel();
+    const messages = text
+      .split('\n\n')
+      .filter((block) => block.includes('id: '))
+      .map((block) => ({
+        event: /^event: (.*)$/m.exec(block)?.[1],
+        id: Number(/^id: (\d+)$/m.exec(block)?.[1]),
+        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as Record<string, unknown>,
+      }));
+    expect(messages.map((m) => [m.event, m.id])).toEqual([
+      ['resync', 6],
+      ['call', 7],
+      ['call', 8],
+      ['call', 9],
+      ['call', 10],
+      ['call', 11],
+    ]);
+    expect(messages[0]!.data).toMatchObject({
+      type: 'resync',
+      lostFrom: 1,
+      lostTo: 6,
+      lostCount: 6,
+    });
+    expect(String(messages[0]!.data['reason'])).toMatch(/\/api\/calls/);
+    expect(warnings.filter((w) => w.includes('SSE reader'))).toHaveLength(1);
   });
 
   it('validates PUT /api/listener and answers 501 where the listener cannot be changed', async () => {

@@ -28,6 +28,7 @@ import type {
   PhoneView,
   RecentEvent,
   RecentEvents,
+  SseResyncEvent,
 } from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { randomToken } from '../config/config-store.js';
@@ -84,6 +85,12 @@ export interface AdminAppDeps {
   readonly webUiDir: string | null;
   /** Interval of SSE keep-alive comments. Default 15000. */
   readonly keepAliveMs?: number;
+  /**
+   * Most events queued for one SSE reader that is not reading. Past it the queue is emptied
+   * and the reader gets one `resync` event (with the lost id range) before the next event.
+   * Default 10000.
+   */
+  readonly sseQueueLimit?: number;
   readonly logger: AppLogger;
   /** Extra routes (the TAPI WebSocket) mounted after auth. */
   readonly mount?: (app: Hono) => void;
@@ -207,6 +214,7 @@ async function callCommand(
 export function createAdminApp(deps: AdminAppDeps): Hono {
   const app = new Hono();
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
+  const queueLimit = Math.max(1, deps.sseQueueLimit ?? 10_000);
 
   app.onError((error, c) => {
     if (isApiError(error)) {
@@ -267,8 +275,12 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
         unknown: deps.config.current.phones.length - list.length + count('unknown'),
       },
       liveCalls: deps.lineModel.liveCalls().length,
-      journal:
-        journal.error === undefined ? { ok: journal.ok } : { ok: journal.ok, error: journal.error },
+      journal: {
+        ok: journal.ok,
+        ...(journal.error === undefined ? {} : { error: journal.error }),
+        ...(journal.pending > 0 ? { pending: journal.pending } : {}),
+        ...(journal.dropped > 0 ? { dropped: journal.dropped } : {}),
+      },
       listener,
     };
     return c.json(body);
@@ -533,18 +545,56 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
     return streamSSE(c, async (stream) => {
       const queue: BufferedEvent[] = [];
       let wake: (() => void) | null = null;
-      const state = { closed: false };
+      // `lost`: the events this reader lost because it stopped reading (queue over the limit),
+      // told to it in a `resync` before the next event it gets.
+      const state: { closed: boolean; lost: { from: number; to: number; count: number } | null } = {
+        closed: false,
+        lost: null,
+      };
       const isOpen = (): boolean => !state.closed && !stream.aborted;
       const signal = (): void => {
         const w = wake;
         wake = null;
         w?.();
       };
+      let lastSent = deps.events.lastId;
       const unsubscribe = deps.events.subscribe((event) => {
         queue.push(event);
-        if (queue.length > 10_000) queue.length = 0; // the resync below tells the client
+        if (queue.length > queueLimit) {
+          const first = queue[0];
+          const lost = state.lost;
+          if (lost === null) {
+            state.lost = { from: first?.id ?? event.id, to: event.id, count: queue.length };
+            deps.logger.warn(
+              { dropped: queue.length, limit: queueLimit },
+              'SSE reader stopped reading; its queued events were dropped and it will be told to resync',
+            );
+          } else {
+            lost.to = event.id;
+            lost.count += queue.length;
+          }
+          queue.length = 0;
+        }
         signal();
       });
+      const sendLost = async (): Promise<void> => {
+        const gap = state.lost;
+        if (gap === null) return;
+        state.lost = null;
+        if (gap.to > lastSent) lastSent = gap.to;
+        const body: SseResyncEvent = {
+          type: 'resync',
+          reason: `this reader fell behind and ${String(gap.count)} events (ids ${String(gap.from)}-${String(gap.to)}) were dropped; reload /api/calls (and /api/events/recent for the history)`,
+          lostFrom: gap.from,
+          lostTo: gap.to,
+          lostCount: gap.count,
+        };
+        await stream.writeSSE({
+          id: String(gap.to),
+          event: 'resync',
+          data: JSON.stringify(body),
+        });
+      };
       const untrack = deps.trackStream?.(() => {
         state.closed = true;
         signal();
@@ -554,7 +604,6 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
         signal();
       });
       try {
-        let lastSent = deps.events.lastId;
         await stream.write('retry: 2000\n\n');
         if (lastHeader !== undefined && /^\d+$/.test(lastHeader)) {
           const resume = deps.events.since(Number(lastHeader));
@@ -575,7 +624,8 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
           await stream.write(': connected\n\n');
         }
         while (isOpen()) {
-          while (queue.length > 0) {
+          while (queue.length > 0 || state.lost !== null) {
+            await sendLost();
             const event = queue.shift();
             if (event === undefined || event.id <= lastSent) continue;
             lastSent = event.id;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { finishedCall, party } from '../testing/fixtures.js';
 import { openJournal } from './journal.js';
 import type { JournalStatus } from './journal.js';
@@ -114,10 +114,121 @@ describe('journal', () => {
     blocker.exec('COMMIT');
     blocker.close();
     await recovery;
-    expect(journal.status).toEqual({ ok: true, pending: 0 });
+    expect(journal.status).toEqual({ ok: true, pending: 0, dropped: 0 });
     expect(journal.query().entries.map((e) => e.callId)).toEqual(['while-locked']);
     expect(statuses[0]?.ok).toBe(false);
     journal.close();
+  });
+
+  it('does not try to write on every call while another process holds the lock, and keeps their order', async () => {
+    const file = join(dir, 'j.sqlite');
+    let recovered: () => void = () => undefined;
+    const recovery = new Promise<void>((resolve) => {
+      recovered = resolve;
+    });
+    // Default busy timeout: with one blocking write attempt per call (as before), these 20 calls
+    // would hold the event loop for 20 busy timeouts.
+    const journal = openJournal({
+      file,
+      retryInitialMs: 30,
+      onStatus: (status) => {
+        if (status.ok) recovered();
+      },
+    });
+    journal.record(finishedCall({ id: 'before' }));
+    const attempts = vi.spyOn(Database.prototype, 'transaction');
+    const blocker = new Database(file);
+    blocker.exec('BEGIN EXCLUSIVE');
+    // Event handling goes on: every call is handed over and the next handler runs after it.
+    const handled: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      journal.record(finishedCall({ id: `locked-${String(i)}`, startedAt: 1000 + i }));
+      handled.push(`locked-${String(i)}`);
+    }
+    expect(handled).toHaveLength(20);
+    // One attempt (the first call after the lock was taken), then the calls wait for the timer.
+    expect(attempts.mock.calls.length).toBe(1);
+    expect(journal.status).toMatchObject({ ok: false, pending: 20, dropped: 0 });
+    expect(journal.status.error).toMatch(/locked|busy/i);
+    blocker.exec('COMMIT');
+    blocker.close();
+    await recovery;
+    attempts.mockRestore();
+    expect(journal.status).toEqual({ ok: true, pending: 0, dropped: 0 });
+    const ids = journal
+      .query({ limit: 100 })
+      .entries.map((e) => e.callId)
+      .reverse();
+    expect(ids).toEqual(['before', ...handled]);
+    journal.close();
+  });
+
+  it('drops the oldest calls when its queue is full, says how many, and writes the rest', async () => {
+    const file = join(dir, 'j.sqlite');
+    const overflows: [number, number][] = [];
+    let recovered: () => void = () => undefined;
+    const recovery = new Promise<void>((resolve) => {
+      recovered = resolve;
+    });
+    const journal = openJournal({
+      file,
+      busyTimeoutMs: 5,
+      retryInitialMs: 30,
+      maxPending: 3,
+      onOverflow: (dropped, total) => overflows.push([dropped, total]),
+      onStatus: (status) => {
+        if (status.ok) recovered();
+      },
+    });
+    const blocker = new Database(file);
+    blocker.exec('BEGIN EXCLUSIVE');
+    for (let i = 0; i < 5; i++) journal.record(finishedCall({ id: `c${String(i)}` }));
+    expect(journal.status).toMatchObject({ ok: false, pending: 3, dropped: 2 });
+    expect(overflows[0]).toEqual([1, 1]);
+    blocker.exec('COMMIT');
+    blocker.close();
+    await recovery;
+    // The second drop is reported with the next retry.
+    expect(overflows).toEqual([
+      [1, 1],
+      [1, 2],
+    ]);
+    expect(journal.status).toEqual({ ok: true, pending: 0, dropped: 2 });
+    expect(
+      journal
+        .query()
+        .entries.map((e) => e.callId)
+        .reverse(),
+    ).toEqual(['c2', 'c3', 'c4']);
+    journal.close();
+  });
+
+  it('writes what is pending when closed once the lock is gone, without waiting for the retry', () => {
+    const file = join(dir, 'j.sqlite');
+    const journal = openJournal({ file, busyTimeoutMs: 5, retryInitialMs: 60_000 });
+    const blocker = new Database(file);
+    blocker.exec('BEGIN EXCLUSIVE');
+    journal.record(finishedCall({ id: 'a' }));
+    journal.record(finishedCall({ id: 'b' }));
+    expect(journal.status.pending).toBe(2);
+    blocker.exec('COMMIT');
+    expect(journal.close()).toBe(0);
+    const rows = blocker.prepare('SELECT call_id FROM calls ORDER BY id').all() as {
+      call_id: string;
+    }[];
+    expect(rows.map((r) => r.call_id)).toEqual(['a', 'b']);
+    blocker.close();
+  });
+
+  it('reports the calls it could not write when closed while the lock is still held', () => {
+    const file = join(dir, 'j.sqlite');
+    const journal = openJournal({ file, busyTimeoutMs: 5, closeBusyTimeoutMs: 5 });
+    const blocker = new Database(file);
+    blocker.exec('BEGIN EXCLUSIVE');
+    journal.record(finishedCall({ id: 'a' }));
+    expect(journal.close()).toBe(1);
+    blocker.exec('COMMIT');
+    blocker.close();
   });
 
   it('drops a call that can never be stored instead of blocking the ones after it', () => {

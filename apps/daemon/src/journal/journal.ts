@@ -22,6 +22,11 @@ export interface JournalStatus {
   readonly error?: string;
   /** Finished calls waiting to be written (after a failure). */
   readonly pending: number;
+  /**
+   * Finished calls dropped since start because the in-memory queue was full while the
+   * database failed (oldest first). They are not in the journal.
+   */
+  readonly dropped: number;
 }
 
 /** Options of {@link openJournal}. */
@@ -32,22 +37,36 @@ export interface JournalOptions {
   readonly retentionDays?: number;
   /** Called on a write failure and on recovery (for loud logs). */
   readonly onStatus?: (status: JournalStatus) => void;
-  /** First retry delay after a failed write (doubles up to 30 s). Default 1000. */
+  /** First retry delay after a failed write (doubles up to `retryMaxMs`). Default 1000. */
   readonly retryInitialMs?: number;
-  /** SQLite busy timeout (waiting for another process's lock). Default 2000. */
+  /** Longest retry delay. Default 10000. */
+  readonly retryMaxMs?: number;
+  /**
+   * SQLite busy timeout (waiting for another process's lock). Writes are synchronous and block
+   * the event loop for up to this long, so it is short. Default 50.
+   */
   readonly busyTimeoutMs?: number;
+  /** Busy timeout of the final flush in `close()`. Default 1000. */
+  readonly closeBusyTimeoutMs?: number;
   /** Called when a call cannot be stored at all (bad data) and is dropped. */
   readonly onDropped?: (call: FinishedCall, error: unknown) => void;
   /** Most finished calls kept in memory while the database fails. Default 10000. */
   readonly maxPending?: number;
+  /**
+   * Called when the full queue made the journal drop its oldest calls: how many since the last
+   * call of this function, and in total. At most once per retry.
+   */
+  readonly onOverflow?: (dropped: number, total: number) => void;
   readonly now?: () => number;
 }
 
 /** The call journal: one row per finished call, in SQLite (WAL). */
 export interface Journal {
   /**
-   * Records a finished call. Never throws: on failure the call is queued in memory and retried
-   * with backoff (reopening the database), and `status` says what is wrong.
+   * Records a finished call. Never throws and never waits long: while the database fails
+   * (another process holds the lock, disk full) calls are queued in memory (at most
+   * `maxPending`, oldest dropped first) and written by a retry timer with backoff, not on
+   * every call; `status` says what is wrong.
    */
   record(call: FinishedCall): void;
   query(options?: JournalQueryOptions): JournalPage;
@@ -55,8 +74,11 @@ export interface Journal {
   prune(): number;
   setRetentionDays(days: number): void;
   readonly status: JournalStatus;
-  /** Writes what is pending (one last try) and closes the database. */
-  close(): void;
+  /**
+   * Writes what is pending (one last try, waiting up to `closeBusyTimeoutMs` for a lock) and
+   * closes the database. Returns how many calls could not be written.
+   */
+  close(): number;
 }
 
 interface Row {
@@ -105,6 +127,15 @@ CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended_at);
 `;
 
 const DAY_MS = 86_400_000;
+
+/** Another connection holds the lock: keep the handle, try again later. */
+function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
+}
+
+/** Rows written per transaction; more are written on the next turn of the event loop. */
+const BATCH = 500;
 
 /** An error about the row itself (retrying cannot help), not about the database. */
 function isDataError(error: unknown): boolean {
@@ -172,23 +203,27 @@ function fromRow(row: Row): JournalEntry {
  */
 export function openJournal(options: JournalOptions): Journal {
   const now = options.now ?? Date.now;
-  const maxPending = options.maxPending ?? 10_000;
+  const maxPending = Math.max(1, options.maxPending ?? 10_000);
   const retryInitialMs = options.retryInitialMs ?? 1000;
+  const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 10_000);
+  let busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 50));
   let retentionDays = options.retentionDays ?? 0;
   let db: Database.Database | null = null;
   let insert: Database.Statement | null = null;
   const pending: FinishedCall[] = [];
   let lastError: string | null = null;
-  let retryTimer: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
   let retryDelay = retryInitialMs;
+  let dropped = 0;
+  let unreportedDrops = 0;
   let closed = false;
 
   const openDb = (): Database.Database => {
     const handle = new Database(options.file);
     try {
+      handle.pragma(`busy_timeout = ${String(busyTimeoutMs)}`);
       if (options.file !== ':memory:') handle.pragma('journal_mode = WAL');
       handle.pragma('synchronous = NORMAL');
-      handle.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);
       handle.exec(SCHEMA);
       insert = handle.prepare(
         `INSERT OR IGNORE INTO calls (call_id, sip_call_id, phone_id, direction, locality,
@@ -209,8 +244,8 @@ export function openJournal(options: JournalOptions): Journal {
 
   const status = (): JournalStatus =>
     lastError === null
-      ? { ok: true, pending: pending.length }
-      : { ok: false, error: lastError, pending: pending.length };
+      ? { ok: true, pending: pending.length, dropped }
+      : { ok: false, error: lastError, pending: pending.length, dropped };
 
   const setError = (error: unknown): void => {
     const message = error instanceof Error ? error.message : String(error);
@@ -219,64 +254,83 @@ export function openJournal(options: JournalOptions): Journal {
     if (changed) options.onStatus?.(status());
   };
 
-  const flush = (): boolean => {
-    if (pending.length === 0) return true;
+  const reportDrops = (): void => {
+    if (unreportedDrops === 0) return;
+    const count = unreportedDrops;
+    unreportedDrops = 0;
+    options.onOverflow?.(count, dropped);
+  };
+
+  /** Writes up to BATCH pending calls in one transaction. */
+  const flush = (): 'done' | 'more' | 'failed' => {
+    if (pending.length === 0) return 'done';
     try {
       if (db === null) db = openDb();
       const handle = db;
       const stmt = insert;
       if (stmt === null) throw new Error('journal statement not prepared');
+      const batch = pending.slice(0, BATCH);
       try {
         handle.transaction((calls: readonly FinishedCall[]) => {
           for (const call of calls) stmt.run(toRowValues(call));
-        })(pending);
-        pending.length = 0;
+        })(batch);
+        pending.splice(0, batch.length);
       } catch (error) {
         if (!isDataError(error)) throw error;
         // One bad call must not block the rest forever: store them one by one, drop the bad.
-        const calls = pending.splice(0, pending.length);
-        for (const [i, call] of calls.entries()) {
+        for (const call of batch) {
           try {
             stmt.run(toRowValues(call));
           } catch (rowError) {
-            if (!isDataError(rowError)) {
-              pending.unshift(...calls.slice(i));
-              throw rowError;
-            }
+            if (!isDataError(rowError)) throw rowError;
             options.onDropped?.(call, rowError);
           }
+          pending.shift();
         }
       }
-      if (lastError !== null) {
+      if (lastError !== null && pending.length === 0) {
         lastError = null;
         retryDelay = retryInitialMs;
         options.onStatus?.(status());
       }
-      return true;
+      return pending.length === 0 ? 'done' : 'more';
     } catch (error) {
       setError(error);
-      // Reopen on the next try: the handle may be broken (disk full, file removed, locked).
-      try {
-        db?.close();
-      } catch {
-        // already broken
+      if (!isBusyError(error)) {
+        // Reopen on the next try: the handle may be broken (disk full, file removed).
+        try {
+          db?.close();
+        } catch {
+          // already broken
+        }
+        db = null;
+        insert = null;
       }
-      db = null;
-      insert = null;
-      return false;
+      return 'failed';
     }
   };
 
-  const scheduleRetry = (): void => {
-    if (retryTimer !== undefined || closed) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      if (!flush()) {
-        retryDelay = Math.min(retryDelay * 2, 30_000);
-        scheduleRetry();
-      }
-    }, retryDelay);
-    retryTimer.unref();
+  /** Writes batch after batch, yielding between them; on failure retries with backoff. */
+  const drain = (): void => {
+    reportDrops();
+    const result = flush();
+    if (result === 'done') return;
+    if (result === 'more') {
+      schedule(0);
+      return;
+    }
+    const delay = retryDelay;
+    retryDelay = Math.min(retryDelay * 2, retryMaxMs);
+    schedule(delay);
+  };
+
+  const schedule = (delay: number): void => {
+    if (timer !== undefined || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      drain();
+    }, delay);
+    timer.unref();
   };
 
   const prune = (): number => {
@@ -299,8 +353,19 @@ export function openJournal(options: JournalOptions): Journal {
     record(call) {
       if (closed) return;
       pending.push(call);
-      if (pending.length > maxPending) pending.splice(0, pending.length - maxPending);
-      if (!flush()) scheduleRetry();
+      if (pending.length > maxPending) {
+        const over = pending.length - maxPending;
+        pending.splice(0, over);
+        const first = dropped === 0;
+        dropped += over;
+        unreportedDrops += over;
+        if (first) reportDrops();
+      }
+      // While failing (or still writing a backlog) the timer writes it, in order: trying on
+      // every call would block the event loop for the busy timeout each time.
+      if (timer !== undefined) return;
+      if (lastError === null) drain();
+      else schedule(retryDelay);
     },
     query(query = {}) {
       // Reopen after a failure so readers recover too.
@@ -352,17 +417,28 @@ export function openJournal(options: JournalOptions): Journal {
       return status();
     },
     close() {
-      if (closed) return;
+      if (closed) return pending.length;
       closed = true;
       clearInterval(pruneTimer);
-      if (retryTimer !== undefined) clearTimeout(retryTimer);
-      flush();
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      // One last try, waiting a little longer for a lock (shutdown may take a moment).
+      busyTimeoutMs = Math.max(0, Math.floor(options.closeBusyTimeoutMs ?? 1000));
+      try {
+        db?.pragma(`busy_timeout = ${String(busyTimeoutMs)}`);
+      } catch {
+        // the handle is broken; flush reopens
+      }
+      let result = flush();
+      while (result === 'more') result = flush();
+      reportDrops();
       try {
         db?.close();
       } catch {
         // nothing left to do
       }
       db = null;
+      return pending.length;
     },
   };
 }

@@ -87,7 +87,7 @@ export interface Health {
   status: 'ok' | 'degraded';
   liveCalls: number;
   phones: { total: number; reachable: number; unreachable: number };
-  journal: { ok: boolean; error?: string };
+  journal: { ok: boolean; error?: string; pending?: number; dropped?: number };
   listener: { state: string; port: number };
 }
 
