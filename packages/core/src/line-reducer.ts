@@ -640,6 +640,47 @@ function recreateFinished(step: Step, callId: string, event: ActionEvent): void 
   finish(step, call, event.params.reason ?? 'unknown');
 }
 
+/** Creates a call of `direction` between the parties `event` names, moved through `states`. */
+function createFromEvent(
+  step: Step,
+  event: ActionEvent,
+  callId: string | null,
+  direction: 'inbound' | 'outbound',
+  states: readonly CallState[],
+): Call {
+  const parties = partiesFrom(event, null, step.rules, direction);
+  return create(
+    step,
+    newCall(step, callId, {
+      direction,
+      callerId: parties.callerId ?? UNKNOWN_PARTY,
+      calledId: parties.calledId ?? UNKNOWN_PARTY,
+    }),
+    states,
+  );
+}
+
+/** Recreates an answered call this line never saw (the remote taken as the caller) in `state`. */
+function recreateAnswered(
+  step: Step,
+  event: ActionEvent,
+  callId: string | null,
+  state: CallState,
+): void {
+  const fields = recreatedFields(event, step.rules);
+  create(
+    step,
+    newCall(step, callId, { ...fields, connectedAt: step.now, connectedId: fields.callerId }),
+    [state],
+  );
+}
+
+function setOffhook(step: Step, offhook: boolean): void {
+  if (step.offhook === offhook) return;
+  step.offhook = offhook;
+  step.changed = true;
+}
+
 function applyEvent(step: Step, event: ActionEvent): void {
   const { kind, params, source } = event;
   const callId = typeof params.callId === 'string' && params.callId !== '' ? params.callId : null;
@@ -698,16 +739,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
         info(target);
         return;
       }
-      const parties = partiesFrom(event, null, rules);
-      const call = create(
-        step,
-        newCall(step, callId, {
-          direction: 'inbound',
-          callerId: parties.callerId ?? UNKNOWN_PARTY,
-          calledId: parties.calledId ?? UNKNOWN_PARTY,
-        }),
-        ['offering'],
-      );
+      const call = createFromEvent(step, event, callId, 'inbound', ['offering']);
       if (source === 'log-scan') markUnannounced(step, call);
       return;
     }
@@ -719,26 +751,14 @@ function applyEvent(step: Step, event: ActionEvent): void {
         }
         return;
       }
-      const parties = partiesFrom(event, null, rules);
-      const call = create(
-        step,
-        newCall(step, callId, {
-          direction: 'outbound',
-          callerId: parties.callerId ?? UNKNOWN_PARTY,
-          calledId: parties.calledId ?? UNKNOWN_PARTY,
-        }),
-        ['dialing', 'proceeding'],
-      );
+      const call = createFromEvent(step, event, callId, 'outbound', ['dialing', 'proceeding']);
       if (source === 'action-url') step.offhook = true;
       if (source === 'log-scan') markUnannounced(step, call);
       return;
     }
     case 'offhook': {
       const wasOffhook = step.offhook;
-      if (!wasOffhook) {
-        step.offhook = true;
-        step.changed = true;
-      }
+      setOffhook(step, true);
       if (target !== undefined && !isState('offering', 'accepted')(target)) {
         info(target);
         return;
@@ -759,16 +779,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
         step.changed = true;
         return;
       }
-      const parties = partiesFrom(event, null, rules, 'outbound');
-      const call = create(
-        step,
-        newCall(step, callId, {
-          direction: 'outbound',
-          callerId: parties.callerId ?? UNKNOWN_PARTY,
-          calledId: parties.calledId ?? UNKNOWN_PARTY,
-        }),
-        ['dialtone'],
-      );
+      const call = createFromEvent(step, event, callId, 'outbound', ['dialtone']);
       // The phone's `outgoing` Action URL will announce this call once a number is dialled.
       markUnannounced(step, call);
       return;
@@ -776,19 +787,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
     case 'connected': {
       if (target === undefined) {
         // Out of order: connected before (or without) incoming/outgoing.
-        const party = partyFromAddress(params.remote, params.displayRemote, rules);
-        create(
-          step,
-          newCall(step, callId, {
-            direction: 'unknown',
-            callerId: party,
-            calledId: partyFromAddress(params.local, null, rules),
-            locality: localityOf(party),
-            connectedAt: step.now,
-            connectedId: party,
-          }),
-          ['connected'],
-        );
+        recreateAnswered(step, event, callId, 'connected');
         return;
       }
       const updated = info(target);
@@ -817,16 +816,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
     case 'missed': {
       if (target === undefined) {
         if (callId === null && live.length > 0) return; // the missed call is not one we know
-        const parties = partiesFrom(event, null, rules);
-        const call = create(
-          step,
-          newCall(step, callId, {
-            direction: 'inbound',
-            callerId: parties.callerId ?? UNKNOWN_PARTY,
-            calledId: parties.calledId ?? UNKNOWN_PARTY,
-          }),
-          ['offering'],
-        );
+        const call = createFromEvent(step, event, callId, 'inbound', ['offering']);
         finish(step, call, params.reason ?? 'noanswer');
         return;
       }
@@ -840,16 +830,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
       if (target === undefined) {
         if (callId === null) return; // nothing to recreate
         // A call this line never saw (e.g. live when the daemon restarted).
-        const fields = recreatedFields(event, rules);
-        create(
-          step,
-          newCall(step, callId, {
-            ...fields,
-            connectedAt: step.now,
-            connectedId: fields.callerId,
-          }),
-          [kind === 'hold' ? 'onhold' : 'connected'],
-        );
+        recreateAnswered(step, event, callId, kind === 'hold' ? 'onhold' : 'connected');
         return;
       }
       const updated = info(target);
@@ -858,10 +839,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
       return;
     }
     case 'onhook': {
-      if (step.offhook) {
-        step.offhook = false;
-        step.changed = true;
-      }
+      setOffhook(step, false);
       if (callId !== null) {
         if (target !== undefined) finish(step, info(target), params.reason ?? defaultMode(target));
         else recreateFinished(step, callId, event);
@@ -881,10 +859,7 @@ function applyEvent(step: Step, event: ActionEvent): void {
     }
     case 'setup':
       // The phone (re)booted: whatever we thought was live is gone.
-      if (step.offhook) {
-        step.offhook = false;
-        step.changed = true;
-      }
+      setOffhook(step, false);
       endAll(step, 'unknown');
       return;
     default:
