@@ -6,7 +6,7 @@ export default defineConfig({
   dts: { entry: ['src/index.ts', 'src/testing/index.ts'] },
   clean: true,
   target: 'es2022',
-  // Inline the two small core helpers used here, so the bin also runs inside the workspace,
+  // Inline the small core helpers and constants used here, so the bin also runs inside the workspace,
   // where @snomlink/core's exports point at TypeScript source.
   noExternal: ['@snomlink/core'],
 });

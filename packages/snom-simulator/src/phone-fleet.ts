@@ -1,5 +1,6 @@
-import { capabilityClassForModel } from '@snomlink/core';
+import { capabilityClassForModel, PARAMETERLESS_EVENT_KINDS } from '@snomlink/core';
 import { isCallStateError } from './errors.js';
+import { ACTION_URL_SETTINGS } from './types.js';
 import {
   createSimulatedPhone,
   type SimulatedPhone,
@@ -112,18 +113,6 @@ const EVENTS_FULL = [
   'hold',
   'unhold',
 ] as const;
-const EVENTS_PARAMETERLESS = ['incoming', 'outgoing', 'offhook', 'onhook'] as const;
-const SETTING: Readonly<Record<string, string>> = {
-  incoming: 'action_incoming_url',
-  outgoing: 'action_outgoing_url',
-  offhook: 'action_offhook_url',
-  onhook: 'action_onhook_url',
-  connected: 'action_connected_url',
-  disconnected: 'action_disconnected_url',
-  missed: 'action_missed_url',
-  hold: 'action_hold',
-  unhold: 'action_unhold',
-};
 
 /**
  * Action URL settings in the listener's format (ARCHITECTURE.md §2): full-class phones get the
@@ -134,14 +123,14 @@ export function defaultFleetActionUrls(
   phone: Pick<FleetPhoneInfo, 'id' | 'secret' | 'capabilities'>,
 ): Record<string, string> {
   const base = listenerBase.replace(/\/+$/, '');
-  const kinds = phone.capabilities === 'full' ? EVENTS_FULL : EVENTS_PARAMETERLESS;
+  const kinds = phone.capabilities === 'full' ? EVENTS_FULL : PARAMETERLESS_EVENT_KINDS;
   const params =
     phone.capabilities === 'full'
       ? '&cid=$call-id&n=$nr_ongoing_calls&user=$active_user&local=$local&remote=$remote&dr=$display_remote'
       : '';
   const out: Record<string, string> = {};
   for (const kind of kinds) {
-    out[SETTING[kind] ?? kind] =
+    out[ACTION_URL_SETTINGS[kind]] =
       `${base}/snom/${encodeURIComponent(phone.id)}/${kind}?k=${encodeURIComponent(phone.secret)}${params}`;
   }
   return out;

@@ -1,3 +1,5 @@
+import { PARAMETERLESS_EVENT_KINDS } from '@snomlink/core';
+
 /** Action URL event kinds the simulator fires, named as the listener's paths. */
 export type SimulatedEventKind =
   | 'setup'
@@ -32,12 +34,7 @@ export const ACTION_URL_SETTINGS: Readonly<Record<SimulatedEventKind, string>> =
 };
 
 /** The only events a 190-class (parameterless) phone fires. */
-export const PARAMETERLESS_KINDS: readonly SimulatedEventKind[] = [
-  'incoming',
-  'outgoing',
-  'offhook',
-  'onhook',
-];
+export const PARAMETERLESS_KINDS: readonly SimulatedEventKind[] = PARAMETERLESS_EVENT_KINDS;
 
 /** One HTTP request the simulated phone received. */
 export interface RecordedRequest {
