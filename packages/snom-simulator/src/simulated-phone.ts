@@ -393,6 +393,16 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
 
   // ---------------------------------------------------------------- SIP log
 
+  /** This phone's SIP address: the listening host (127.0.0.1 before listen()) at port 5060. */
+  function ownContact(): string {
+    return `${address?.host ?? '127.0.0.1'}:5060`;
+  }
+
+  /** A request the PBX sends to this phone's own URI (ACK, CANCEL). */
+  function toOwnUri(method: string): string {
+    return `${method} sip:${identity.user}@${ownContact()} SIP/2.0`;
+  }
+
   function sipHeaders(call: CallRecord, cseq: string, fromLocal: boolean): string[] {
     const remoteParty = `${call.display === '' ? '' : `"${call.display}" `}<${call.remote}>`;
     const localParty = `<${identityUri}>`;
@@ -400,7 +410,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     const callee = call.direction === 'incoming' ? localParty : remoteParty;
     const callerTag = call.direction === 'incoming' ? call.remoteTag : call.localTag;
     const calleeTag = call.direction === 'incoming' ? call.localTag : call.remoteTag;
-    const own = address === null ? '127.0.0.1:5060' : `${address.host}:5060`;
+    const own = ownContact();
     const dialog = call.state !== 'ringing' && call.state !== 'dialing';
     const from = `From: ${caller};tag=${callerTag}`;
     const to = `To: ${callee}${dialog || !fromLocal ? `;tag=${calleeTag}` : ''}`;
@@ -499,13 +509,12 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     changed(call, 'ended');
   }
 
-  function doRing(from: string, opts: { display?: string; callId?: string }): CallRecord {
-    const call: CallRecord = {
-      id: opts.callId ?? `${hex(8)}@${PBX.split(':')[0] ?? '127.0.0.1'}`,
-      direction: 'incoming',
-      state: 'ringing',
-      remote: toSipUri(from, identity.host),
-      display: opts.display ?? '',
+  /** A new call starting now, with fresh tags, CSeq and branch. */
+  function newCallRecord(
+    fields: Pick<CallRecord, 'id' | 'direction' | 'state' | 'remote' | 'display'>,
+  ): CallRecord {
+    return {
+      ...fields,
       dtmf: '',
       startedAt: now(),
       connectedAt: null,
@@ -516,16 +525,19 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       branch: hex(6),
       timer: undefined,
     };
+  }
+
+  function doRing(from: string, opts: { display?: string; callId?: string }): CallRecord {
+    const call = newCallRecord({
+      id: opts.callId ?? `${hex(8)}@${PBX.split(':')[0] ?? '127.0.0.1'}`,
+      direction: 'incoming',
+      state: 'ringing',
+      remote: toSipUri(from, identity.host),
+      display: opts.display ?? '',
+    });
     calls.set(call.id, call);
     changed(call, 'ringing');
-    const own = address === null ? '127.0.0.1:5060' : `${address.host}:5060`;
-    logSip(
-      'received',
-      call,
-      `INVITE sip:${identity.user}@${own} SIP/2.0`,
-      `${String(call.cseq)} INVITE`,
-      false,
-    );
+    logSip('received', call, toOwnUri('INVITE'), `${String(call.cseq)} INVITE`, false);
     logSip('sent', call, 'SIP/2.0 180 Ringing', `${String(call.cseq)} INVITE`);
     logLine('Ringing line 1');
     void fire('incoming', call);
@@ -538,37 +550,21 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     call.connectedAt = now();
     changed(call, 'connected');
     logSip('sent', call, 'SIP/2.0 200 OK', `${String(call.cseq)} INVITE`);
-    logSip(
-      'received',
-      call,
-      `ACK sip:${identity.user}@${address?.host ?? '127.0.0.1'}:5060 SIP/2.0`,
-      `${String(call.cseq)} ACK`,
-    );
+    logSip('received', call, toOwnUri('ACK'), `${String(call.cseq)} ACK`);
     return fire('connected', call);
   }
 
   function doReject(call: CallRecord): Promise<void> {
     endCall(call);
     logSip('sent', call, 'SIP/2.0 486 Busy Here', `${String(call.cseq)} INVITE`);
-    logSip(
-      'received',
-      call,
-      `ACK sip:${identity.user}@${address?.host ?? '127.0.0.1'}:5060 SIP/2.0`,
-      `${String(call.cseq)} ACK`,
-    );
+    logSip('received', call, toOwnUri('ACK'), `${String(call.cseq)} ACK`);
     // snom-protocol.md S6: rejecting a ringing call with CANCEL fires no Action URL.
     return queue;
   }
 
   function doMissed(call: CallRecord): Promise<void> {
     endCall(call);
-    logSip(
-      'received',
-      call,
-      `CANCEL sip:${identity.user}@${address?.host ?? '127.0.0.1'}:5060 SIP/2.0`,
-      `${String(call.cseq)} CANCEL`,
-      false,
-    );
+    logSip('received', call, toOwnUri('CANCEL'), `${String(call.cseq)} CANCEL`, false);
     logSip('sent', call, 'SIP/2.0 200 OK', `${String(call.cseq)} CANCEL`);
     logSip('sent', call, 'SIP/2.0 487 Request Terminated', `${String(call.cseq)} INVITE`);
     return fire('missed', call);
@@ -623,22 +619,13 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   }
 
   function doDial(number: string, opts: DialOptions): CallRecord {
-    const call: CallRecord = {
+    const call = newCallRecord({
       id: opts.callId ?? `${hex(8)}@${address?.host ?? '127.0.0.1'}`,
       direction: 'outgoing',
       state: 'dialing',
       remote: toSipUri(number, identity.host),
       display: '',
-      dtmf: '',
-      startedAt: now(),
-      connectedAt: null,
-      localTag: hex(4),
-      remoteTag: hex(4),
-      cseq: 1 + (randomBytes(2).readUInt16BE() % 30000),
-      localCseq: 1,
-      branch: hex(6),
-      timer: undefined,
-    };
+    });
     holdOthers(call);
     calls.set(call.id, call);
     changed(call, 'dialing');
