@@ -89,10 +89,15 @@ describe('a phone that answers with 500s, garbage or very slowly', () => {
       expect(view.health.status, phoneId).toBe('unreachable');
       expect(view.health.detail, phoneId).toEqual(expect.any(String));
     }
-    // Garbage answers: the phone is up but nothing it says makes sense. Provisioning reports
-    // every setting as not taken instead of claiming success.
+    // Garbage answers: the host is up but nothing it says makes sense. The check says it is not
+    // a snom phone (line unreachable, model forgotten); provisioning reports every setting as
+    // not taken instead of claiming success; a dial answers 502 with the same reason.
     const testJunk = await post(daemon, '/api/phones/junk/test');
-    expect(testJunk).toMatchObject({ status: 200, body: { model: null } });
+    expect(testJunk).toMatchObject({ status: 200, body: { reachable: false, model: null } });
+    expect(testJunk.body.error).toMatch(/^answers, but not like a snom phone: /);
+    const junkView = await daemon.json<PhoneView>('/api/phones/junk');
+    expect(junkView.health.status).toBe('unreachable');
+    expect(junkView.health.detail).toMatch(/^answers, but not like a snom phone: /);
     const provisionJunk = await post(daemon, '/api/phones/junk/provision');
     expect(provisionJunk).toMatchObject({ status: 200, body: { ok: false } });
     const written = (provisionJunk.body as { written: { accepted: boolean }[] }).written;
@@ -101,7 +106,9 @@ describe('a phone that answers with 500s, garbage or very slowly', () => {
     expect((await post(daemon, '/api/phones/p500/provision')).status).toBe(502);
     expect((await post(daemon, '/api/phones/slow/provision')).status).toBe(504);
     const junkDial = await post(daemon, '/api/phones/junk/dial', { number: '+4930123456' });
-    expect([200, 502]).toContain(junkDial.status);
+    expect(junkDial.status).toBe(502);
+    expect(junkDial.body.error).toBe('phone-not-snom');
+    expect(junkDial.body.detail).toMatch(/answers, but not like a snom phone: /);
 
     // Faults gone: the next check sees every phone again.
     for (const phone of Object.values(byId)) await phone.setFault({});

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
 import type { SnomlinkEvent } from '@snomlink/core';
 import { buildActionUrls, removeActionUrls } from '@snomlink/listener';
+import { SnomProtocolError } from '@snomlink/snom-client';
 import type { Hono } from 'hono';
 import type { PhoneView, ProvisionResult, RecentEvents } from '../api/schemas.js';
 import { openConfigStore } from '../config/config-store.js';
@@ -252,6 +253,26 @@ describe('admin API', () => {
     const res = await app.request('/api/phones/desk-201/dial', json({ number: '030 1234567' }));
     expect(res.status).toBe(504);
     expect(((await res.json()) as { detail: string }).detail).toMatch(/did not answer in time/);
+  });
+
+  it('answers 502 when the host answers, but not like a snom phone', async () => {
+    await setup();
+    await addPhone();
+    const fake = fakes.get('desk-201')!;
+    const notSnom = new SnomProtocolError(
+      'phone 127.0.0.2 answered 200 to dial but it does not look like a snom page',
+      200,
+      '<title>Router login</title>',
+      { phoneHost: '127.0.0.2' },
+    );
+    fake.dial = () => Promise.reject(notSnom);
+    const res = await app.request('/api/phones/desk-201/dial', json({ number: '+4930123456' }));
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: string; detail: string };
+    expect(body.error).toBe('phone-not-snom');
+    expect(body.detail).toMatch(
+      /^phone desk-201 could not dial \S+: it answers, but not like a snom phone: phone 127\.0\.0\.2 answered 200/,
+    );
   });
 
   it('dials through the dial rules and refuses a number it cannot dial', async () => {

@@ -4,6 +4,7 @@ import type { LineStatusChange, SnomlinkEvent } from '@snomlink/core';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { createPhoneManager, logScanEnabled } from './phone-manager.js';
 import type { PhoneClient } from './phone-manager.js';
+import { SnomProtocolError } from '@snomlink/snom-client';
 
 class AuthError extends Error {
   override readonly name = 'SnomAuthError';
@@ -48,6 +49,48 @@ function client(
 }
 
 describe('phone manager', () => {
+  it('reports a host that answers, but not like a snom phone, as unreachable with that reason', async () => {
+    const hub = createEventHub<SnomlinkEvent>();
+    const seen: LineStatusChange[] = [];
+    hub.subscribe((e) => {
+      if (e.type === 'line-status') seen.push(e);
+    });
+    let garbage = false;
+    const manager = createPhoneManager({
+      hub,
+      healthIntervalMs: 0,
+      createClient: () =>
+        client(() =>
+          garbage
+            ? Promise.reject(
+                new SnomProtocolError(
+                  'phone 127.0.0.2 answered 200 to info.htm but it does not look like a snom info page',
+                  200,
+                  'Welcome to nginx!',
+                  { phoneHost: '127.0.0.2' },
+                ),
+              )
+            : Promise.resolve({ model: 'snom360', mac: '000413000001', firmware: '8.7.5' }),
+        ),
+    });
+    await manager.sync([phone('a')]);
+    await manager.check('a');
+    garbage = true;
+    const result = await manager.check('a');
+    expect(result).toMatchObject({ reachable: false, authOk: false, model: null, mac: null });
+    expect(result.error).toMatch(
+      /^answers, but not like a snom phone: phone 127\.0\.0\.2 answered 200/,
+    );
+    expect(manager.get('a')?.health).toMatchObject({
+      status: 'unreachable',
+      model: null,
+      firmware: null,
+    });
+    expect(seen.map((e) => e.status)).toEqual(['reachable', 'unreachable']);
+    expect(seen[1]?.detail).toMatch(/^answers, but not like a snom phone: /);
+    await manager.stop();
+  });
+
   it('publishes line-status when a check changes a phone between reachable, auth-failed and unreachable', async () => {
     const hub = createEventHub<SnomlinkEvent>();
     const seen: LineStatusChange[] = [];

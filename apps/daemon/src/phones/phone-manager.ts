@@ -2,7 +2,7 @@ import { capabilityClassForModel } from '@snomlink/core';
 import type { ActionEvent, EventHub, LineStatusChange, SnomlinkEvent } from '@snomlink/core';
 import type { PhoneHealth, PhoneTestResult } from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
-import { describePhoneError, healthStatusOf } from './phone-errors.js';
+import { describePhoneError, healthStatusOf, isNotSnomAnswer } from './phone-errors.js';
 
 /** What the daemon needs from a phone client (`@snomlink/snom-client`'s SnomClient fits). */
 export interface PhoneClient {
@@ -150,7 +150,9 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
     } catch (error) {
       const status = healthStatusOf(error);
       const detail = describePhoneError(error);
-      runtime.health = { ...runtime.health, status, detail, checkedAt: now() };
+      // Something else answers at that address: what we knew about the phone no longer holds.
+      const identity = isNotSnomAnswer(error) ? { model: null, firmware: null, mac: null } : {};
+      runtime.health = { ...runtime.health, ...identity, status, detail, checkedAt: now() };
       result = {
         reachable: status === 'auth-failed',
         authOk: false,
