@@ -1,52 +1,9 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAuthParams } from './digest-auth.js';
-import { createSimulatedPhone, type SimulatedPhone, type SimulatedPhoneOptions } from './index.js';
+import { get, phoneStarter, type Answer } from './test-helpers.js';
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  rawHeaders: string[];
-  body: string;
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const mod = url.startsWith('https:') ? https : http;
-    const req = mod.get(
-      url,
-      { headers: { Connection: 'close', ...headers }, rejectUnauthorized: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            rawHeaders: res.rawHeaders,
-            body: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-  });
-}
-
-const phones: SimulatedPhone[] = [];
-async function start(
-  options: SimulatedPhoneOptions = {},
-): Promise<{ phone: SimulatedPhone; base: string }> {
-  const phone = createSimulatedPhone(options);
-  phones.push(phone);
-  const { url } = await phone.listen();
-  return { phone, base: url };
-}
-afterEach(async () => {
-  await Promise.all(phones.splice(0).map((p) => p.close()));
-});
+const start = phoneStarter();
 
 function digestHeader(
   challenge: string,
