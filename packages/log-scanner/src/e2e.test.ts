@@ -1,8 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ActionEvent } from '@snomlink/core';
-import { createSnomClient } from '@snomlink/snom-client';
-import { createSimulatedPhone, type SimulatedPhone } from '@snomlink/snom-simulator';
+import { PARAMETERLESS_EVENT_KINDS, type ActionEvent } from '@snomlink/core';
+import { createSnomClient, type SnomClientOptions } from '@snomlink/snom-client';
+import {
+  createSimulatedPhone,
+  type SimulatedPhone,
+  type SimulatedPhoneOptions,
+} from '@snomlink/snom-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogScanner, type LogScanner } from './log-scanner.js';
 
@@ -61,35 +65,62 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/**
+ * A 190-class simulated phone whose Action URLs (`/snom/{phoneId}/{kind}?k={secret}`, no
+ * parameters) reach a receiver that notifies the phone's log scanner; the scanner's events land in
+ * `events`. Everything is closed after the test.
+ */
+async function scanned190(
+  phoneId: string,
+  secret: string,
+  phoneOptions: SimulatedPhoneOptions = {},
+  clientOptions: Omit<SnomClientOptions, 'host'> = {},
+): Promise<{
+  events: ActionEvent[];
+  receiver: Awaited<ReturnType<typeof startReceiver>>;
+  phone: SimulatedPhone;
+}> {
+  const events: ActionEvent[] = [];
+  let scanner: LogScanner | null = null;
+  const receiver = await startReceiver((e) => scanner?.notify(e));
+  cleanup.push(
+    () =>
+      new Promise<void>((r) => {
+        receiver.server.close(() => {
+          r();
+        });
+      }),
+  );
+  const phone = createSimulatedPhone({
+    model: 'snom190',
+    ...phoneOptions,
+    settings: Object.fromEntries(
+      PARAMETERLESS_EVENT_KINDS.map((k) => [
+        `action_${k}_url`,
+        `${receiver.base}/snom/${phoneId}/${k}?k=${secret}`,
+      ]),
+    ),
+  });
+  const address = await phone.listen({ host: '127.0.0.1' });
+  cleanup.push(() => phone.close());
+  const client = createSnomClient({
+    host: `${address.host}:${String(address.port)}`,
+    ...clientOptions,
+  });
+  const started = createLogScanner({ phoneId, client, onEvent: (e) => events.push(e) });
+  scanner = started;
+  cleanup.push(() => started.stop());
+  return { events, receiver, phone };
+}
+
 describe('end to end against a 190-class simulated phone', () => {
   it('a parameterless incoming becomes the caller, then connected, then disconnected', async () => {
-    const events: ActionEvent[] = [];
-    let scanner: LogScanner | null = null;
-    const receiver = await startReceiver((e) => scanner?.notify(e));
-    cleanup.push(
-      () =>
-        new Promise<void>((r) => {
-          receiver.server.close(() => {
-            r();
-          });
-        }),
+    const { events, receiver, phone } = await scanned190(
+      'p190',
+      'secret',
+      {},
+      { model: 'snom190' },
     );
-    const kinds = ['incoming', 'outgoing', 'offhook', 'onhook'] as const;
-    const phone: SimulatedPhone = createSimulatedPhone({
-      model: 'snom190',
-      settings: Object.fromEntries(
-        kinds.map((k) => [`action_${k}_url`, `${receiver.base}/snom/p190/${k}?k=secret`]),
-      ),
-    });
-    const address = await phone.listen({ host: '127.0.0.1' });
-    cleanup.push(() => phone.close());
-    const client = createSnomClient({
-      host: `${address.host}:${String(address.port)}`,
-      model: 'snom190',
-    });
-    const s190 = createLogScanner({ phoneId: 'p190', client, onEvent: (e) => events.push(e) });
-    scanner = s190;
-    cleanup.push(() => s190.stop());
 
     const callId = await phone.ring('+4930123456', { display: 'Anna Müller' });
     const incoming = await waitFor(events, (e) => e.kind === 'incoming');
@@ -121,31 +152,7 @@ describe('end to end against a 190-class simulated phone', () => {
   });
 
   it('an outgoing call from the phone is announced with the callee', async () => {
-    const events: ActionEvent[] = [];
-    let scanner: LogScanner | null = null;
-    const receiver = await startReceiver((e) => scanner?.notify(e));
-    cleanup.push(
-      () =>
-        new Promise<void>((r) => {
-          receiver.server.close(() => {
-            r();
-          });
-        }),
-    );
-    const kinds = ['incoming', 'outgoing', 'offhook', 'onhook'] as const;
-    const phone = createSimulatedPhone({
-      model: 'snom190',
-      answerDelayMs: 50,
-      settings: Object.fromEntries(
-        kinds.map((k) => [`action_${k}_url`, `${receiver.base}/snom/p2/${k}?k=s`]),
-      ),
-    });
-    const address = await phone.listen({ host: '127.0.0.1' });
-    cleanup.push(() => phone.close());
-    const client = createSnomClient({ host: `${address.host}:${String(address.port)}` });
-    const s2 = createLogScanner({ phoneId: 'p2', client, onEvent: (e) => events.push(e) });
-    scanner = s2;
-    cleanup.push(() => s2.stop());
+    const { events, phone } = await scanned190('p2', 's', { answerDelayMs: 50 });
 
     const callId = await phone.dial('0301234567');
     const outgoing = await waitFor(events, (e) => e.kind === 'outgoing');
