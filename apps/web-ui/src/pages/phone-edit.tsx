@@ -46,6 +46,9 @@ interface Form {
   provisionOnOpen: boolean;
 }
 
+/** The form's on/off settings. */
+type FlagKey = 'clearPassword' | 'logScan' | 'provisionOnOpen';
+
 const EMPTY: Form = {
   id: '',
   name: '',
@@ -103,6 +106,19 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
     setForm((f) => ({ ...f, [key]: value }));
     setSaved(false);
   };
+
+  const flag = (key: FlagKey, label: string): JSX.Element => (
+    <label class="check">
+      <input
+        type="checkbox"
+        checked={form[key]}
+        onChange={(e) => {
+          update(key, e.currentTarget.checked);
+        }}
+      />
+      {label}
+    </label>
+  );
 
   const submit = async (): Promise<void> => {
     const host = form.host.trim();
@@ -273,38 +289,9 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
           </Field>
         </div>
         <div class="row">
-          {phone?.hasPassword === true ? (
-            <label class="check">
-              <input
-                type="checkbox"
-                checked={form.clearPassword}
-                onChange={(e) => {
-                  update('clearPassword', e.currentTarget.checked);
-                }}
-              />
-              Clear the stored password
-            </label>
-          ) : null}
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={form.logScan}
-              onChange={(e) => {
-                update('logScan', e.currentTarget.checked);
-              }}
-            />
-            Scan the phone's log for call details
-          </label>
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={form.provisionOnOpen}
-              onChange={(e) => {
-                update('provisionOnOpen', e.currentTarget.checked);
-              }}
-            />
-            Write Action URLs when a TAPI client opens the line
-          </label>
+          {phone?.hasPassword === true ? flag('clearPassword', 'Clear the stored password') : null}
+          {flag('logScan', "Scan the phone's log for call details")}
+          {flag('provisionOnOpen', 'Write Action URLs when a TAPI client opens the line')}
         </div>
         <ErrorBox error={save.error} />
         {saved ? (
@@ -354,6 +341,15 @@ function PhoneTools(props: { phone: PhoneView }): JSX.Element {
   const [testResult, setTestResult] = useState<PhoneTestResult | null>(null);
   const [provisionResult, setProvisionResult] = useState<ProvisionResult | null>(null);
   const base = `/api/phones/${seg(phone.id)}`;
+  /** POST writes the Action URLs to the phone, DELETE removes them; the result replaces the last. */
+  const runProvision = (method: 'POST' | 'DELETE'): void => {
+    setProvisionResult(null);
+    void provision
+      .run(() => api<ProvisionResult>(method, `${base}/provision`))
+      .then((r) => {
+        if (r !== undefined) setProvisionResult(r);
+      });
+  };
   return (
     <>
       <section class="card" aria-labelledby="tools">
@@ -377,12 +373,7 @@ function PhoneTools(props: { phone: PhoneView }): JSX.Element {
             type="button"
             disabled={provision.busy}
             onClick={() => {
-              setProvisionResult(null);
-              void provision
-                .run(() => api<ProvisionResult>('POST', `${base}/provision`))
-                .then((r) => {
-                  if (r !== undefined) setProvisionResult(r);
-                });
+              runProvision('POST');
             }}
           >
             Transfer configuration to snom
@@ -391,12 +382,7 @@ function PhoneTools(props: { phone: PhoneView }): JSX.Element {
             type="button"
             disabled={provision.busy}
             onClick={() => {
-              setProvisionResult(null);
-              void provision
-                .run(() => api<ProvisionResult>('DELETE', `${base}/provision`))
-                .then((r) => {
-                  if (r !== undefined) setProvisionResult(r);
-                });
+              runProvision('DELETE');
             }}
           >
             Remove configuration
