@@ -51,7 +51,8 @@ export interface LiveState {
 /** How many raw events the Events page keeps. */
 export const MAX_EVENTS = 300;
 
-let state: LiveState = {
+/** Before startLive and after stopLive (sign-out): nothing known. */
+const INITIAL: LiveState = {
   connected: false,
   phones: null,
   calls: [],
@@ -60,6 +61,8 @@ let state: LiveState = {
   finishedCalls: 0,
   loadError: null,
 };
+
+let state: LiveState = INITIAL;
 const subscribers = new Set<() => void>();
 let source: EventSource | null = null;
 let seq = 0;
@@ -294,13 +297,5 @@ export function stopLive(): void {
   live = false;
   generation++;
   lastId = -1;
-  set({
-    connected: false,
-    phones: null,
-    calls: [],
-    events: [],
-    lastEvent: {},
-    finishedCalls: 0,
-    loadError: null,
-  });
+  set(INITIAL);
 }
