@@ -1,11 +1,18 @@
 // Listener throughput: valid Action URL events per second and p99 latency through the real
-// listener, side by side with a bare node:http server that only answers 200, in one run.
+// listener, side by side with a bare node:http server that only answers 200 and with Hono alone
+// answering 200 (the framework's own cost), in one run.
 // Also the tolerant path: raw unencoded requests (raw spaces, raw UTF-8) that Node's parser
 // refuses and the clientError front re-reads.
+//
+// Method: one warm-up round (discarded), then BENCH_ROUNDS rounds (default 5); each round runs
+// the three servers one after the other, in an order that rotates from round to round, so all
+// see the same machine load. A ratio is taken per round (same round, neighbouring runs); the
+// median over the rounds is the result and min–max its spread.
 // Run: npx tsx bench/listener/run.ts   (writes bench/results/listener.json)
+// Env: BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (default 5).
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -14,13 +21,18 @@ import type { Result } from 'autocannon';
 const here = dirname(fileURLToPath(import.meta.url));
 const SECRET = 'bench-secret-0123456789';
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 50;
 
+interface Ports {
+  listenerPort: number;
+  barePort: number;
+  honoPort: number;
+}
 const child = fork(join(here, 'servers.ts'), [], { execArgv: ['--import', 'tsx'] });
-const ports = await new Promise<{ listenerPort: number; barePort: number }>((resolve) => {
+const ports = await new Promise<Ports>((resolve) => {
   child.once('message', (m) => {
-    resolve(m as { listenerPort: number; barePort: number });
+    resolve(m as Ports);
   });
 });
 function delivered(): Promise<number> {
@@ -29,6 +41,15 @@ function delivered(): Promise<number> {
       resolve((m as { delivered: number }).delivered);
     });
     child.send('count');
+  });
+}
+/** CPU time used by the servers' process so far (µs); only one server is loaded at a time. */
+function serverCpu(): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => {
+      resolve((m as { cpuMicros: number }).cpuMicros);
+    });
+    child.send('cpu');
   });
 }
 
@@ -54,16 +75,24 @@ async function load(
 
 interface Row {
   name: string;
+  round: number;
   reqPerSec: number;
+  /** Server CPU time (user + system) per answered request, µs. */
+  cpuMicrosPerRequest: number;
   p99Ms: number;
   non2xx: number;
   errors: number;
 }
 const rows: Row[] = [];
-function record(name: string, r: Result): Row {
+async function measure(name: string, round: number, run: () => Promise<Result>): Promise<Row> {
+  const cpuBefore = await serverCpu();
+  const r = await run();
+  const cpu = (await serverCpu()) - cpuBefore;
   const row = {
     name,
+    round,
     reqPerSec: Math.round(r.requests.average),
+    cpuMicrosPerRequest: Number((cpu / Math.max(1, r.requests.total)).toFixed(1)),
     p99Ms: r.latency.p99,
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
@@ -72,65 +101,138 @@ function record(name: string, r: Result): Row {
   return row;
 }
 
-// Warm up both, then alternate bare / listener so both see the same machine load.
-await load(ports.barePort, '/', 10);
-await load(ports.listenerPort, encodedPath, 10);
-const bareRates: number[] = [];
-const listenerRates: number[] = [];
-const bareP99: number[] = [];
-const listenerP99: number[] = [];
-for (let round = 1; round <= ROUNDS; round++) {
-  const b = record(
-    `bare node:http 200 (round ${String(round)})`,
-    await load(ports.barePort, encodedPath),
-  );
-  const before = await delivered();
-  const l = record(
-    `listener, valid event (round ${String(round)})`,
-    await load(ports.listenerPort, encodedPath),
-  );
-  const events = (await delivered()) - before;
-  if (l.non2xx > 0 || l.errors > 0)
-    throw new Error(`listener answered ${String(l.non2xx)} non-2xx`);
-  console.log(`round ${String(round)}: ${String(events)} events delivered to onEvent`);
-  bareRates.push(b.reqPerSec);
-  listenerRates.push(l.reqPerSec);
-  bareP99.push(b.p99Ms);
-  listenerP99.push(l.p99Ms);
+type ServerName = 'bare' | 'hono' | 'listener';
+const SERVERS: readonly ServerName[] = ['bare', 'hono', 'listener'];
+const LABEL: Record<ServerName, string> = {
+  bare: 'bare node:http 200',
+  hono: 'Hono alone 200 (node-server)',
+  listener: 'listener, valid event',
+};
+const PORT: Record<ServerName, number> = {
+  bare: ports.barePort,
+  hono: ports.honoPort,
+  listener: ports.listenerPort,
+};
+
+interface Round {
+  round: number;
+  rate: Record<ServerName, number>;
+  p99: Record<ServerName, number>;
+  cpuMicros: Record<ServerName, number>;
 }
+const rounds: Round[] = [];
+for (let round = 0; round <= ROUNDS; round++) {
+  const rate: Partial<Record<ServerName, number>> = {};
+  const p99: Partial<Record<ServerName, number>> = {};
+  const cpuMicros: Partial<Record<ServerName, number>> = {};
+  for (let i = 0; i < SERVERS.length; i++) {
+    const server = SERVERS[(round + i) % SERVERS.length] ?? 'bare';
+    const before = await delivered();
+    const r = await measure(LABEL[server], round, () => load(PORT[server], encodedPath));
+    if (r.non2xx > 0 || r.errors > 0) {
+      throw new Error(`${server} answered ${String(r.non2xx)} non-2xx, ${String(r.errors)} errors`);
+    }
+    if (server === 'listener') {
+      const events = (await delivered()) - before;
+      console.log(
+        `round ${round === 0 ? '0 (warm-up, discarded)' : String(round)}: ` +
+          `${String(events)} events delivered to onEvent`,
+      );
+    }
+    rate[server] = r.reqPerSec;
+    p99[server] = r.p99Ms;
+    cpuMicros[server] = r.cpuMicrosPerRequest;
+  }
+  if (round > 0) {
+    rounds.push({
+      round,
+      rate: rate as Record<ServerName, number>,
+      p99: p99 as Record<ServerName, number>,
+      cpuMicros: cpuMicros as Record<ServerName, number>,
+    });
+  }
+}
+
 // The tolerant path. A refused request cannot stay on its connection (Node's parser has given
 // up on it), so compare it with the same valid event sent encoded on a new connection each time.
-const encodedClose = record(
-  'listener, encoded, new connection each',
-  await load(ports.listenerPort, encodedPath, CONNECTIONS, true),
+const encodedClose = await measure('listener, encoded, new connection each', -1, () =>
+  load(ports.listenerPort, encodedPath, CONNECTIONS, true),
 );
 const beforeRaw = await delivered();
-const raw = record(
+const raw = await measure(
   'listener, raw unencoded, new connection each (clientError front)',
-  await load(ports.listenerPort, rawPath, CONNECTIONS, true),
+  -1,
+  () => load(ports.listenerPort, rawPath, CONNECTIONS, true),
 );
 const rawEvents = (await delivered()) - beforeRaw;
 
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-const ratio = sum(listenerRates) / sum(bareRates);
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+function spread(xs: number[]): Spread {
+  const r3 = (x: number): number => Number(x.toFixed(3));
+  return { median: r3(median(xs)), min: r3(Math.min(...xs)), max: r3(Math.max(...xs)) };
+}
+const ratios = {
+  listenerToBare: spread(rounds.map((r) => r.rate.listener / r.rate.bare)),
+  honoToBare: spread(rounds.map((r) => r.rate.hono / r.rate.bare)),
+  listenerToHono: spread(rounds.map((r) => r.rate.listener / r.rate.hono)),
+  // The same comparison by server CPU time per request (bare / other): less sensitive to other
+  // jobs on the machine than req/s, since waiting for a CPU costs no CPU time.
+  cpuBareToListener: spread(rounds.map((r) => r.cpuMicros.bare / r.cpuMicros.listener)),
+  cpuBareToHono: spread(rounds.map((r) => r.cpuMicros.bare / r.cpuMicros.hono)),
+};
 const rawRatio = raw.reqPerSec / encodedClose.reqPerSec;
+const load1 = loadavg()[0] ?? 0;
 
 console.log(
   `\nListener bench: ${String(CONNECTIONS)} connections, ${String(DURATION_S)} s per run, ` +
-    `${String(cpus().length)} CPUs, Node ${process.version}, autocannon on 127.0.0.1\n`,
+    `${String(ROUNDS)} rounds + 1 warm-up, ${String(cpus().length)} CPUs, Node ${process.version}, ` +
+    `autocannon on 127.0.0.1, load average ${load1.toFixed(1)} at the end\n`,
+);
+const fmt = (s: Spread): string =>
+  `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+console.table(
+  SERVERS.map((server) => {
+    const rates = rounds.map((r) => r.rate[server]);
+    return {
+      server: LABEL[server],
+      'median req/s': median(rates),
+      'min–max req/s': `${String(Math.min(...rates))}–${String(Math.max(...rates))}`,
+      'median p99 ms': median(rounds.map((r) => r.p99[server])),
+      'median CPU µs/req': median(rounds.map((r) => r.cpuMicros[server])),
+      'of bare (median, min–max)':
+        server === 'bare'
+          ? '1'
+          : fmt(server === 'hono' ? ratios.honoToBare : ratios.listenerToBare),
+    };
+  }),
 );
 console.table(
-  rows.map((r) => ({
+  [encodedClose, raw].map((r) => ({
     server: r.name,
     'req/s': r.reqPerSec,
     'p99 ms': r.p99Ms,
-    non2xx: r.non2xx,
-    errors: r.errors,
+    'CPU µs/req': r.cpuMicrosPerRequest,
   })),
 );
+const ok = ratios.listenerToBare.median >= 0.7;
 console.log(
-  `ratio listener / bare (valid events, summed over ${String(ROUNDS)} rounds): ${ratio.toFixed(2)} ` +
-    `(target >= 0.70) ${ratio >= 0.7 ? 'OK' : 'BELOW TARGET'}`,
+  `ratio listener / bare (valid events, median of ${String(ROUNDS)} rounds, min–max): ` +
+    `${fmt(ratios.listenerToBare)} (target >= 0.70) ${ok ? 'OK' : 'BELOW TARGET'}`,
+);
+console.log(`ratio Hono alone / bare: ${fmt(ratios.honoToBare)}`);
+console.log(`ratio listener / Hono alone: ${fmt(ratios.listenerToHono)}`);
+console.log(
+  `by server CPU time per request, bare / listener: ${fmt(ratios.cpuBareToListener)}, ` +
+    `bare / Hono alone: ${fmt(ratios.cpuBareToHono)}`,
 );
 console.log(
   `raw unencoded (tolerant front) / encoded, both on a new connection per request: ` +
@@ -145,15 +247,17 @@ writeFileSync(
     {
       node: process.version,
       cpus: cpus().length,
+      loadAverageAtEnd: Number(load1.toFixed(2)),
       durationSeconds: DURATION_S,
       connections: CONNECTIONS,
-      rows,
-      ratio: Number(ratio.toFixed(3)),
+      rounds: ROUNDS,
+      ratios,
+      ratio: ratios.listenerToBare.median,
       rawRatio: Number(rawRatio.toFixed(3)),
-      bareP99,
-      listenerP99,
       rawEvents,
       target: 0.7,
+      perRound: rounds,
+      rows,
     },
     null,
     2,

@@ -5,7 +5,8 @@ import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { ListenerError, ListenerStartError } from './errors.js';
 import type { ListenerStartErrorCode } from './errors.js';
-import { createListenerApp } from './listener-app.js';
+import { createFastPath } from './fast-path.js';
+import { buildListenerApp } from './listener-app.js';
 import type { ListenerBindings, ListenerOptions } from './listener-app.js';
 import { attachTolerantFront } from './tolerant-front.js';
 import type { TolerantFront, TolerantFrontOptions } from './tolerant-front.js';
@@ -89,13 +90,18 @@ function close(running: Running): Promise<void> {
 
 /**
  * Creates the listener: the Action URL app (see `createListenerApp`) on node:http through
- * @hono/node-server, with a tolerant front for the raw, unencoded requests phones send.
+ * @hono/node-server, with a tolerant front for the raw, unencoded requests phones send. A plain
+ * `GET /snom/{phoneId}/{event}` is answered straight from node:http by the same handler the app
+ * calls (same checks, same answers); every other request goes through the Hono app.
  */
 export function createListener(options: CreateListenerOptions): Listener {
-  const app = createListenerApp(options);
+  const { app, handler } = buildListenerApp(options);
   const fetch = (request: Request, env: ListenerBindings): Response | Promise<Response> =>
     app.fetch(request, env);
-  const handler = getRequestListener(app.fetch, { hostname: 'localhost' });
+  const honoListener = getRequestListener(app.fetch, { hostname: 'localhost' });
+  const requestListener = createFastPath(handler, (req, res) => {
+    void honoListener(req, res);
+  });
   let running: Running | null = null;
   let starting: Promise<ListenerAddress> | null = null;
 
@@ -109,9 +115,7 @@ export function createListener(options: CreateListenerOptions): Listener {
         requestTimeout: 30_000,
         keepAliveTimeout: 5_000,
       },
-      (req, res) => {
-        void handler(req, res);
-      },
+      requestListener,
     );
     server.maxConnections = options.maxConnections ?? 1024;
     const front = attachTolerantFront(server, fetch, options.tolerantFront);

@@ -1,14 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { ACTION_EVENT_KINDS } from '@snomlink/core';
-import type { ActionEvent, ActionEventKind } from '@snomlink/core';
+import type { ActionEvent } from '@snomlink/core';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { createRateLimiter } from './rate-limiter.js';
+import { INTERNAL_ERROR_BODY, NOT_FOUND, createActionHandler } from './action-handler.js';
+import type { ActionHandler, Outcome, Rejection } from './action-handler.js';
 import type { RateLimitOptions } from './rate-limiter.js';
-import { splitActionQuery, toActionEventParams } from './raw-query.js';
-import { secretsMatch } from './secret.js';
-import { createSourceChecker } from './source-check.js';
+
+export { DEFAULT_MAX_URL_LENGTH } from './action-handler.js';
 
 /** A phone the listener accepts Action URLs from. */
 export interface ListenerPhone {
@@ -52,19 +50,70 @@ export interface ListenerErrorBody {
   detail: string;
 }
 
-/** Default longest accepted request target. */
-export const DEFAULT_MAX_URL_LENGTH = 8192;
-
-const KINDS: ReadonlySet<string> = new Set(ACTION_EVENT_KINDS);
-
-function short(value: string): string {
-  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
-}
-
-function remoteAddressOf(env: ListenerBindings | undefined): string | undefined {
+/** The caller's address: the tolerant front's `remoteAddress`, else node-server's socket. */
+export function remoteAddressOf(env: ListenerBindings | undefined): string | undefined {
   // `app.request(url)` without an env leaves `c.env` undefined at run time.
   if (env === undefined) return undefined;
   return env.remoteAddress ?? env.incoming?.socket.remoteAddress;
+}
+
+/** The app together with the handler it calls (shared with `createListener`'s fast path). */
+export interface ListenerAppParts {
+  app: Hono;
+  handler: ActionHandler;
+}
+
+/** Builds the app and its handler; `createListener` serves both on one port. */
+export function buildListenerApp(options: ListenerOptions): ListenerAppParts {
+  const handler = createActionHandler(options);
+  const app = new Hono();
+
+  function reject(c: Context, rejection: Rejection): Response {
+    if (rejection.status === 429) c.header('Retry-After', '1');
+    return c.json(
+      { error: rejection.error, detail: rejection.detail } satisfies ListenerErrorBody,
+      rejection.status,
+    );
+  }
+
+  function answer(c: Context, outcome: Outcome): Response {
+    return outcome === undefined ? new Response(null, { status: 200 }) : reject(c, outcome);
+  }
+
+  /** The raw request target (path and query) of the request, as node-server built its URL. */
+  function targetOf(c: Context): string {
+    const url = c.req.url;
+    const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+    return pathStart < 0 ? '/' : url.slice(pathStart);
+  }
+
+  function handle(c: Context): Response | Promise<Response> {
+    const target = targetOf(c);
+    const remote = remoteAddressOf(c.env as ListenerBindings | undefined);
+    const refused = handler.limits(target, remote);
+    if (refused !== undefined) return reject(c, refused);
+    const outcome = handler.event(
+      target,
+      c.req.param('phoneId') ?? '',
+      c.req.param('event') ?? '',
+      remote,
+    );
+    return outcome instanceof Promise ? outcome.then((o) => answer(c, o)) : answer(c, outcome);
+  }
+
+  app.on(['GET', 'POST'], '/snom/:phoneId/:event', handle);
+  app.notFound((c) => {
+    const refused = handler.limits(
+      targetOf(c),
+      remoteAddressOf(c.env as ListenerBindings | undefined),
+    );
+    return reject(c, refused ?? NOT_FOUND);
+  });
+  app.onError((error, c) => {
+    console.error('snomlink listener: unexpected error', error);
+    return c.json(INTERNAL_ERROR_BODY, 500);
+  });
+  return { app, handler };
 }
 
 /**
@@ -73,151 +122,5 @@ function remoteAddressOf(env: ListenerBindings | undefined): string | undefined 
  * event to `onEvent`. Usable alone with `app.request()`; `createListener` puts it on a port.
  */
 export function createListenerApp(options: ListenerOptions): Hono {
-  const now = options.now ?? Date.now;
-  // onEvent is typed void, but an async consumer returns a promise whose rejection we catch.
-  const consumer: { onEvent(event: ActionEvent): unknown } = options;
-  const maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
-  const limiter =
-    options.rateLimit === undefined || options.rateLimit === false
-      ? undefined
-      : createRateLimiter(options.rateLimit, now);
-  const checkSource = options.checkSourceAddress === true ? createSourceChecker(now) : undefined;
-  const reportError =
-    options.onCallbackError ??
-    ((error: unknown, event: ActionEvent): void => {
-      console.error(
-        `snomlink listener: onEvent failed for ${event.kind} from phone ${event.phoneId}:`,
-        error,
-      );
-    });
-
-  const app = new Hono();
-
-  function reject(
-    c: Context,
-    status: ContentfulStatusCode,
-    error: string,
-    detail: string,
-  ): Response {
-    if (status === 429) c.header('Retry-After', '1');
-    return c.json({ error, detail } satisfies ListenerErrorBody, status);
-  }
-
-  /** Rate and length limits, common to every request; returns the raw target when they pass. */
-  function limits(c: Context): Response | string {
-    if (limiter !== undefined) {
-      const source = remoteAddressOf(c.env as ListenerBindings | undefined) ?? 'unknown';
-      if (!limiter.take(source)) {
-        return reject(c, 429, 'too-many-requests', `too many requests from ${source}; slow down`);
-      }
-    }
-    const url = c.req.url;
-    const pathStart = url.indexOf('/', url.indexOf('//') + 2);
-    const target = pathStart < 0 ? '/' : url.slice(pathStart);
-    if (target.length > maxUrlLength) {
-      return reject(
-        c,
-        414,
-        'uri-too-long',
-        `request target is ${String(target.length)} bytes, the limit is ${String(maxUrlLength)} (maxUrlLength)`,
-      );
-    }
-    return target;
-  }
-
-  // Accepted events wait here until the answers are written; one setImmediate drains them all,
-  // so a slow consumer never delays a phone and a burst costs one timer, not one per event.
-  let queue: ActionEvent[] = [];
-  function drain(): void {
-    const batch = queue;
-    queue = [];
-    for (const event of batch) {
-      try {
-        const result = consumer.onEvent(event);
-        if (result instanceof Promise) {
-          result.catch((error: unknown) => {
-            reportError(error, event);
-          });
-        }
-      } catch (error) {
-        reportError(error, event);
-      }
-    }
-  }
-  function deliver(event: ActionEvent): void {
-    queue.push(event);
-    if (queue.length === 1) setImmediate(drain);
-  }
-
-  function accept(c: Context, phoneId: string, kind: ActionEventKind, target: string): Response {
-    const q = target.indexOf('?');
-    const query = splitActionQuery(q < 0 ? '' : target.slice(q + 1));
-    const phone = options.resolvePhone(phoneId);
-    if (phone === undefined) {
-      return reject(c, 404, 'unknown-phone', `no phone with id "${short(phoneId)}" is configured`);
-    }
-    if (!secretsMatch(query.secret, phone.secret)) {
-      return reject(
-        c,
-        403,
-        'forbidden',
-        `wrong or missing secret (k=) for phone "${short(phoneId)}"; rewrite its Action URLs`,
-      );
-    }
-    const params = toActionEventParams(query.values);
-    if (!params.success) return reject(c, 400, 'bad-request', params.detail);
-    const event: ActionEvent = {
-      phoneId: phone.id,
-      kind,
-      source: 'action-url',
-      receivedAt: now(),
-      params: params.params,
-    };
-    deliver(event);
-    return new Response(null, { status: 200 });
-  }
-
-  function handle(c: Context): Response | Promise<Response> {
-    const target = limits(c);
-    if (typeof target !== 'string') return target;
-    const kind = c.req.param('event') ?? '';
-    const phoneId = c.req.param('phoneId') ?? '';
-    if (!KINDS.has(kind)) {
-      return reject(c, 404, 'unknown-event', `"${short(kind)}" is not an Action URL event`);
-    }
-    if (checkSource !== undefined) {
-      const phone = options.resolvePhone(phoneId);
-      if (phone !== undefined) {
-        const remote = remoteAddressOf(c.env as ListenerBindings | undefined);
-        const denied = (): Response =>
-          reject(
-            c,
-            403,
-            'forbidden',
-            `requests for phone "${short(phoneId)}" are accepted only from its configured host`,
-          );
-        if (phone.host === undefined || remote === undefined) return denied();
-        const ok = checkSource(phone.host, remote);
-        if (ok instanceof Promise) {
-          return ok.then((yes) =>
-            yes ? accept(c, phoneId, kind as ActionEventKind, target) : denied(),
-          );
-        }
-        if (!ok) return denied();
-      }
-    }
-    return accept(c, phoneId, kind as ActionEventKind, target);
-  }
-
-  app.on(['GET', 'POST'], '/snom/:phoneId/:event', handle);
-  app.notFound((c) => {
-    const target = limits(c);
-    if (typeof target !== 'string') return target;
-    return reject(c, 404, 'not-found', 'Action URLs look like /snom/{phoneId}/{event}?k={secret}');
-  });
-  app.onError((error, c) => {
-    console.error('snomlink listener: unexpected error', error);
-    return c.json({ error: 'internal-error', detail: 'the listener failed; see its log' }, 500);
-  });
-  return app;
+  return buildListenerApp(options).app;
 }

@@ -162,6 +162,15 @@ export const PARAM_MAX_LENGTH = {
   displayRemote: 4096,
 } as const;
 
+/** The free-text params and their query keys, in the order they are checked. */
+const TEXT_FIELDS = [
+  ['callId', 'cid'],
+  ['activeUser', 'user'],
+  ['local', 'local'],
+  ['remote', 'remote'],
+  ['displayRemote', 'dr'],
+] as const;
+
 /**
  * Turns the raw query values into core `ActionEventParams`: decoded, trimmed, with empty values
  * and literal unexpanded `$variables` left out. Malformed: a non-numeric or too large `n=`, or a
@@ -180,14 +189,7 @@ export function toActionEventParams(values: RawActionQuery['values']): ParamsRes
     }
     params.nrOngoingCalls = Number(n);
   }
-  const fields = [
-    ['callId', 'cid'],
-    ['activeUser', 'user'],
-    ['local', 'local'],
-    ['remote', 'remote'],
-    ['displayRemote', 'dr'],
-  ] as const;
-  for (const [field, key] of fields) {
+  for (const [field, key] of TEXT_FIELDS) {
     const value = present(values[key]);
     if (value === undefined) continue;
     if (value.length > PARAM_MAX_LENGTH[field]) {
