@@ -45,6 +45,33 @@ export type ParamsResult =
   { success: true; params: ActionEventParams } | { success: false; detail: string };
 
 /**
+ * The known key spelled in `query` from `start` to `end` (the `=`), without cutting it out:
+ * this runs for every key of every event. `dr` never gets here (it ends the split).
+ */
+function keyAt(
+  query: string,
+  start: number,
+  end: number,
+): 'k' | Exclude<keyof typeof QUERY_KEYS, 'dr'> | undefined {
+  switch (end - start) {
+    case 1: {
+      const c = query.charCodeAt(start);
+      return c === 107 ? 'k' : c === 110 ? 'n' : undefined;
+    }
+    case 3:
+      return query.startsWith('cid', start) ? 'cid' : undefined;
+    case 4:
+      return query.startsWith('user', start) ? 'user' : undefined;
+    case 5:
+      return query.startsWith('local', start) ? 'local' : undefined;
+    case 6:
+      return query.startsWith('remote', start) ? 'remote' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Splits an Action URL query the way phones write it: keys in any order, separated by `&`,
  * the first occurrence of a key wins (so a caller-controlled `$remote` cannot override `k`),
  * and `dr=` takes everything to the end of the query, `&`, `#`, `=` and spaces included.
@@ -64,12 +91,11 @@ export function splitActionQuery(query: string): RawActionQuery {
     if (end < 0) end = length;
     const eq = query.indexOf('=', pos);
     if (eq >= 0 && eq < end) {
-      const key = query.slice(pos, eq);
+      const key = keyAt(query, pos, eq);
       if (key === 'k') {
         secret ??= query.slice(eq + 1, end);
-      } else if (Object.hasOwn(QUERY_KEYS, key)) {
-        const k = key as keyof typeof QUERY_KEYS;
-        values[k] ??= query.slice(eq + 1, end);
+      } else if (key !== undefined) {
+        values[key] ??= query.slice(eq + 1, end);
       }
     }
     pos = end + 1;
@@ -149,7 +175,7 @@ function present(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   // Trimmed: a raw trailing space cannot be told apart from the space before ` HTTP/1.1`.
   const value = decodeRawValue(raw).trim();
-  if (value === '' || SNOM_TOKENS.has(value)) return undefined;
+  if (value === '' || (value.charCodeAt(0) === 36 && SNOM_TOKENS.has(value))) return undefined;
   return value;
 }
 
