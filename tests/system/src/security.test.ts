@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,17 +239,33 @@ describe('admin API and /tapi authentication', () => {
     );
     const other = await startDaemon({ dataDir: dir, keepConfig: true });
     try {
-      // The listening socket as the kernel sees it: 127.0.0.1 (0100007F), not 0.0.0.0.
+      // The listening socket as the kernel sees it: 127.0.0.1 (0100007F), not 0.0.0.0. The
+      // table lists the whole network namespace (other tests' phones on 127.0.x.y may use the
+      // same port number), so only the daemon's own sockets (inodes of its fds) count.
+      const inodes = new Set<string>();
+      for (const fd of await readdir(`/proc/${other.pid}/fd`)) {
+        const target = await readlink(`/proc/${other.pid}/fd/${fd}`).catch(() => '');
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode !== undefined) inodes.add(inode);
+      }
       const table = await readFile(`/proc/${other.pid}/net/tcp`, 'utf8');
       const hex = adminPort.toString(16).toUpperCase().padStart(4, '0');
       const listening = table
         .split('\n')
-        .filter((line) => line.includes(`:${hex} 00000000:0000 0A`))
-        .map((line) => line.trim().split(/\s+/)[1]);
+        .map((line) => line.trim().split(/\s+/))
+        .filter(
+          (f) =>
+            f[1]?.endsWith(`:${hex}`) === true &&
+            f[3] === '0A' &&
+            f[9] !== undefined &&
+            inodes.has(f[9]),
+        )
+        .map((f) => f[1]);
       expect(listening).toEqual([`0100007F:${hex}`]);
-      // From another loopback address it is not there at all.
+      // From another loopback address it is not there at all (an address no simulated phone
+      // of any test uses, so nothing else can be listening there).
       const refused = await new Promise<string>((resolve) => {
-        const socket = connect({ host: '127.0.0.2', port: adminPort });
+        const socket = connect({ host: '127.86.0.1', port: adminPort });
         socket.once('connect', () => {
           socket.destroy();
           resolve('connected');
