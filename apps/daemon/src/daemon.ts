@@ -36,6 +36,8 @@ import { createAdminApp } from './http/admin-app.js';
 import type { ListenerControl } from './http/admin-app.js';
 import { openJournal } from './journal/journal.js';
 import type { Journal, JournalOptions } from './journal/journal.js';
+import { createDaemonMetrics } from './metrics/daemon-metrics.js';
+import type { DaemonMetrics } from './metrics/daemon-metrics.js';
 import { createPhoneManager } from './phones/phone-manager.js';
 import type { PhoneManager } from './phones/phone-manager.js';
 import { provisionPhone } from './phones/provision.js';
@@ -83,7 +85,10 @@ export interface DaemonAddresses {
 }
 
 /** What an admin-app extension (the TAPI route) gets to work with. */
-export type DaemonParts = Pick<Daemon, 'config' | 'hub' | 'lineModel' | 'phones' | 'provision'>;
+export type DaemonParts = Pick<
+  Daemon,
+  'config' | 'hub' | 'lineModel' | 'phones' | 'provision' | 'metrics'
+>;
 
 /** The running daemon's parts, for the CLI, the demo, the TAPI mount and tests. */
 export interface Daemon {
@@ -93,6 +98,8 @@ export interface Daemon {
   readonly phones: PhoneManager;
   readonly journal: Journal;
   readonly events: EventBuffer;
+  /** Counters and gauges behind `GET /api/metrics`. */
+  readonly metrics: DaemonMetrics;
   readonly app: Hono;
   start(): Promise<DaemonAddresses>;
   /** Stops accepting, ends streams, finishes in-flight requests, flushes the journal. */
@@ -430,6 +437,18 @@ export function createDaemon(options: DaemonOptions): Daemon {
     return provisionPhone(runtime.client, phoneId, settings, action);
   };
 
+  const metrics = createDaemonMetrics({
+    hub,
+    phones: () =>
+      cfg().phones.map((p) => ({ id: p.id, status: phones.get(p.id)?.health.status ?? 'unknown' })),
+    liveCallPhones: () => lineModel.liveCalls().map((call) => call.phoneId),
+    journal,
+    sseClients: () => events.subscriberCount,
+    webhooks: () => webhooks.stats,
+    listenerActive: () => listener.state === 'active',
+    version: VERSION,
+  });
+
   // SSE streams to end at shutdown.
   const streams = new Set<() => void>();
 
@@ -452,7 +471,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
       streams.add(close);
       return () => streams.delete(close);
     },
-    mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision }),
+    metrics,
+    mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics }),
   });
 
   // Hub → SSE buffer, journal, webhooks, log.
@@ -554,6 +574,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     phones,
     journal,
     events,
+    metrics,
     app,
     actionUrls,
     listenerStatus,
@@ -630,6 +651,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
         clearTimeout(forced);
         unsubscribeHub();
         unsubscribeConfig();
+        metrics.close();
         webhooks.close();
         scanScheduler.close();
         await phones.stop();

@@ -38,7 +38,22 @@ export type {
   WebhookDispatcherOptions,
 } from './events/webhooks.js';
 export { createAdminApp } from './http/admin-app.js';
-export type { AdminAppDeps, AppLogger, ListenerControl } from './http/admin-app.js';
+export type {
+  AdminAppDeps,
+  AppLogger,
+  ListenerControl,
+  MetricsEndpoint,
+} from './http/admin-app.js';
+export { CALL_DURATION_BUCKETS, createDaemonMetrics } from './metrics/daemon-metrics.js';
+export type { DaemonMetrics, DaemonMetricsSources } from './metrics/daemon-metrics.js';
+export {
+  createExposition,
+  createHistogram,
+  escapeLabelValue,
+  formatSampleValue,
+  PROMETHEUS_CONTENT_TYPE,
+} from './metrics/prometheus-text.js';
+export type { Exposition, Histogram, MetricLabels, MetricType } from './metrics/prometheus-text.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export { startDemo, DEMO_PEOPLE } from './demo.js';
 export type { Demo } from './demo.js';

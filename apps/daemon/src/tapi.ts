@@ -51,6 +51,7 @@ export function mountTapi(
       terminateAll = () => {
         for (const client of wss.clients) client.terminate();
       };
+      daemon.metrics.setTapiClients(() => wss.clients.size);
       const config = daemon.config;
       bridge = createTapiBridge({
         hub: daemon.hub,

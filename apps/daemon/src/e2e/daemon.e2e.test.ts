@@ -21,6 +21,7 @@ import type {
   SseCallEvent,
 } from '../api/schemas.js';
 import { openSse, runCli, startDaemonProcess } from '../testing/daemon-process.js';
+import { parsePrometheusText } from '../testing/prometheus.js';
 import type { DaemonProcess, SseMessage } from '../testing/daemon-process.js';
 
 const PASSWORD = 'pw-never-shown-7731';
@@ -254,6 +255,34 @@ describe('snomlink (built binary)', () => {
     } finally {
       await tapi.close();
     }
+  });
+
+  it('serves Prometheus metrics behind the token; the calls above are counted, no names or numbers', async () => {
+    expect((await api('GET', '/api/metrics', undefined, '')).status).toBe(401);
+    const res = await api('GET', '/api/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await res.text();
+    const m = parsePrometheusText(text);
+    expect(
+      m.value('snomlink_action_events_total', { source: 'action-url', kind: 'incoming' }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      m.value('snomlink_calls_finished_total', { direction: 'inbound', missed: 'false' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      m.value('snomlink_calls_finished_total', { direction: 'inbound', missed: 'true' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(m.value('snomlink_call_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(m.value('snomlink_journal_ok')).toBe(1);
+    expect(m.value('snomlink_listener_up')).toBe(1);
+    expect(m.has('snomlink_tapi_clients')).toBe(true);
+    expect(m.samples.filter((s) => s.name === 'snomlink_phone_up').map((s) => s.labels)).toEqual(
+      expect.arrayContaining([{ phone: 'desk' }, { phone: 'old' }]),
+    );
+    expect(m.value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    for (const forbidden of [daemon.token, PASSWORD, 'Anna', '4930123456', 'Front'])
+      expect(text).not.toContain(forbidden);
   });
 
   it('never returns a password or an Action URL secret', async () => {

@@ -40,6 +40,7 @@ import type { PhoneManager } from '../phones/phone-manager.js';
 import { logScanEnabled } from '../phones/phone-manager.js';
 import { toPhoneApiError } from '../phones/phone-errors.js';
 import { provisionPhone } from '../phones/provision.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
 import { clearTokenCookie, requireToken } from './auth.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createStaticHandler } from './static-files.js';
@@ -63,6 +64,14 @@ export interface AppLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+}
+
+/** What `GET /api/metrics` serves (the daemon's `createDaemonMetrics` fits). */
+export interface MetricsEndpoint {
+  /** The Prometheus text exposition (version 0.0.4). */
+  render(): string;
+  /** Counts one SSE `resync` sent to a reader. */
+  sseResync(): void;
 }
 
 /** Everything the admin API needs, injected so tests can build it in process. */
@@ -96,6 +105,8 @@ export interface AdminAppDeps {
   readonly mount?: (app: Hono) => void;
   /** Called when an SSE stream opens; returns a function the daemon calls to end it at shutdown. */
   readonly trackStream?: (close: () => void) => () => void;
+  /** Serves `GET /api/metrics` (Prometheus text) and counts SSE resyncs; without it, 404. */
+  readonly metrics?: MetricsEndpoint;
 }
 
 function jsonError(c: Context, status: number, error: string, detail: string): Response {
@@ -256,6 +267,13 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   });
 
   app.get('/api/openapi.json', (c) => c.json(buildOpenApiDocument(deps.version)));
+
+  const metrics = deps.metrics;
+  if (metrics !== undefined) {
+    app.get('/api/metrics', (c) =>
+      c.body(metrics.render(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }),
+    );
+  }
 
   app.get('/api/health', (c) => {
     const list = deps.phones.list();
@@ -582,6 +600,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
         if (gap === null) return;
         state.lost = null;
         if (gap.to > lastSent) lastSent = gap.to;
+        deps.metrics?.sseResync();
         const body: SseResyncEvent = {
           type: 'resync',
           reason: `this reader fell behind and ${String(gap.count)} events (ids ${String(gap.from)}-${String(gap.to)}) were dropped; reload /api/calls (and /api/events/recent for the history)`,
@@ -614,6 +633,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
               if (event.id > lastSent) lastSent = event.id;
             }
           } else {
+            deps.metrics?.sseResync();
             await stream.writeSSE({
               id: String(lastSent),
               event: 'resync',

@@ -300,6 +300,22 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       },
     },
   };
+  paths['/api/metrics'] = {
+    get: {
+      summary:
+        'Prometheus metrics in the text exposition format 0.0.4 (counters since start, gauges now); same admin auth as every route',
+      responses: {
+        '200': {
+          description: 'Prometheus text exposition',
+          content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
+        },
+        '401': {
+          description: 'missing or wrong admin token',
+          content: { 'application/json': { schema: ref('ErrorBody') } },
+        },
+      },
+    },
+  };
   cached = {
     openapi: '3.1.0',
     info: { title: 'snomlink admin API', version },

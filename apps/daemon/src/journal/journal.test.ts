@@ -111,10 +111,12 @@ describe('journal', () => {
     expect(journal.status.ok).toBe(false);
     expect(journal.status.pending).toBe(1);
     expect(journal.status.error).toMatch(/locked|busy/i);
+    expect(journal.writeFailures).toBe(1);
     blocker.exec('COMMIT');
     blocker.close();
     await recovery;
     expect(journal.status).toEqual({ ok: true, pending: 0, dropped: 0 });
+    expect(journal.writeFailures).toBeGreaterThanOrEqual(1);
     expect(journal.query().entries.map((e) => e.callId)).toEqual(['while-locked']);
     expect(statuses[0]?.ok).toBe(false);
     journal.close();

@@ -75,6 +75,11 @@ export interface Journal {
   setRetentionDays(days: number): void;
   readonly status: JournalStatus;
   /**
+   * Failed write attempts since start (each failed batch or retry counts once, the final
+   * flush in `close()` too), for the `snomlink_journal_write_failures_total` metric.
+   */
+  readonly writeFailures: number;
+  /**
    * Writes what is pending (one last try, waiting up to `closeBusyTimeoutMs` for a lock) and
    * closes the database. Returns how many calls could not be written.
    */
@@ -215,6 +220,7 @@ export function openJournal(options: JournalOptions): Journal {
   let timer: NodeJS.Timeout | undefined;
   let retryDelay = retryInitialMs;
   let dropped = 0;
+  let writeFailures = 0;
   let unreportedDrops = 0;
   let closed = false;
 
@@ -295,6 +301,7 @@ export function openJournal(options: JournalOptions): Journal {
       }
       return pending.length === 0 ? 'done' : 'more';
     } catch (error) {
+      writeFailures++;
       setError(error);
       if (!isBusyError(error)) {
         // Reopen on the next try: the handle may be broken (disk full, file removed).
@@ -415,6 +422,9 @@ export function openJournal(options: JournalOptions): Journal {
     },
     get status() {
       return status();
+    },
+    get writeFailures() {
+      return writeFailures;
     },
     close() {
       if (closed) return pending.length;
