@@ -2,7 +2,7 @@
 // Exits 1 when the report is missing, a test failed, or no test ran at all.
 import { readFileSync } from 'node:fs';
 
-const [file = 'test-results/vitest.json', flag] = process.argv.slice(2);
+const [file = 'test-results/vitest.json'] = process.argv.slice(2);
 let report;
 try {
   report = JSON.parse(readFileSync(file, 'utf8'));
@@ -19,10 +19,8 @@ const brokenFiles = (report.testResults ?? []).filter(
 ).length;
 const failed = (report.numFailedTests ?? 0) + brokenFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-if (flag !== '--line-only') {
-  for (const suite of report.testResults ?? []) {
-    if (suite.status === 'failed') console.error(`failed: ${suite.name}`);
-  }
+for (const suite of report.testResults ?? []) {
+  if (suite.status === 'failed') console.error(`failed: ${suite.name}`);
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
