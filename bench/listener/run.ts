@@ -10,7 +10,7 @@
 // median over the rounds is the result and min–max its spread.
 // Run: npx tsx bench/listener/run.ts   (writes bench/results/listener.json)
 // Env: BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (default 5).
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,6 +35,20 @@ const ports = await new Promise<Ports>((resolve) => {
     resolve(m as Ports);
   });
 });
+// Servers on one core, load generator on the other (when taskset exists and there are two
+// cores): otherwise the scheduler moves both around and the ratio measures contention between
+// them as much as the servers' own cost. Printed in the header so a reader knows.
+const pinned = pinToCores(child.pid);
+function pinToCores(childPid: number | undefined): boolean {
+  if (childPid === undefined || cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-acp', '1', String(childPid)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-acp', '0', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 function delivered(): Promise<number> {
   return new Promise((resolve) => {
     child.once('message', (m) => {
@@ -195,7 +209,7 @@ const load1 = loadavg()[0] ?? 0;
 console.log(
   `\nListener bench: ${String(CONNECTIONS)} connections, ${String(DURATION_S)} s per run, ` +
     `${String(ROUNDS)} rounds + 1 warm-up, ${String(cpus().length)} CPUs, Node ${process.version}, ` +
-    `autocannon on 127.0.0.1, load average ${load1.toFixed(1)} at the end\n`,
+    `autocannon on 127.0.0.1, ${pinned ? 'servers pinned to CPU 1 and autocannon to CPU 0' : 'not pinned'}, load average ${load1.toFixed(1)} at the end\n`,
 );
 const fmt = (s: Spread): string =>
   `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
@@ -247,6 +261,7 @@ writeFileSync(
     {
       node: process.version,
       cpus: cpus().length,
+      pinned,
       loadAverageAtEnd: Number(load1.toFixed(2)),
       durationSeconds: DURATION_S,
       connections: CONNECTIONS,
