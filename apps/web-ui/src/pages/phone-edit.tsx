@@ -48,6 +48,7 @@ interface Form {
 
 /** The form's on/off settings. */
 type FlagKey = 'clearPassword' | 'logScan' | 'provisionOnOpen';
+type TextKey = 'id' | 'name' | 'host' | 'username' | 'password' | 'model' | 'line';
 
 const EMPTY: Form = {
   id: '',
@@ -106,6 +107,14 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
     setForm((f) => ({ ...f, [key]: value }));
     setSaved(false);
   };
+
+  /** `value` and `onInput` of a text field bound to one form key. */
+  const bindText = (key: TextKey): { value: string; onInput: (e: InputEvent) => void } => ({
+    value: form[key],
+    onInput: (e) => {
+      update(key, (e.currentTarget as HTMLInputElement).value);
+    },
+  });
 
   const flag = (key: FlagKey, label: string): JSX.Element => (
     <label class="check">
@@ -184,32 +193,14 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
               disabled={id !== null}
               pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,63}"
               placeholder="desk-201"
-              value={form.id}
-              onInput={(e) => {
-                update('id', e.currentTarget.value);
-              }}
+              {...bindText('id')}
             />
           </Field>
           <Field id="phone-name" label="Name">
-            <input
-              id="phone-name"
-              value={form.name}
-              placeholder="Reception"
-              onInput={(e) => {
-                update('name', e.currentTarget.value);
-              }}
-            />
+            <input id="phone-name" placeholder="Reception" {...bindText('name')} />
           </Field>
           <Field id="phone-host" label="Host" hint="address[:port] of the phone">
-            <input
-              id="phone-host"
-              required
-              placeholder="192.168.1.20"
-              value={form.host}
-              onInput={(e) => {
-                update('host', e.currentTarget.value);
-              }}
-            />
+            <input id="phone-host" required placeholder="192.168.1.20" {...bindText('host')} />
           </Field>
           <Field id="phone-scheme" label="Protocol">
             <select
@@ -237,14 +228,7 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
             </select>
           </Field>
           <Field id="phone-user" label="User">
-            <input
-              id="phone-user"
-              autocomplete="off"
-              value={form.username}
-              onInput={(e) => {
-                update('username', e.currentTarget.value);
-              }}
-            />
+            <input id="phone-user" autocomplete="off" {...bindText('username')} />
           </Field>
           <Field id="phone-password" label="Password" hint="write-only">
             <input
@@ -252,22 +236,11 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
               type="password"
               autocomplete="new-password"
               placeholder={phone?.hasPassword === true ? 'stored; type to replace' : ''}
-              value={form.password}
-              onInput={(e) => {
-                update('password', e.currentTarget.value);
-              }}
+              {...bindText('password')}
             />
           </Field>
           <Field id="phone-model" label="Model" hint="decides the capability class">
-            <input
-              id="phone-model"
-              list="phone-models"
-              required
-              value={form.model}
-              onInput={(e) => {
-                update('model', e.currentTarget.value);
-              }}
-            />
+            <input id="phone-model" list="phone-models" required {...bindText('model')} />
             <datalist id="phone-models">
               {MODELS.map((m) => (
                 <option key={m} value={m} />
@@ -276,16 +249,7 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
             <ModelClass model={form.model} />
           </Field>
           <Field id="phone-line" label="Line" hint="function key the daemon drives">
-            <input
-              id="phone-line"
-              type="number"
-              min={1}
-              max={64}
-              value={form.line}
-              onInput={(e) => {
-                update('line', e.currentTarget.value);
-              }}
-            />
+            <input id="phone-line" type="number" min={1} max={64} {...bindText('line')} />
           </Field>
         </div>
         <div class="row">
