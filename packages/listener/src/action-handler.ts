@@ -20,8 +20,8 @@ export interface Rejection {
 export type Outcome = Rejection | undefined;
 
 /**
- * The listener's decisions, independent of the HTTP layer: both the Hono app and the fast
- * node:http path of `createListener` call the same instance, so they answer alike and share
+ * The listener's decisions, independent of the HTTP layer: both the Hono app and the phone
+ * server's fast path (`createListener`) call the same instance, so they answer alike and share
  * the rate limiter and the event queue.
  */
 export interface ActionHandler {

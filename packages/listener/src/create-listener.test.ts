@@ -1,16 +1,13 @@
-import { createServer } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { ActionEvent } from '@snomlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildActionUrls } from './action-urls.js';
 import { createListener } from './create-listener.js';
 import type { CreateListenerOptions, Listener } from './create-listener.js';
 import { isListenerError, isListenerStartError, ListenerStartError } from './errors.js';
-import { createListenerApp } from './listener-app.js';
 import type { ListenerPhone } from './listener-app.js';
 import { expandActionUrl, rawPhoneRequest } from './testing/phone-request.js';
 import { sendRawRequest } from './testing/send-raw-request.js';
-import { attachTolerantFront } from './tolerant-front.js';
 
 const HOST = '127.0.0.1';
 const SECRET = 'k-3f9a8b7c6d5e4f3a2b1c';
@@ -153,7 +150,7 @@ describe('lifecycle', () => {
   });
 });
 
-describe('tolerant front over a real socket', () => {
+describe('raw phone requests over a real socket', () => {
   const caller = {
     callId: 'a84b4c76e66710@pbx.example',
     nrOngoingCalls: '1',
@@ -252,47 +249,29 @@ describe('tolerant front over a real socket', () => {
     expect(events.map((e) => e.kind)).toEqual(['offhook', 'incoming']);
   });
 
-  it('reads the rest of a refused head that arrives in a later packet', async () => {
-    const events: ActionEvent[] = [];
-    const app = createListenerApp({
-      resolvePhone: (id) => PHONES[id],
-      onEvent: (e) => events.push(e),
-    });
-    const server = createServer((_req, res) => res.end());
-    const front = attachTolerantFront(server, (req, env) => app.fetch(req, env));
-    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-    const port = (server.address() as { port: number }).port;
-    try {
-      const bytes = rawPhoneRequest(`/snom/p1/incoming?k=${SECRET}&dr=Jörg Müller-Lüdenscheidt`);
-      const cut = bytes.indexOf('Müller') + 2;
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect({ host: HOST, port, noDelay: true });
-        let data = '';
-        socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
-        socket.on('close', () => {
-          resolve(data);
-        });
-        socket.on('error', reject);
-        socket.write(bytes.subarray(0, cut));
-        // Wait until the front holds the partial head, then send the rest.
-        const waitPending = (): void => {
-          if (front.pending === 1) socket.write(bytes.subarray(cut));
-          else setImmediate(waitPending);
-        };
-        waitPending();
+  it('reads a raw head that arrives in pieces', async () => {
+    const { listener, next } = start();
+    const { port } = await listener.start({ host: HOST, port: 0 });
+    const bytes = rawPhoneRequest(`/snom/p1/incoming?k=${SECRET}&dr=Jörg Müller-Lüdenscheidt`);
+    const cut = bytes.indexOf('Müller') + 2; // inside a UTF-8 character
+    const received = next();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: HOST, port, noDelay: true });
+      let data = '';
+      socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
+      socket.on('close', () => {
+        resolve(data);
       });
-      expect(answer.startsWith('HTTP/1.1 200 OK')).toBe(true);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(events[0]?.params.displayRemote).toBe('Jörg Müller-Lüdenscheidt');
-      expect(front.pending).toBe(0);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+      socket.on('error', reject);
+      socket.write(bytes.subarray(0, cut));
+      setTimeout(() => socket.write(bytes.subarray(cut)), 50);
+    });
+    expect(answer.startsWith('HTTP/1.1 200 OK')).toBe(true);
+    expect((await received).params.displayRemote).toBe('Jörg Müller-Lüdenscheidt');
   });
 
-  it('bounds a refused head: too large → 431, and closes', async () => {
-    const { listener, events } = start({ tolerantFront: { maxHeadBytes: 1024 } });
+  it('bounds a head in size: too large → 431, and closes', async () => {
+    const { listener, events } = start({ maxHeadBytes: 1024 });
     const { port } = await listener.start({ host: HOST, port: 0 });
     const head = Buffer.concat([
       Buffer.from(`GET /snom/p1/incoming?k=${SECRET}&dr=Jörg Müller HTTP/1.1\r\n`),
@@ -303,40 +282,62 @@ describe('tolerant front over a real socket', () => {
     expect(events).toHaveLength(0);
   });
 
-  it('bounds a refused head in time: an unfinished head is dropped', async () => {
-    const { listener, events } = start({ tolerantFront: { headTimeoutMs: 200 } });
+  it('bounds a head in time: one that stops arriving is answered 408 and closed', async () => {
+    const { listener, events } = start({ keepAliveTimeoutMs: 200 });
     const { port } = await listener.start({ host: HOST, port: 0 });
     const res = await sendRawRequest(
       HOST,
       port,
       Buffer.from(`GET /snom/p1/incoming?k=${SECRET}&dr=Jörg Müller HTTP/1.1\r\nHost: x\r\n`),
     );
-    expect(res.status).toBe(0); // closed without an answer
+    expect(res.status).toBe(408);
     expect(events).toHaveLength(0);
   });
 
-  it('bounds concurrent refused heads: over maxPending → 503', async () => {
-    const { listener } = start({ tolerantFront: { maxPending: 1, headTimeoutMs: 5000 } });
+  it('bounds a head in time: one that trickles in past headersTimeoutMs is answered 408', async () => {
+    const { listener, events } = start({ headersTimeoutMs: 150 });
+    const { port } = await listener.start({ host: HOST, port: 0 });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: HOST, port, noDelay: true });
+      let data = '';
+      socket.on('data', (d: Buffer) => (data += d.toString('latin1')));
+      socket.on('error', reject);
+      const bytes = `GET /snom/p1/incoming?k=${SECRET} HTTP/1.1\r\nHost: x\r\n`;
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (socket.writable) socket.write(bytes[sent % bytes.length] ?? 'x');
+        sent++;
+      }, 20);
+      socket.on('close', () => {
+        clearInterval(timer);
+        resolve(data);
+      });
+    });
+    expect(answer.startsWith('HTTP/1.1 408 ')).toBe(true);
+    expect(events).toHaveLength(0);
+  });
+
+  it('closes connections over maxConnections at once and serves the others', async () => {
+    const { listener } = start({ maxConnections: 1 });
     const { port } = await listener.start({ host: HOST, port: 0 });
     const hold = connect({ host: HOST, port });
     hold.on('error', () => undefined);
-    hold.write('GET /snom/p1/incoming?k=x&dr=a b HTTP/1.1\r\n'); // incomplete: stays pending
-    await new Promise<void>((resolve) => {
-      hold.once('ready', () => {
-        resolve();
-      });
-      if (hold.readyState === 'open') resolve();
-    });
-    // The held socket must be pending before the second one arrives: retry until it is.
-    let res = await sendRawRequest(HOST, port, rawPhoneRequest('/snom/p1/incoming?dr=c d'));
-    for (let i = 0; i < 50 && res.status !== 503; i++) {
-      res = await sendRawRequest(HOST, port, rawPhoneRequest('/snom/p1/incoming?dr=c d'));
-    }
-    expect(res.status).toBe(503);
+    hold.write('GET /snom/p1/incoming?k=x&dr=a b HTTP/1.1\r\n'); // incomplete: stays open
+    await new Promise((resolve) => hold.once('connect', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const refused = await sendRawRequest(
+      HOST,
+      port,
+      rawPhoneRequest(`/snom/p1/onhook?k=${SECRET}`),
+    );
+    expect(refused.status).toBe(0); // closed without an answer
     hold.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const ok = await sendRawRequest(HOST, port, rawPhoneRequest(`/snom/p1/onhook?k=${SECRET}`));
+    expect(ok.status).toBe(200);
   });
 
-  it('answers 414 when the request line overflows Node’s header limit', async () => {
+  it('answers 414 when the request line alone is longer than the head limit', async () => {
     const { listener } = start();
     const { port } = await listener.start({ host: HOST, port: 0 });
     const res = await sendRawRequest(

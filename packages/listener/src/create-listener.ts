@@ -1,15 +1,11 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { ListenerError, ListenerStartError } from './errors.js';
 import type { ListenerStartErrorCode } from './errors.js';
-import { createFastPath } from './fast-path.js';
 import { buildListenerApp } from './listener-app.js';
 import type { ListenerBindings, ListenerOptions } from './listener-app.js';
-import { attachTolerantFront } from './tolerant-front.js';
-import type { TolerantFront, TolerantFrontOptions } from './tolerant-front.js';
+import { createPhoneServer } from './phone-server.js';
+import type { PhoneServer, PhoneServerLimits } from './phone-server.js';
 
 /** Where to listen. */
 export interface ListenerStartOptions {
@@ -25,15 +21,8 @@ export interface ListenerAddress {
   port: number;
 }
 
-/** Options of `createListener`: the app's options plus server limits. */
-export interface CreateListenerOptions extends ListenerOptions {
-  /** Limits of the tolerant front that re-reads requests Node's parser refuses. */
-  tolerantFront?: TolerantFrontOptions;
-  /** Most simultaneous connections (default 1024). */
-  maxConnections?: number;
-  /** Time allowed for a whole request head on the fast path (default 10000 ms). */
-  headersTimeoutMs?: number;
-}
+/** Options of `createListener`: the app's options plus the phone port's limits. */
+export interface CreateListenerOptions extends ListenerOptions, PhoneServerLimits {}
 
 /** The Action URL server: a Hono app plus its lifecycle on a port. */
 export interface Listener {
@@ -53,8 +42,7 @@ export interface Listener {
 }
 
 interface Running {
-  server: Server;
-  front: TolerantFront;
+  phoneServer: PhoneServer;
   address: ListenerAddress;
 }
 
@@ -80,28 +68,23 @@ function startErrorCode(error: unknown): ListenerStartErrorCode {
 
 function close(running: Running): Promise<void> {
   return new Promise((resolve) => {
-    running.server.close(() => {
+    running.phoneServer.server.close(() => {
       resolve();
     });
-    running.front.closeAll();
-    running.server.closeAllConnections();
+    running.phoneServer.closeAll();
   });
 }
 
 /**
- * Creates the listener: the Action URL app (see `createListenerApp`) on node:http through
- * @hono/node-server, with a tolerant front for the raw, unencoded requests phones send. A plain
- * `GET /snom/{phoneId}/{event}` is answered straight from node:http by the same handler the app
- * calls (same checks, same answers); every other request goes through the Hono app.
+ * Creates the listener: the Action URL app (see `createListenerApp`) served on the phone port by
+ * `createPhoneServer`, which reads the raw, unencoded requests phones send. A plain
+ * `GET /snom/{phoneId}/{event}` is answered directly by the same handler the app calls (same
+ * checks, same answers); every other request goes through the Hono app.
  */
 export function createListener(options: CreateListenerOptions): Listener {
   const { app, handler } = buildListenerApp(options);
   const fetch = (request: Request, env: ListenerBindings): Response | Promise<Response> =>
     app.fetch(request, env);
-  const honoListener = getRequestListener(app.fetch, { hostname: 'localhost' });
-  const requestListener = createFastPath(handler, (req, res) => {
-    void honoListener(req, res);
-  });
   let running: Running | null = null;
   let starting: Promise<ListenerAddress> | null = null;
 
@@ -109,16 +92,8 @@ export function createListener(options: CreateListenerOptions): Listener {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ListenerStartError('invalid-port', host, port);
     }
-    const server = createServer(
-      {
-        headersTimeout: options.headersTimeoutMs ?? 10_000,
-        requestTimeout: 30_000,
-        keepAliveTimeout: 5_000,
-      },
-      requestListener,
-    );
-    server.maxConnections = options.maxConnections ?? 1024;
-    const front = attachTolerantFront(server, fetch, options.tolerantFront);
+    const phoneServer = createPhoneServer({ ...options, handler, fetch });
+    const { server } = phoneServer;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: unknown): void => {
         reject(new ListenerStartError(startErrorCode(error), host, port, { cause: error }));
@@ -137,7 +112,7 @@ export function createListener(options: CreateListenerOptions): Listener {
       console.error('snomlink listener: server error', error);
     });
     const info = server.address() as AddressInfo;
-    return { server, front, address: { host, port: info.port } };
+    return { phoneServer, address: { host, port: info.port } };
   }
 
   return {

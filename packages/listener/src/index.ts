@@ -33,5 +33,4 @@ export { decodeRawValue, splitActionQuery, toActionEventParams } from './raw-que
 export type { ParamsResult, RawActionQuery } from './raw-query.js';
 export { encodeRequestTarget } from './request-target.js';
 export { createSecret } from './secret.js';
-export { attachTolerantFront } from './tolerant-front.js';
-export type { TolerantFront, TolerantFrontOptions } from './tolerant-front.js';
+export type { PhoneServerLimits } from './phone-server.js';

@@ -38,9 +38,9 @@ export interface ListenerOptions {
 
 /** Bindings the app reads the caller's address from: node-server's `incoming`, or our own. */
 export interface ListenerBindings {
-  /** Set by the tolerant front (and usable from `app.request(url, init, env)` in tests). */
+  /** Set by the phone server (and usable from `app.request(url, init, env)` in tests). */
   remoteAddress?: string;
-  /** Set by @hono/node-server. */
+  /** Set by @hono/node-server, when the app alone is served that way. */
   incoming?: IncomingMessage;
 }
 
@@ -50,14 +50,14 @@ export interface ListenerErrorBody {
   detail: string;
 }
 
-/** The caller's address: the tolerant front's `remoteAddress`, else node-server's socket. */
+/** The caller's address: the phone server's `remoteAddress`, else node-server's socket. */
 export function remoteAddressOf(env: ListenerBindings | undefined): string | undefined {
   // `app.request(url)` without an env leaves `c.env` undefined at run time.
   if (env === undefined) return undefined;
   return env.remoteAddress ?? env.incoming?.socket.remoteAddress;
 }
 
-/** The app together with the handler it calls (shared with `createListener`'s fast path). */
+/** The app together with the handler it calls (shared with the phone server's fast path). */
 export interface ListenerAppParts {
   app: Hono;
   handler: ActionHandler;

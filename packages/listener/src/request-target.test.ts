@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeRequestTarget, parseRawRequestLine } from './request-target.js';
+import { encodeRequestTarget, parseRequestLine } from './request-target.js';
 
 describe('encodeRequestTarget', () => {
   it('encodes raw spaces, UTF-8 and Latin-1 bytes, # and quotes; keeps valid escapes and +', () => {
@@ -24,15 +24,23 @@ describe('encodeRequestTarget', () => {
   });
 });
 
-describe('parseRawRequestLine', () => {
+describe('parseRequestLine', () => {
   it('takes the target up to the last HTTP/1.x, keeping raw spaces', () => {
-    expect(
-      parseRawRequestLine(Buffer.from('GET /snom/p/incoming?dr=A HTTP/1.1 B HTTP/1.1')),
-    ).toEqual({ method: 'GET', target: '/snom/p/incoming?dr=A%20HTTP/1.1%20B', version: '1.1' });
+    expect(parseRequestLine('GET /snom/p/incoming?dr=A HTTP/1.1 B HTTP/1.1')).toEqual({
+      method: 'GET',
+      target: '/snom/p/incoming?dr=A%20HTTP/1.1%20B',
+      version: '1.1',
+    });
+  });
+
+  it('reads raw UTF-8 and Latin-1 bytes (as Latin-1 text) into escapes', () => {
+    const utf8 = Buffer.from('GET /a?dr=Jörg HTTP/1.1').toString('latin1');
+    expect(parseRequestLine(utf8)?.target).toBe('/a?dr=J%C3%B6rg');
+    expect(parseRequestLine('GET /a?dr=J\xf6rg HTTP/1.0')?.target).toBe('/a?dr=J%F6rg');
   });
 
   it('reduces an absolute-form target to its path', () => {
-    expect(parseRawRequestLine(Buffer.from('GET http://pc:8080/snom/p/x?a=b c HTTP/1.0'))).toEqual({
+    expect(parseRequestLine('GET http://pc:8080/snom/p/x?a=b c HTTP/1.0')).toEqual({
       method: 'GET',
       target: '/snom/p/x?a=b%20c',
       version: '1.0',
@@ -47,7 +55,9 @@ describe('parseRawRequestLine', () => {
     'GET a HTTP/1.1',
     ' /a HTTP/1.1',
     'GET /a HTTP/2',
+    'GET /a HTTP/1.2',
+    'GET /a HTTP/1.1 x',
   ])('refuses %j', (line) => {
-    expect(parseRawRequestLine(Buffer.from(line))).toBeUndefined();
+    expect(parseRequestLine(line)).toBeUndefined();
   });
 });
