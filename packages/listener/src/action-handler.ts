@@ -4,7 +4,7 @@ import { createRateLimiter } from './rate-limiter.js';
 import { splitActionQuery, toActionEventParams } from './raw-query.js';
 import { secretsMatch } from './secret.js';
 import { createSourceChecker } from './source-check.js';
-import type { ListenerOptions } from './listener-app.js';
+import type { ListenerOptions, ListenerRejection } from './listener-app.js';
 
 /** Default longest accepted request target. */
 export const DEFAULT_MAX_URL_LENGTH = 8192;
@@ -38,6 +38,8 @@ export interface ActionHandler {
     kind: string,
     remote: string | undefined,
   ): Outcome | Promise<Outcome>;
+  /** The answer to a path that is not an Action URL: a limit, else `NOT_FOUND`. */
+  notFound(target: string, remote: string | undefined): Rejection;
 }
 
 /** The 404 of a path that is not an Action URL. */
@@ -57,6 +59,22 @@ const KINDS: ReadonlySet<string> = new Set(ACTION_EVENT_KINDS);
 
 function short(value: string): string {
   return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}
+
+/**
+ * Hands a refusal to `onReject` (when given), never letting it disturb the answer: its
+ * exceptions are caught and logged.
+ */
+export function reportRejection(
+  onReject: ListenerOptions['onReject'],
+  rejection: ListenerRejection,
+): void {
+  if (onReject === undefined) return;
+  try {
+    onReject(rejection);
+  } catch (error) {
+    console.error('snomlink listener: onReject failed:', error);
+  }
 }
 
 /** Creates the handler shared by the app and the fast path (see `ActionHandler`). */
@@ -130,54 +148,93 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
     return undefined;
   }
 
+  const { onReject } = options;
+  /** Reports a refusal (if any) to `onReject` and passes the outcome on. */
+  function reported<O extends Outcome>(
+    outcome: O,
+    remote: string | undefined,
+    phoneId?: string,
+  ): O {
+    if (outcome === undefined || onReject === undefined) return outcome;
+    const rejection: ListenerRejection = {
+      status: outcome.status,
+      error: outcome.error,
+      detail: outcome.detail,
+    };
+    if (phoneId !== undefined) rejection.phoneId = short(phoneId);
+    if (remote !== undefined) rejection.remoteAddress = remote;
+    reportRejection(onReject, rejection);
+    return outcome;
+  }
+
+  function limits(target: string, remote: string | undefined): Rejection | undefined {
+    if (limiter !== undefined) {
+      const source = remote ?? 'unknown';
+      if (!limiter.take(source)) {
+        return {
+          status: 429,
+          error: 'too-many-requests',
+          detail: `too many requests from ${source}; slow down`,
+        };
+      }
+    }
+    if (target.length > maxUrlLength) {
+      return {
+        status: 414,
+        error: 'uri-too-long',
+        detail: `request target is ${String(target.length)} bytes, the limit is ${String(maxUrlLength)} (maxUrlLength)`,
+      };
+    }
+    return undefined;
+  }
+
+  function decide(
+    target: string,
+    phoneId: string,
+    kind: string,
+    remote: string | undefined,
+  ): Outcome | Promise<Outcome> {
+    if (!KINDS.has(kind)) {
+      return {
+        status: 404,
+        error: 'unknown-event',
+        detail: `"${short(kind)}" is not an Action URL event`,
+      };
+    }
+    if (checkSource !== undefined) {
+      const phone = options.resolvePhone(phoneId);
+      if (phone !== undefined) {
+        const denied: Rejection = {
+          status: 403,
+          error: 'forbidden',
+          detail: `requests for phone "${short(phoneId)}" are accepted only from its configured host`,
+        };
+        if (phone.host === undefined || remote === undefined) return denied;
+        const ok = checkSource(phone.host, remote);
+        if (ok instanceof Promise) {
+          return ok.then((yes) =>
+            yes ? accept(phoneId, kind as ActionEventKind, target) : denied,
+          );
+        }
+        if (!ok) return denied;
+      }
+    }
+    return accept(phoneId, kind as ActionEventKind, target);
+  }
+
   return {
     limits(target, remote) {
-      if (limiter !== undefined) {
-        const source = remote ?? 'unknown';
-        if (!limiter.take(source)) {
-          return {
-            status: 429,
-            error: 'too-many-requests',
-            detail: `too many requests from ${source}; slow down`,
-          };
-        }
-      }
-      if (target.length > maxUrlLength) {
-        return {
-          status: 414,
-          error: 'uri-too-long',
-          detail: `request target is ${String(target.length)} bytes, the limit is ${String(maxUrlLength)} (maxUrlLength)`,
-        };
-      }
-      return undefined;
+      return reported(limits(target, remote), remote);
     },
     event(target, phoneId, kind, remote) {
-      if (!KINDS.has(kind)) {
-        return {
-          status: 404,
-          error: 'unknown-event',
-          detail: `"${short(kind)}" is not an Action URL event`,
-        };
-      }
-      if (checkSource !== undefined) {
-        const phone = options.resolvePhone(phoneId);
-        if (phone !== undefined) {
-          const denied: Rejection = {
-            status: 403,
-            error: 'forbidden',
-            detail: `requests for phone "${short(phoneId)}" are accepted only from its configured host`,
-          };
-          if (phone.host === undefined || remote === undefined) return denied;
-          const ok = checkSource(phone.host, remote);
-          if (ok instanceof Promise) {
-            return ok.then((yes) =>
-              yes ? accept(phoneId, kind as ActionEventKind, target) : denied,
-            );
-          }
-          if (!ok) return denied;
-        }
-      }
-      return accept(phoneId, kind as ActionEventKind, target);
+      const outcome = decide(target, phoneId, kind, remote);
+      if (onReject === undefined) return outcome;
+      return outcome instanceof Promise
+        ? outcome.then((o) => reported(o, remote, phoneId))
+        : reported(outcome, remote, phoneId);
+    },
+    notFound(target, remote) {
+      return reported(limits(target, remote) ?? NOT_FOUND, remote);
     },
   };
 }

@@ -27,6 +27,7 @@ export type {
   ListenerErrorBody,
   ListenerOptions,
   ListenerPhone,
+  ListenerRejection,
 } from './listener-app.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { decodeRawValue, splitActionQuery, toActionEventParams } from './raw-query.js';

@@ -7,7 +7,12 @@ import type { ActionEvent } from '@snomlink/core';
 import { describe, expect, it, vi } from 'vitest';
 import { ACTION_URL_SETTING_NAMES, buildActionUrls } from './action-urls.js';
 import { createListenerApp } from './listener-app.js';
-import type { ListenerOptions, ListenerPhone } from './listener-app.js';
+import type {
+  ListenerBindings,
+  ListenerOptions,
+  ListenerPhone,
+  ListenerRejection,
+} from './listener-app.js';
 import { expandActionUrl } from './testing/phone-request.js';
 
 const SECRET = 's3cr3t-Token_0123456789';
@@ -406,5 +411,97 @@ describe('onEvent isolation', () => {
     expect((await app.request('/snom/new/incoming?k=abc')).status).toBe(200);
     phones.delete('new');
     expect((await app.request('/snom/new/incoming?k=abc')).status).toBe(404);
+  });
+});
+
+describe('onReject', () => {
+  it('reports every refusal once, with status, error, phone id and address, and no acceptance', async () => {
+    const rejections: ListenerRejection[] = [];
+    const { app } = setup({
+      onReject: (r) => rejections.push(r),
+      checkSourceAddress: true,
+      maxUrlLength: 200,
+      rateLimit: { perSecond: 0.001, burst: 7 },
+    });
+    const from = (address: string): ListenerBindings => ({ remoteAddress: address });
+    const here = from('127.0.0.2');
+    await app.request(`/snom/p1/incoming?k=${SECRET}`, {}, here); // accepted: not reported
+    await app.request('/snom/p1/incoming?k=wrong', {}, here);
+    await app.request(`/snom/nobody/incoming?k=${SECRET}`, {}, here);
+    await app.request(`/snom/p1/ringing?k=${SECRET}`, {}, here);
+    await app.request(`/snom/p1/incoming?k=${SECRET}&n=many`, {}, here);
+    await app.request(`/snom/p1/incoming?k=${SECRET}`, {}, from('10.0.0.9'));
+    await app.request(`/snom/p1/incoming?k=${SECRET}&dr=${'x'.repeat(300)}`, {}, here);
+    await app.request('/favicon.ico', {}, here);
+    await app.request(`/snom/p1/incoming?k=${SECRET}`, {}, here); // 8th from here: over the burst
+    expect(rejections.every((r) => r.detail.length > 0)).toBe(true);
+    expect(rejections.map(({ detail: _detail, ...rest }) => rest)).toEqual([
+      {
+        status: 403,
+        error: 'forbidden',
+        phoneId: 'p1',
+        remoteAddress: '127.0.0.2',
+      },
+      {
+        status: 404,
+        error: 'unknown-phone',
+        phoneId: 'nobody',
+        remoteAddress: '127.0.0.2',
+      },
+      {
+        status: 404,
+        error: 'unknown-event',
+        phoneId: 'p1',
+        remoteAddress: '127.0.0.2',
+      },
+      {
+        status: 400,
+        error: 'bad-request',
+        phoneId: 'p1',
+        remoteAddress: '127.0.0.2',
+      },
+      {
+        status: 403,
+        error: 'forbidden',
+        phoneId: 'p1',
+        remoteAddress: '10.0.0.9',
+      },
+      {
+        status: 414,
+        error: 'uri-too-long',
+        remoteAddress: '127.0.0.2',
+      },
+      { status: 404, error: 'not-found', remoteAddress: '127.0.0.2' },
+      {
+        status: 429,
+        error: 'too-many-requests',
+        remoteAddress: '127.0.0.2',
+      },
+    ]);
+  });
+
+  it('cuts a long phone id from the path to 64 characters', async () => {
+    const rejections: ListenerRejection[] = [];
+    const { app } = setup({ onReject: (r) => rejections.push(r) });
+    await app.request(`/snom/${'p'.repeat(500)}/incoming?k=x`);
+    expect(rejections[0]?.phoneId).toBe(`${'p'.repeat(64)}…`);
+  });
+
+  it('an onReject that throws changes no answer', async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      const { app } = setup({
+        onReject: () => {
+          throw new Error('metrics down');
+        },
+      });
+      expect((await app.request('/snom/p1/incoming?k=wrong')).status).toBe(403);
+      expect((await app.request('/nowhere')).status).toBe(404);
+    } finally {
+      console.error = original;
+    }
+    expect(errors).toHaveLength(2);
   });
 });

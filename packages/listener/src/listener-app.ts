@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ActionEvent } from '@snomlink/core';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { INTERNAL_ERROR_BODY, NOT_FOUND, createActionHandler } from './action-handler.js';
+import { INTERNAL_ERROR_BODY, createActionHandler, reportRejection } from './action-handler.js';
 import type { ActionHandler, Outcome, Rejection } from './action-handler.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 
@@ -34,6 +34,29 @@ export interface ListenerOptions {
   now?: () => number;
   /** Called when `onEvent` throws or rejects. Default: `console.error`. */
   onCallbackError?: (error: unknown, event: ActionEvent) => void;
+  /**
+   * Called for every refused request, after its answer is decided (for metrics and logs). It runs
+   * on the request path: keep it cheap. Exceptions are caught and logged.
+   */
+  onReject?: (rejection: ListenerRejection) => void;
+}
+
+/** A refused request, as reported to `onReject`. */
+export interface ListenerRejection {
+  /** The HTTP status answered (400, 403, 404, 408, 414, 429, 431, 500). */
+  status: number;
+  /** The `error` of the JSON answer: a short fixed code such as `forbidden` or `unknown-phone`. */
+  error: string;
+  /** The `detail` of the JSON answer. */
+  detail: string;
+  /**
+   * The phone id from the path, for rejections of `/snom/{phoneId}/…` (403 and 400 only name
+   * configured phones; a 404 `unknown-phone` names whatever the request said, cut to 64
+   * characters). Never use it as a metric label unless it is a configured phone.
+   */
+  phoneId?: string;
+  /** The caller's address, when known. */
+  remoteAddress?: string;
 }
 
 /** Bindings the app reads the caller's address from: node-server's `incoming`, or our own. */
@@ -102,15 +125,20 @@ export function buildListenerApp(options: ListenerOptions): ListenerAppParts {
   }
 
   app.on(['GET', 'POST'], '/snom/:phoneId/:event', handle);
-  app.notFound((c) => {
-    const refused = handler.limits(
-      targetOf(c),
-      remoteAddressOf(c.env as ListenerBindings | undefined),
-    );
-    return reject(c, refused ?? NOT_FOUND);
-  });
+  app.notFound((c) =>
+    reject(
+      c,
+      handler.notFound(targetOf(c), remoteAddressOf(c.env as ListenerBindings | undefined)),
+    ),
+  );
   app.onError((error, c) => {
     console.error('snomlink listener: unexpected error', error);
+    const remote = remoteAddressOf(c.env as ListenerBindings | undefined);
+    reportRejection(options.onReject, {
+      status: 500,
+      ...INTERNAL_ERROR_BODY,
+      ...(remote === undefined ? {} : { remoteAddress: remote }),
+    });
     return c.json(INTERNAL_ERROR_BODY, 500);
   });
   return { app, handler };

@@ -4,7 +4,7 @@ import type { ActionEvent } from '@snomlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createListener } from './create-listener.js';
 import type { CreateListenerOptions, Listener } from './create-listener.js';
-import type { ListenerPhone } from './listener-app.js';
+import type { ListenerPhone, ListenerRejection } from './listener-app.js';
 
 const HOST = '127.0.0.1';
 const SECRET = 'k-3f9a8b7c6d5e4f3a2b1c';
@@ -274,5 +274,24 @@ describe('connections', () => {
     expect(answers.every((a) => a.status === 200)).toBe(true);
     await settled();
     expect(events).toHaveLength(count);
+  });
+
+  it('reports the refusals it makes itself to onReject, fast-path ones once', async () => {
+    const rejections: ListenerRejection[] = [];
+    const { port } = await start({ onReject: (r) => rejections.push(r), maxHeadBytes: 512 });
+    const garbage = await connection(port);
+    garbage.send('\x16\x03\x01 hello\r\n\r\n');
+    expect((await garbage.answers(1))[0]?.status).toBe(400);
+    const big = await connection(port);
+    big.send(`GET /snom/p1/onhook?k=${SECRET} HTTP/1.1\r\nX: ${'a'.repeat(600)}\r\n`);
+    expect((await big.answers(1))[0]?.status).toBe(431);
+    const wrong = await connection(port);
+    wrong.send(get('/snom/p1/onhook?k=wrong'));
+    expect((await wrong.answers(1))[0]?.status).toBe(403);
+    expect(rejections.map((r) => [r.status, r.error, r.remoteAddress])).toEqual([
+      [400, 'bad-request', HOST],
+      [431, 'headers-too-large', HOST],
+      [403, 'forbidden', HOST],
+    ]);
   });
 });

@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { INTERNAL_ERROR_BODY } from './action-handler.js';
+import { INTERNAL_ERROR_BODY, reportRejection } from './action-handler.js';
 import type { ActionHandler, Outcome } from './action-handler.js';
 import { matchFastPath } from './fast-path.js';
 import { createHttpResponses } from './http-response.js';
-import type { ListenerBindings } from './listener-app.js';
+import type { ListenerBindings, ListenerOptions } from './listener-app.js';
 import { findHeadEnd, parseRequestHead, skipEmptyLines } from './request-head.js';
 import type { RequestHead } from './request-head.js';
 
@@ -26,6 +26,8 @@ export interface PhoneServerOptions extends PhoneServerLimits {
   handler: ActionHandler;
   /** The Hono app: every request the fast path does not answer. */
   fetch: (request: Request, env: ListenerBindings) => Response | Promise<Response>;
+  /** Told about the requests this server refuses itself (malformed, too large, too slow, 500). */
+  onReject?: ListenerOptions['onReject'];
 }
 
 /** The phone port's server and its open connections. */
@@ -115,6 +117,12 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
       closing = true;
       buffered = undefined;
       send(responses.error(status, error, detail, false));
+      reportRejection(options.onReject, {
+        status,
+        error,
+        detail,
+        ...(remote === undefined ? {} : { remoteAddress: remote }),
+      });
     }
 
     function fail(error: unknown): void {
