@@ -37,6 +37,7 @@ import type { ListenerControl } from './http/admin-app.js';
 import { openJournal } from './journal/journal.js';
 import type { Journal, JournalOptions } from './journal/journal.js';
 import { createDaemonMetrics } from './metrics/daemon-metrics.js';
+import { createActionUrlRejections } from './phones/action-url-rejections.js';
 import type { DaemonMetrics } from './metrics/daemon-metrics.js';
 import { createPhoneManager } from './phones/phone-manager.js';
 import type { PhoneManager } from './phones/phone-manager.js';
@@ -238,8 +239,15 @@ export function createDaemon(options: DaemonOptions): Daemon {
     listenerQueue = result.catch(() => undefined);
     return result;
   };
+  const rejections = createActionUrlRejections({
+    logger,
+    isConfiguredPhone: (id) => phoneIndex.has(id),
+  });
   const listener: Listener = createListener({
     resolvePhone: (id) => phoneIndex.get(id),
+    onReject: (rejection) => {
+      rejections.record(rejection);
+    },
     onEvent: (event) => {
       applyEvent(event);
       phones.notify(event);
@@ -446,6 +454,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     sseClients: () => events.subscriberCount,
     webhooks: () => webhooks.stats,
     listenerActive: () => listener.state === 'active',
+    actionUrlRejections: () => rejections.counts(),
     version: VERSION,
   });
 

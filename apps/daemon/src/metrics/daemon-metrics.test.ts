@@ -20,6 +20,7 @@ interface State {
   sse: number;
   webhooks: { delivered: number; failed: number };
   listener: boolean;
+  rejections: { status: number; error: string; count: number }[];
 }
 
 function setup(eventLoop = false): { state: State; scrape: () => PromText } {
@@ -34,6 +35,7 @@ function setup(eventLoop = false): { state: State; scrape: () => PromText } {
     sse: 0,
     webhooks: { delivered: 0, failed: 0 },
     listener: true,
+    rejections: [],
   };
   const m = createDaemonMetrics({
     hub,
@@ -50,6 +52,7 @@ function setup(eventLoop = false): { state: State; scrape: () => PromText } {
     sseClients: () => state.sse,
     webhooks: () => state.webhooks,
     listenerActive: () => state.listener,
+    actionUrlRejections: () => state.rejections,
     version: '9.9.9',
     eventLoop,
   });
@@ -89,6 +92,22 @@ describe('createDaemonMetrics', () => {
     expect(
       after.value('snomlink_action_events_total', { source: 'log-scan', kind: 'incoming' }),
     ).toBe(0);
+  });
+
+  it('reports refused Action URL requests by status and error', () => {
+    const { state, scrape } = setup();
+    expect(scrape().types.get('snomlink_action_url_rejections_total')).toBe('counter');
+    state.rejections = [
+      { status: 403, error: 'forbidden', count: 3 },
+      { status: 404, error: 'unknown-phone', count: 1 },
+    ];
+    const m = scrape();
+    expect(
+      m.value('snomlink_action_url_rejections_total', { status: '403', error: 'forbidden' }),
+    ).toBe(3);
+    expect(
+      m.value('snomlink_action_url_rejections_total', { status: '404', error: 'unknown-phone' }),
+    ).toBe(1);
   });
 
   it('counts finished calls by direction and missed, and histograms the connected time', () => {

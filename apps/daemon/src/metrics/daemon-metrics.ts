@@ -33,6 +33,12 @@ export interface DaemonMetricsSources {
   readonly webhooks: () => { readonly delivered: number; readonly failed: number };
   /** Whether the Action URL listener has a port bound. */
   readonly listenerActive: () => boolean;
+  /** Refused Action URL requests since start, by status and error code (a bounded set). */
+  readonly actionUrlRejections: () => readonly {
+    readonly status: number;
+    readonly error: string;
+    readonly count: number;
+  }[];
   readonly version: string;
   /** Sample the event loop delay (perf_hooks). Default true. */
   readonly eventLoop?: boolean;
@@ -123,6 +129,18 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
         '1 while the Action URL listener has its port bound, else 0.',
       );
       out.sample('snomlink_listener_up', sources.listenerActive() ? 1 : 0);
+
+      out.family(
+        'snomlink_action_url_rejections_total',
+        'counter',
+        'Action URL requests the listener refused since start, by HTTP status and error code ' +
+          '(403 forbidden: wrong secret or address; 404 unknown-phone; 400; 414; 429; …).',
+      );
+      for (const row of sources.actionUrlRejections())
+        out.sample('snomlink_action_url_rejections_total', row.count, {
+          status: String(row.status),
+          error: row.error,
+        });
 
       const phones = sources.phones();
       const live = new Map<string, number>(phones.map((p) => [p.id, 0]));

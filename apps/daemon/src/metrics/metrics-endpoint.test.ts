@@ -271,6 +271,35 @@ describe('GET /api/metrics', () => {
     }
   });
 
+  it('counts Action URL requests the listener refused, by status and error', async () => {
+    // A series appears with its first refusal.
+    const count = (m: PromText, labels: Record<string, string>): number =>
+      m.samples.find(
+        (sample) =>
+          sample.name === 'snomlink_action_url_rejections_total' &&
+          sample.labels['status'] === labels['status'] &&
+          sample.labels['error'] === labels['error'],
+      )?.value ?? 0;
+    const forbidden = (m: PromText): number => count(m, { status: '403', error: 'forbidden' });
+    const unknownPhone = (m: PromText): number =>
+      count(m, { status: '404', error: 'unknown-phone' });
+    const before = await scrape();
+    const base = `http://127.0.0.1:${String(daemon.listenerStatus().port)}/snom`;
+    expect((await fetch(`${base}/desk/incoming?k=not-the-secret`)).status).toBe(403);
+    expect((await fetch(`${base}/desk/incoming?k=not-the-secret`)).status).toBe(403);
+    expect((await fetch(`${base}/nobody/incoming?k=x`)).status).toBe(404);
+    const after = await scrape();
+    expect(forbidden(after) - forbidden(before)).toBe(2);
+    expect(unknownPhone(after) - unknownPhone(before)).toBe(1);
+    // The phone id of an unknown phone is not a label: only status and error are.
+    const labels = new Set(
+      after.samples
+        .filter((sample) => sample.name === 'snomlink_action_url_rejections_total')
+        .flatMap((sample) => Object.keys(sample.labels)),
+    );
+    expect([...labels].sort()).toEqual(['error', 'status']);
+  });
+
   it('is in the OpenAPI document as a text/plain answer', async () => {
     const doc = (await (await get('/api/openapi.json')).json()) as {
       paths: Record<string, { get?: { responses: Record<string, { content?: object }> } }>;
