@@ -20,13 +20,20 @@ export interface Rejection {
 export type Outcome = Rejection | undefined;
 
 /**
+ * The caller's address, read only when a check or a report needs it: on a raw socket that is a
+ * `getpeername` system call, which most requests never need (no rate limit, no source check,
+ * not refused).
+ */
+export type RemoteAddress = () => string | undefined;
+
+/**
  * The listener's decisions, independent of the HTTP layer: both the Hono app and the phone
  * server's fast path (`createListener`) call the same instance, so they answer alike and share
  * the rate limiter and the event queue.
  */
 export interface ActionHandler {
   /** Rate and length limits, common to every request (also unknown paths). */
-  limits(target: string, remote: string | undefined): Rejection | undefined;
+  limits(target: string, remote: RemoteAddress): Rejection | undefined;
   /**
    * A request routed to `/snom/{phoneId}/{event}` whose limits passed: checks event, source,
    * phone, secret and values; queues the event when everything is right.
@@ -36,10 +43,10 @@ export interface ActionHandler {
     target: string,
     phoneId: string,
     kind: string,
-    remote: string | undefined,
+    remote: RemoteAddress,
   ): Outcome | Promise<Outcome>;
   /** The answer to a path that is not an Action URL: a limit, else `NOT_FOUND`. */
-  notFound(target: string, remote: string | undefined): Rejection;
+  notFound(target: string, remote: RemoteAddress): Rejection;
 }
 
 /** The 404 of a path that is not an Action URL. */
@@ -150,11 +157,7 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
 
   const { onReject } = options;
   /** Reports a refusal (if any) to `onReject` and passes the outcome on. */
-  function reported<O extends Outcome>(
-    outcome: O,
-    remote: string | undefined,
-    phoneId?: string,
-  ): O {
+  function reported<O extends Outcome>(outcome: O, remote: RemoteAddress, phoneId?: string): O {
     if (outcome === undefined || onReject === undefined) return outcome;
     const rejection: ListenerRejection = {
       status: outcome.status,
@@ -162,14 +165,15 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
       detail: outcome.detail,
     };
     if (phoneId !== undefined) rejection.phoneId = short(phoneId);
-    if (remote !== undefined) rejection.remoteAddress = remote;
+    const address = remote();
+    if (address !== undefined) rejection.remoteAddress = address;
     reportRejection(onReject, rejection);
     return outcome;
   }
 
-  function limits(target: string, remote: string | undefined): Rejection | undefined {
+  function limits(target: string, remote: RemoteAddress): Rejection | undefined {
     if (limiter !== undefined) {
-      const source = remote ?? 'unknown';
+      const source = remote() ?? 'unknown';
       if (!limiter.take(source)) {
         return {
           status: 429,
@@ -192,7 +196,7 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
     target: string,
     phoneId: string,
     kind: string,
-    remote: string | undefined,
+    remote: RemoteAddress,
   ): Outcome | Promise<Outcome> {
     if (!KINDS.has(kind)) {
       return {
@@ -209,8 +213,9 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
           error: 'forbidden',
           detail: `requests for phone "${short(phoneId)}" are accepted only from its configured host`,
         };
-        if (phone.host === undefined || remote === undefined) return denied;
-        const ok = checkSource(phone.host, remote);
+        const address = remote();
+        if (phone.host === undefined || address === undefined) return denied;
+        const ok = checkSource(phone.host, address);
         if (ok instanceof Promise) {
           return ok.then((yes) =>
             yes ? accept(phoneId, kind as ActionEventKind, target) : denied,

@@ -112,7 +112,7 @@ export function buildListenerApp(options: ListenerOptions): ListenerAppParts {
 
   function handle(c: Context): Response | Promise<Response> {
     const target = targetOf(c);
-    const remote = remoteAddressOf(c.env as ListenerBindings | undefined);
+    const remote = (): string | undefined => remoteAddressOf(c.env as ListenerBindings | undefined);
     const refused = handler.limits(target, remote);
     if (refused !== undefined) return reject(c, refused);
     const outcome = handler.event(
@@ -128,7 +128,7 @@ export function buildListenerApp(options: ListenerOptions): ListenerAppParts {
   app.notFound((c) =>
     reject(
       c,
-      handler.notFound(targetOf(c), remoteAddressOf(c.env as ListenerBindings | undefined)),
+      handler.notFound(targetOf(c), () => remoteAddressOf(c.env as ListenerBindings | undefined)),
     ),
   );
   app.onError((error, c) => {

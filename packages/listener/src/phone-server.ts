@@ -72,7 +72,12 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', ignore);
     socket.setTimeout(keepAliveTimeoutMs);
-    const remote = socket.remoteAddress;
+    // Read on first use (see `RemoteAddress`), then kept.
+    let address: string | undefined | null = null;
+    const remote = (): string | undefined => {
+      if (address === null) address = socket.remoteAddress;
+      return address;
+    };
 
     /** Received bytes not yet served (the start of the next request). */
     let buffered: Buffer | undefined;
@@ -116,13 +121,16 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
     function refuse(status: number, error: string, detail: string): void {
       closing = true;
       buffered = undefined;
+      if (options.onReject !== undefined) {
+        const from = remote(); // before the answer may close the socket
+        reportRejection(options.onReject, {
+          status,
+          error,
+          detail,
+          ...(from === undefined ? {} : { remoteAddress: from }),
+        });
+      }
       send(responses.error(status, error, detail, false));
-      reportRejection(options.onReject, {
-        status,
-        error,
-        detail,
-        ...(remote === undefined ? {} : { remoteAddress: remote }),
-      });
     }
 
     function fail(error: unknown): void {
@@ -152,7 +160,8 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
         refuse(400, 'bad-request', `cannot handle method ${head.method}`);
         return;
       }
-      const env: ListenerBindings = remote === undefined ? {} : { remoteAddress: remote };
+      const from = remote();
+      const env: ListenerBindings = from === undefined ? {} : { remoteAddress: from };
       wait(
         Promise.resolve()
           .then(() => fetch(request, env))
