@@ -124,10 +124,25 @@ describe('slow and stalled event readers', () => {
     expect(cutOffLine.client).toBe(`127.0.0.1:${String(stalledWsPort)}`);
     expect(cutOff).not.toContain(daemon.token);
 
-    // The stalled SSE reader: once the daemon stops, read what it was sent.
-    const stopping = daemon.stop();
-    const stalled = await drain(stalledSse, 30_000);
-    await stopping;
+    // The stalled SSE reader starts reading again: what it was sent, then (its queue having
+    // overflowed) a resync before anything newer. Read until the resync is there, then stop the
+    // daemon and read the rest. (Stopping first raced the daemon's shutdown against the writer
+    // loop that sends the resync.)
+    const received: Buffer[] = [];
+    stalledSse.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise<void>((resolve) => {
+      stalledSse.once('close', () => {
+        resolve();
+      });
+    });
+    stalledSse.resume();
+    const resyncBy = Date.now() + 30_000;
+    while (!Buffer.concat(received).includes('event: resync') && Date.now() < resyncBy) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await daemon.stop();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    const stalled = { data: Buffer.concat(received), closed: stalledSse.destroyed };
     const text = stalled.data.toString('utf8');
     const sseIds = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(stalled.closed).toBe(true);
