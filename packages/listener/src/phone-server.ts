@@ -30,11 +30,9 @@ export interface PhoneServerOptions extends PhoneServerLimits {
   onReject?: ListenerOptions['onReject'];
 }
 
-/** The phone port's server and its open connections. */
+/** The phone port's server and a way to end its open connections. */
 export interface PhoneServer {
   readonly server: Server;
-  /** Connections open now. */
-  readonly connections: number;
   /** Destroys every open connection (used by `stop()`). */
   closeAll(): void;
 }
@@ -51,10 +49,10 @@ function ignore(): void {
  * line with raw spaces or raw non-ASCII bytes, which is what a phone sends for an unencoded
  * `$display_remote`; this server reads the request line tolerantly (`parseRequestLine`) and
  * every request the same way, so such an event keeps its connection and costs no more than an
- * encoded one. It reads only what framing needs (Host, Connection, Content-Length,
- * Transfer-Encoding, Expect), never a body (a short one is skipped, any other closes the
- * connection after the answer), answers pipelined requests in order, and bounds head size, head
- * time, idle time, connections and unread answers (back-pressure).
+ * encoded one. It reads only what framing needs (Connection, Content-Length, Transfer-Encoding,
+ * Expect), never a body (a short one is skipped, any other closes the connection after the
+ * answer), answers pipelined requests in order, and bounds head size, head time, idle time,
+ * connections and unread answers (back-pressure).
  *
  * A plain Action URL GET is answered by `handler` directly; everything else becomes a standard
  * `Request` for the Hono app, whose answer is written with a `Content-Length`.
@@ -291,9 +289,6 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
   server.maxConnections = options.maxConnections ?? 1024;
   return {
     server,
-    get connections(): number {
-      return sockets.size;
-    },
     closeAll(): void {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
