@@ -53,6 +53,7 @@ export type {
   LineDevStateParams,
   LineDevice,
   TapiErrorData,
+  TapiCallOperations,
   TapiMethod,
   TapiMethodParams,
   TapiMethodResults,

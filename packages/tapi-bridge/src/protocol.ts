@@ -75,6 +75,25 @@ export interface TapiMethodResults {
   lineGetCalls: { readonly lineId: string; readonly calls: readonly LineCallInfo[] };
 }
 
+/**
+ * The call operations offered alike by a bridge session (in process) and by the JSON-RPC client
+ * (over the WebSocket): each resolves once the phone took the command.
+ */
+export interface TapiCallOperations {
+  lineDrop(callId: string): Promise<TapiMethodResults['lineDrop']>;
+  lineAnswer(callId: string): Promise<TapiMethodResults['lineAnswer']>;
+  lineHold(callId: string): Promise<TapiMethodResults['lineHold']>;
+  lineUnhold(callId: string): Promise<TapiMethodResults['lineUnhold']>;
+  lineBlindTransfer(
+    callId: string,
+    destAddress: string,
+  ): Promise<TapiMethodResults['lineBlindTransfer']>;
+  lineGenerateDigits(
+    callId: string,
+    digits: string,
+  ): Promise<TapiMethodResults['lineGenerateDigits']>;
+}
+
 /** LINE_CALLSTATE: a call changed state (dwParam1 = callState, dwParam2 = callStateMode). */
 export interface LineCallStateParams {
   readonly lineId: string;

@@ -24,6 +24,7 @@ import { TapiLineError, lineError } from './errors.js';
 import {
   TAPI_PROTOCOL_VERSION,
   type LineDevice,
+  type TapiCallOperations,
   type TapiMethodResults,
   type TapiNotification,
 } from './protocol.js';
@@ -75,7 +76,7 @@ export interface TapiBridgeOptions {
 }
 
 /** One client's view of the bridge: the lines it opened and the operations it may call. */
-export interface TapiSession {
+export interface TapiSession extends TapiCallOperations {
   /**
    * Starts monitoring a line and returns its live calls. `onOpened` runs synchronously at the
    * moment the line opens, before any notification for it, so a transport can send the reply first.
@@ -95,18 +96,6 @@ export interface TapiSession {
       onReported?: (result: TapiMethodResults['lineMakeCall']) => void;
     },
   ): Promise<TapiMethodResults['lineMakeCall']>;
-  lineDrop(callId: string): Promise<TapiMethodResults['lineDrop']>;
-  lineAnswer(callId: string): Promise<TapiMethodResults['lineAnswer']>;
-  lineHold(callId: string): Promise<TapiMethodResults['lineHold']>;
-  lineUnhold(callId: string): Promise<TapiMethodResults['lineUnhold']>;
-  lineBlindTransfer(
-    callId: string,
-    destAddress: string,
-  ): Promise<TapiMethodResults['lineBlindTransfer']>;
-  lineGenerateDigits(
-    callId: string,
-    digits: string,
-  ): Promise<TapiMethodResults['lineGenerateDigits']>;
   lineGetCallInfo(callId: string): LineCallInfo;
   lineGetCalls(lineId: string): TapiMethodResults['lineGetCalls'];
   /** Lines this session has open. */

@@ -6,6 +6,7 @@ export type {
   LineCallStateParams,
   LineDevStateParams,
   LineDevice,
+  TapiCallOperations,
   TapiMethod,
   TapiMethodParams,
   TapiMethodResults,

@@ -5,6 +5,7 @@ import type {
   LineCallInfoParams,
   LineCallStateParams,
   LineDevStateParams,
+  TapiCallOperations,
   TapiMethod,
   TapiMethodParams,
   TapiMethodResults,
@@ -40,7 +41,7 @@ export interface TapiClientEvents {
 }
 
 /** A JSON-RPC client of the TAPI bridge, for monitors and other programs (Node.js). */
-export interface TapiClient {
+export interface TapiClient extends TapiCallOperations {
   /** Connects (and waits for the socket to open). Rejects with TapiClientError on 401 etc. */
   connect(): Promise<void>;
   /** Any method; resolves with its result or rejects with TapiClientError (`lineErrCode` for TAPI failures). */
@@ -53,18 +54,6 @@ export interface TapiClient {
   lineOpen(lineId: string): Promise<TapiMethodResults['lineOpen']>;
   lineClose(lineId: string): Promise<TapiMethodResults['lineClose']>;
   lineMakeCall(lineId: string, destAddress: string): Promise<TapiMethodResults['lineMakeCall']>;
-  lineDrop(callId: string): Promise<TapiMethodResults['lineDrop']>;
-  lineAnswer(callId: string): Promise<TapiMethodResults['lineAnswer']>;
-  lineHold(callId: string): Promise<TapiMethodResults['lineHold']>;
-  lineUnhold(callId: string): Promise<TapiMethodResults['lineUnhold']>;
-  lineBlindTransfer(
-    callId: string,
-    destAddress: string,
-  ): Promise<TapiMethodResults['lineBlindTransfer']>;
-  lineGenerateDigits(
-    callId: string,
-    digits: string,
-  ): Promise<TapiMethodResults['lineGenerateDigits']>;
   lineGetCallInfo(callId: string): Promise<TapiMethodResults['lineGetCallInfo']>;
   lineGetCalls(lineId: string): Promise<TapiMethodResults['lineGetCalls']>;
   on<E extends keyof TapiClientEvents>(
