@@ -37,6 +37,7 @@ export {
   toDialable,
 } from './dial-rules.js';
 export type { DialRules, NormalizedNumber, NumberIssue, NumberResult } from './dial-rules.js';
+export { hasErrorName } from './error-name.js';
 export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';

@@ -1,3 +1,5 @@
+import { hasErrorName } from '@snomlink/core';
+
 /** Why a listener could not bind its port. */
 export type ListenerStartErrorCode =
   'port-in-use' | 'permission' | 'address-unavailable' | 'invalid-port' | 'other';
@@ -66,8 +68,7 @@ function startErrorMessage(code: ListenerStartErrorCode, host: string, port: num
 export function isListenerError(error: unknown): error is ListenerError {
   return (
     error instanceof ListenerError ||
-    (error instanceof Error &&
-      ['ListenerError', 'ListenerStartError', 'ListenerConfigError'].includes(error.name))
+    hasErrorName(error, ['ListenerError', 'ListenerStartError', 'ListenerConfigError'])
   );
 }
 
@@ -75,14 +76,11 @@ export function isListenerError(error: unknown): error is ListenerError {
 export function isListenerStartError(error: unknown): error is ListenerStartError {
   return (
     error instanceof ListenerStartError ||
-    (error instanceof Error && error.name === 'ListenerStartError' && 'port' in error)
+    (hasErrorName(error, ['ListenerStartError']) && 'port' in error)
   );
 }
 
 /** True for a `ListenerConfigError` (bad phone id, secret or public base). */
 export function isListenerConfigError(error: unknown): error is ListenerConfigError {
-  return (
-    error instanceof ListenerConfigError ||
-    (error instanceof Error && error.name === 'ListenerConfigError')
-  );
+  return error instanceof ListenerConfigError || hasErrorName(error, ['ListenerConfigError']);
 }

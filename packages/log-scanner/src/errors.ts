@@ -1,3 +1,5 @@
+import { hasErrorName } from '@snomlink/core';
+
 /** Base class of every error this package creates. */
 export class LogScannerError extends Error {
   override readonly name: string = 'LogScannerError';
@@ -32,28 +34,20 @@ export class ScanCancelledError extends LogScannerError {
   override readonly name = 'ScanCancelledError';
 }
 
-function hasName(e: unknown, name: string): boolean {
-  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === name;
-}
-
 /** True for any error of this package (also a copy from a duplicated install). */
 export function isLogScannerError(e: unknown): e is LogScannerError {
   return (
     e instanceof LogScannerError ||
-    hasName(e, 'LogScannerError') ||
-    hasName(e, 'LogReadError') ||
-    hasName(e, 'ScanCancelledError')
+    hasErrorName(e, ['LogScannerError', 'LogReadError', 'ScanCancelledError'])
   );
 }
 
 /** True for a {@link LogReadError}. */
 export function isLogReadError(e: unknown): e is LogReadError {
-  return (e instanceof LogReadError || hasName(e, 'LogReadError')) && e instanceof Error;
+  return e instanceof LogReadError || hasErrorName(e, ['LogReadError']);
 }
 
 /** True for a {@link ScanCancelledError}. */
 export function isScanCancelledError(e: unknown): e is ScanCancelledError {
-  return (
-    (e instanceof ScanCancelledError || hasName(e, 'ScanCancelledError')) && e instanceof Error
-  );
+  return e instanceof ScanCancelledError || hasErrorName(e, ['ScanCancelledError']);
 }

@@ -1,3 +1,5 @@
+import { hasErrorName } from '@snomlink/core';
+
 /** How a connection to the phone failed (see {@link SnomConnectionError}). */
 export type SnomConnectionErrorCode = 'refused' | 'dns' | 'reset' | 'tls' | 'other';
 
@@ -154,13 +156,9 @@ export class SnomProtocolError extends SnomClientError {
   }
 }
 
+/** A snom-client error (branded, so another package's error of the same name is not one) named one of `names`. */
 function hasName(error: unknown, names: readonly string[]): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { [BRAND]?: unknown })[BRAND] === true &&
-    names.includes((error as { name?: unknown }).name as string)
-  );
+  return hasErrorName(error, names) && (error as { [BRAND]?: unknown })[BRAND] === true;
 }
 
 const ALL_NAMES = [

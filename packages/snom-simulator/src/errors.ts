@@ -1,3 +1,5 @@
+import { hasErrorName } from '@snomlink/core';
+
 /** Base class of every error the simulator throws; check with {@link isSimulatorError}. */
 export class SimulatorError extends Error {
   override readonly name: string = 'SimulatorError';
@@ -61,21 +63,11 @@ export class CallStateError extends SimulatorError {
   }
 }
 
-function hasName(e: unknown, names: readonly string[]): boolean {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    'name' in e &&
-    typeof e.name === 'string' &&
-    names.includes(e.name)
-  );
-}
-
 /** True for any simulator error (checks `name` too, so duplicated package copies match). */
 export function isSimulatorError(e: unknown): e is SimulatorError {
   return (
     e instanceof SimulatorError ||
-    hasName(e, [
+    hasErrorName(e, [
       'SimulatorError',
       'SimulatorListenError',
       'ActionUrlTimeoutError',
@@ -86,15 +78,15 @@ export function isSimulatorError(e: unknown): e is SimulatorError {
 
 /** True for a {@link SimulatorListenError}. */
 export function isSimulatorListenError(e: unknown): e is SimulatorListenError {
-  return e instanceof SimulatorListenError || hasName(e, ['SimulatorListenError']);
+  return e instanceof SimulatorListenError || hasErrorName(e, ['SimulatorListenError']);
 }
 
 /** True for an {@link ActionUrlTimeoutError}. */
 export function isActionUrlTimeoutError(e: unknown): e is ActionUrlTimeoutError {
-  return e instanceof ActionUrlTimeoutError || hasName(e, ['ActionUrlTimeoutError']);
+  return e instanceof ActionUrlTimeoutError || hasErrorName(e, ['ActionUrlTimeoutError']);
 }
 
 /** True for a {@link CallStateError}. */
 export function isCallStateError(e: unknown): e is CallStateError {
-  return e instanceof CallStateError || hasName(e, ['CallStateError']);
+  return e instanceof CallStateError || hasErrorName(e, ['CallStateError']);
 }

@@ -1,3 +1,4 @@
+import { hasErrorName } from '@snomlink/core';
 import { LINEERR, lineErrName, type LineErrName, type LineErrValue } from './constants.js';
 
 /** Base class of every error this package throws. */
@@ -63,32 +64,22 @@ export class TapiClientError extends TapiBridgeError {
   }
 }
 
-function hasName(e: unknown, names: readonly string[]): boolean {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    'name' in e &&
-    typeof e.name === 'string' &&
-    names.includes(e.name)
-  );
-}
-
 /** True for any error of this package (also from a duplicated copy of it). */
 export function isTapiBridgeError(e: unknown): e is TapiBridgeError {
   return (
     e instanceof TapiBridgeError ||
-    hasName(e, ['TapiBridgeError', 'TapiLineError', 'TapiClientError'])
+    hasErrorName(e, ['TapiBridgeError', 'TapiLineError', 'TapiClientError'])
   );
 }
 
 /** True for a refused or failed TAPI operation carrying a `LINEERR_*` code. */
 export function isTapiLineError(e: unknown): e is TapiLineError {
-  return (e instanceof TapiLineError || hasName(e, ['TapiLineError'])) && 'code' in (e as object);
+  return (e instanceof TapiLineError || hasErrorName(e, ['TapiLineError'])) && 'code' in e;
 }
 
 /** True for a monitor-client failure. */
 export function isTapiClientError(e: unknown): e is TapiClientError {
-  return e instanceof TapiClientError || hasName(e, ['TapiClientError']);
+  return e instanceof TapiClientError || hasErrorName(e, ['TapiClientError']);
 }
 
 /** Shorthand used inside the bridge. */
