@@ -1,18 +1,15 @@
 import { capabilityClassForModel } from '@snomlink/core';
 import type { ActionEvent, EventHub, LineStatusChange, SnomlinkEvent } from '@snomlink/core';
+import type { TapiPhoneControl } from '@snomlink/tapi-bridge';
 import type { PhoneHealth, PhoneTestResult } from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { describePhoneError, healthStatusOf, isNotSnomAnswer } from './phone-errors.js';
 
-/** What the daemon needs from a phone client (`@snomlink/snom-client`'s SnomClient fits). */
-export interface PhoneClient {
-  dial(number: string, options?: { identity?: string }): Promise<void>;
-  hangUp(): Promise<void>;
-  answer(): Promise<void>;
-  hold(): Promise<void>;
-  unhold(): Promise<void>;
-  blindTransfer(number: string): Promise<void>;
-  sendDtmf(digits: string): Promise<void>;
+/**
+ * What the daemon needs from a phone client (`@snomlink/snom-client`'s SnomClient fits): the call
+ * control the TAPI bridge drives (it gets this very client), plus settings, info and the log.
+ */
+export interface PhoneClient extends TapiPhoneControl {
   writeSettings(
     settings: Readonly<Record<string, string>>,
     options?: { store?: boolean },
