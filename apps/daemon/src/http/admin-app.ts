@@ -394,36 +394,30 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
     return c.json(body);
   });
 
-  app.post('/api/phones/:id/provision', async (c) => {
-    const phone = findPhone(deps, c.req.param('id'));
-    const result = await provisionPhone(
-      phoneClient(deps, phone.id).client,
-      phone.id,
-      deps.actionUrls(phone),
-      'write',
-    );
-    deps.logger.info(
-      {
-        phoneId: phone.id,
-        ok: result.ok,
-        rejected: result.written.filter((w) => !w.accepted).map((w) => w.setting),
-      },
-      'phone provisioned',
-    );
-    return c.json(result);
-  });
-
-  app.delete('/api/phones/:id/provision', async (c) => {
-    const phone = findPhone(deps, c.req.param('id'));
-    const result = await provisionPhone(
-      phoneClient(deps, phone.id).client,
-      phone.id,
-      deps.removeActionUrls(phone),
-      'remove',
-    );
-    deps.logger.info({ phoneId: phone.id, ok: result.ok }, 'phone un-provisioned');
-    return c.json(result);
-  });
+  /** Writes (`write`) or empties (`remove`) a phone's Action URLs, logs and answers the result. */
+  const provisionRoute =
+    (action: 'write' | 'remove') =>
+    async (c: Context): Promise<Response> => {
+      const phone = findPhone(deps, c.req.param('id') ?? '');
+      const settings = action === 'write' ? deps.actionUrls(phone) : deps.removeActionUrls(phone);
+      const result = await provisionPhone(
+        phoneClient(deps, phone.id).client,
+        phone.id,
+        settings,
+        action,
+      );
+      deps.logger.info(
+        {
+          phoneId: phone.id,
+          ok: result.ok,
+          rejected: result.written.filter((w) => !w.accepted).map((w) => w.setting),
+        },
+        action === 'write' ? 'phone provisioned' : 'phone un-provisioned',
+      );
+      return c.json(result);
+    };
+  app.post('/api/phones/:id/provision', provisionRoute('write'));
+  app.delete('/api/phones/:id/provision', provisionRoute('remove'));
 
   app.post('/api/phones/:id/dial', async (c) => {
     const phone = findPhone(deps, c.req.param('id'));
