@@ -246,6 +246,24 @@ describe('admin API', () => {
     expect(result.written.find((w) => w.setting === 'action_hold')?.accepted).toBe(false);
   });
 
+  it('removes the Action URLs again with DELETE …/provision', async () => {
+    await setup();
+    await addPhone();
+    const fake = fakes.get('desk-201')!;
+    await app.request('/api/phones/desk-201/provision', { method: 'POST', headers: auth() });
+    expect(fake.settings.get('action_incoming_url')).toContain('/snom/desk-201/incoming?k=');
+    const res = await app.request('/api/phones/desk-201/provision', {
+      method: 'DELETE',
+      headers: auth(),
+    });
+    expect(res.status).toBe(200);
+    const result = (await res.json()) as ProvisionResult;
+    expect(result.ok).toBe(true);
+    expect(result.written.map((w) => w.setting)).toContain('action_incoming_url');
+    expect(fake.settings.get('action_incoming_url')).toBe('');
+    expect(fake.settings.get('action_hold')).toBe('');
+  });
+
   it('maps a phone timeout to 504 with the reason', async () => {
     await setup();
     await addPhone();
