@@ -194,8 +194,23 @@ describe('web-ui in Chromium against the real daemon', () => {
     await call.waitFor({ state: 'detached' });
 
     await nav('Journal');
-    await page.getByTestId('journal').getByText('Anna Müller').waitFor();
+    const journal = page.getByTestId('journal');
+    await journal.getByText('Anna Müller').waitFor();
     await shot('04-journal');
+    // The filters: an answered inbound call is not outbound and not missed.
+    const apply = async (direction: string, missed: string): Promise<void> => {
+      await page.locator('#j-direction').selectOption(direction);
+      await page.locator('#j-missed').selectOption(missed);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+    };
+    await apply('outbound', '');
+    await journal.getByText('Anna Müller').waitFor({ state: 'detached' });
+    await apply('inbound', 'false');
+    await journal.getByText('Anna Müller').waitFor();
+    await apply('', 'true');
+    await journal.getByText('Anna Müller').waitFor({ state: 'detached' });
+    await apply('', '');
+    await journal.getByText('Anna Müller').waitFor();
   });
 
   it('dials from the browser: the phone receives the dialable number shown first', async () => {

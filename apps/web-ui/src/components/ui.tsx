@@ -160,3 +160,30 @@ async function copyText(text: string): Promise<void> {
   area.remove();
   if (!ok) throw new Error('copy refused');
 }
+
+/** A `<select>` over `[value, label]` choices; `onChange` gets the chosen value. */
+export function Select<T extends string>(props: {
+  id: string;
+  value: T;
+  options: readonly (readonly [T, string])[];
+  onChange: (value: T) => void;
+  /** CSS class, e.g. `fit` for a select only as wide as its choices. */
+  class?: string;
+}): JSX.Element {
+  return (
+    <select
+      id={props.id}
+      value={props.value}
+      {...(props.class === undefined ? {} : { class: props.class })}
+      onChange={(e) => {
+        props.onChange(e.currentTarget.value as T);
+      }}
+    >
+      {props.options.map(([value, label]) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </select>
+  );
+}

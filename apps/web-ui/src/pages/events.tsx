@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
+import { Select } from '../components/ui.js';
 import { formatTimestamp } from '../lib/format.js';
 import { MAX_EVENTS, useLive } from '../store.js';
 import type { RawEvent } from '../store.js';
@@ -31,21 +32,13 @@ export function EventsPage(): JSX.Element {
       </p>
       <div class="row">
         <label for="events-phone">Phone</label>
-        <select
+        <Select
           id="events-phone"
-          style={{ width: 'auto' }}
+          class="fit"
           value={phone}
-          onChange={(e) => {
-            setPhone(e.currentTarget.value);
-          }}
-        >
-          <option value="">all</option>
-          {(live.phones ?? []).map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.id}
-            </option>
-          ))}
-        </select>
+          options={[['', 'all'], ...(live.phones ?? []).map((p) => [p.id, p.id] as const)]}
+          onChange={setPhone}
+        />
         <span class="muted small">{rows.length} events</span>
       </div>
       <div class="card table-wrap">

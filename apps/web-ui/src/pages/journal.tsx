@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { JournalEntry, JournalPage as Page } from '../api/types.js';
-import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
+import { ErrorBox, Field, Select, useAction, useLoad } from '../components/ui.js';
 import { formatDuration, formatTimestamp } from '../lib/format.js';
 import { journalCsv } from '../lib/journal-csv.js';
 import { useLive } from '../store.js';
@@ -75,46 +75,47 @@ export function JournalPage(): JSX.Element {
       >
         <div class="grid">
           <Field id="j-phone" label="Phone">
-            <select
+            <Select
               id="j-phone"
               value={draft.phone}
-              onChange={(e) => {
-                setDraft({ ...draft, phone: e.currentTarget.value });
+              options={[
+                ['', 'all'],
+                ...(live.phones ?? []).map(
+                  (p) => [p.id, p.name !== '' ? `${p.name} (${p.id})` : p.id] as const,
+                ),
+              ]}
+              onChange={(phone) => {
+                setDraft({ ...draft, phone });
               }}
-            >
-              <option value="">all</option>
-              {(live.phones ?? []).map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name !== '' ? `${p.name} (${p.id})` : p.id}
-                </option>
-              ))}
-            </select>
+            />
           </Field>
           <Field id="j-direction" label="Direction">
-            <select
+            <Select
               id="j-direction"
               value={draft.direction}
-              onChange={(e) => {
-                setDraft({ ...draft, direction: e.currentTarget.value as Filters['direction'] });
+              options={[
+                ['', 'all'],
+                ['inbound', 'inbound'],
+                ['outbound', 'outbound'],
+              ]}
+              onChange={(direction) => {
+                setDraft({ ...draft, direction });
               }}
-            >
-              <option value="">all</option>
-              <option value="inbound">inbound</option>
-              <option value="outbound">outbound</option>
-            </select>
+            />
           </Field>
           <Field id="j-missed" label="Missed">
-            <select
+            <Select
               id="j-missed"
               value={draft.missed}
-              onChange={(e) => {
-                setDraft({ ...draft, missed: e.currentTarget.value as Filters['missed'] });
+              options={[
+                ['', 'all calls'],
+                ['true', 'missed only'],
+                ['false', 'answered and outgoing'],
+              ]}
+              onChange={(missed) => {
+                setDraft({ ...draft, missed });
               }}
-            >
-              <option value="">all calls</option>
-              <option value="true">missed only</option>
-              <option value="false">answered and outgoing</option>
-            </select>
+            />
           </Field>
           <Field id="j-q" label="Number or name">
             <input

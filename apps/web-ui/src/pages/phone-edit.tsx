@@ -10,7 +10,7 @@ import type {
   ProvisionResult,
 } from '../api/types.js';
 import { HealthBadge } from '../components/health.js';
-import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
+import { ErrorBox, Field, Select, useAction, useLoad } from '../components/ui.js';
 import { Link, navigate } from '../router.js';
 import { removePhone, upsertPhone, useLive } from '../store.js';
 
@@ -203,29 +203,31 @@ export function PhoneEditPage(props: { id: string | null }): JSX.Element {
             <input id="phone-host" required placeholder="192.168.1.20" {...bindText('host')} />
           </Field>
           <Field id="phone-scheme" label="Protocol">
-            <select
+            <Select
               id="phone-scheme"
               value={form.scheme}
-              onChange={(e) => {
-                update('scheme', e.currentTarget.value as Form['scheme']);
+              options={[
+                ['http', 'http'],
+                ['https', 'https'],
+              ]}
+              onChange={(scheme) => {
+                update('scheme', scheme);
               }}
-            >
-              <option value="http">http</option>
-              <option value="https">https</option>
-            </select>
+            />
           </Field>
           <Field id="phone-auth" label="Authentication">
-            <select
+            <Select
               id="phone-auth"
               value={form.auth}
-              onChange={(e) => {
-                update('auth', e.currentTarget.value as Form['auth']);
+              options={[
+                ['auto', 'automatic (what the phone asks for)'],
+                ['basic', 'Basic'],
+                ['digest', 'Digest'],
+              ]}
+              onChange={(auth) => {
+                update('auth', auth);
               }}
-            >
-              <option value="auto">automatic (what the phone asks for)</option>
-              <option value="basic">Basic</option>
-              <option value="digest">Digest</option>
-            </select>
+            />
           </Field>
           <Field id="phone-user" label="User">
             <input id="phone-user" autocomplete="off" {...bindText('username')} />
