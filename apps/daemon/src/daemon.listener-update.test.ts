@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionUrlsView, ListenerStatus, ListenerUpdateResult } from './api/schemas.js';
+import { phoneConfig } from './config/config-schema.js';
 import { openConfigStore } from './config/config-store.js';
 import { createDaemon } from './daemon.js';
 import type { Daemon } from './daemon.js';
@@ -74,23 +75,7 @@ beforeEach(async () => {
       ...c,
       listener: { ...c.listener, host: '127.0.0.1', port: 0 },
       health: { ...c.health, intervalMs: 0 },
-      phones: [
-        {
-          id: 'desk-201',
-          name: '',
-          host: '127.0.0.2:1',
-          scheme: 'http',
-          username: null,
-          password: null,
-          auth: 'auto',
-          model: 'snom360',
-          line: 1,
-          logScan: null,
-          provisionOnOpen: false,
-          rejectUnauthorized: false,
-          secret: 'secret-secret-1',
-        },
-      ],
+      phones: [phoneConfig({ id: 'desk-201', host: '127.0.0.2:1', secret: 'secret-secret-1' })],
     }),
   });
   token = config.current.admin.token;

@@ -1,6 +1,7 @@
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
 import type { Logger } from 'pino';
+import { phoneConfig } from './config/config-schema.js';
 import type { PhoneConfig } from './config/config-schema.js';
 import type { Config } from './config/config-schema.js';
 import { randomToken } from './config/config-store.js';
@@ -102,21 +103,15 @@ export async function startDemo(
     const existing = new Map(config.phones.map((p) => [p.id, p]));
     const demoPhones: PhoneConfig[] = DEMO_PEOPLE.map((person) => {
       const address = phones.get(person.id)?.address;
-      return {
+      return phoneConfig({
         id: person.id,
         name: `${person.name} (${person.ext})`,
-        host: `${address?.host ?? '127.0.0.1'}:${address?.port ?? 80}`,
-        scheme: 'http',
+        host: `${address?.host ?? '127.0.0.1'}:${String(address?.port ?? 80)}`,
         username: person.auth?.username ?? null,
         password: person.auth?.password ?? null,
-        auth: 'auto',
         model: person.model,
-        line: 1,
-        logScan: null,
-        provisionOnOpen: false,
-        rejectUnauthorized: false,
         secret: existing.get(person.id)?.secret ?? randomToken(18),
-      };
+      });
     });
     const others = config.phones.filter((p) => !DEMO_PEOPLE.some((d) => d.id === p.id));
     return { ...config, phones: [...demoPhones, ...others] };

@@ -46,6 +46,14 @@ export const phoneConfigSchema = v.object({
 /** A phone as stored in config.json. */
 export type PhoneConfig = v.InferOutput<typeof phoneConfigSchema>;
 
+/**
+ * A complete phone config from the fields that differ from the defaults (id, host and secret
+ * at least); the defaults are the schema's. Throws a valibot error for invalid fields.
+ */
+export function phoneConfig(fields: v.InferInput<typeof phoneConfigSchema>): PhoneConfig {
+  return v.parse(phoneConfigSchema, fields);
+}
+
 /** The whole config file. Every section has defaults, so `{}` is a valid (token-less) start. */
 export const configSchema = v.object({
   version: v.optional(v.literal(1), 1),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDaemonConfigError } from '../errors.js';
 import { openConfigStore } from './config-store.js';
+import { phoneConfig } from './config-schema.js';
 import type { Config } from './config-schema.js';
 
 let dir: string;
@@ -14,21 +15,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const phone = (id: string): Config['phones'][number] => ({
-  id,
-  name: id,
-  host: '127.0.0.2',
-  scheme: 'http',
-  username: null,
-  password: 'pw',
-  auth: 'auto',
-  model: 'snom360',
-  line: 1,
-  logScan: null,
-  provisionOnOpen: false,
-  rejectUnauthorized: false,
-  secret: 'secret-secret',
-});
+const phone = (id: string): Config['phones'][number] =>
+  phoneConfig({ id, name: id, host: '127.0.0.2', password: 'pw', secret: 'secret-secret' });
 
 describe('config store', () => {
   it('creates the data dir and a 0600 config with a random admin token on first start', async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SnomlinkEvent } from '@snomlink/core';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
+import { phoneConfig } from '../config/config-schema.js';
 import { openConfigStore } from '../config/config-store.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon } from '../daemon.js';
@@ -91,36 +92,22 @@ beforeAll(async () => {
         },
       ],
       phones: [
-        {
+        phoneConfig({
           id: 'desk',
           name: 'Front desk',
           host: `127.0.0.1:${String(desk.address!.port)}`,
-          scheme: 'http',
           username: 'admin',
           password: PASSWORD,
-          auth: 'auto',
-          model: 'snom360',
-          line: 1,
-          logScan: null,
-          provisionOnOpen: false,
-          rejectUnauthorized: false,
           secret: 'desk-secret-never-shown-01',
-        },
-        {
+        }),
+        phoneConfig({
           id: 'evil',
           name: EVIL_NAME,
           host: '127.0.0.2:1',
-          scheme: 'http',
           username: 'root"}',
           password: EVIL_PASSWORD,
-          auth: 'auto',
-          model: 'snom360',
-          line: 1,
-          logScan: null,
-          provisionOnOpen: false,
-          rejectUnauthorized: false,
           secret: 'evil-secret-never-shown-02',
-        },
+        }),
       ],
     }),
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEventHub } from '@snomlink/core';
 import type { LineStatusChange, SnomlinkEvent } from '@snomlink/core';
+import { phoneConfig } from '../config/config-schema.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { createPhoneManager, logScanEnabled } from './phone-manager.js';
 import type { PhoneClient } from './phone-manager.js';
@@ -11,21 +12,8 @@ class AuthError extends Error {
   readonly code = 'auth';
 }
 
-const phone = (id: string, model = 'snom360'): PhoneConfig => ({
-  id,
-  name: id,
-  host: '127.0.0.2',
-  scheme: 'http',
-  username: null,
-  password: null,
-  auth: 'auto',
-  model,
-  line: 1,
-  logScan: null,
-  provisionOnOpen: false,
-  rejectUnauthorized: false,
-  secret: 'secret-secret',
-});
+const phone = (id: string, model = 'snom360'): PhoneConfig =>
+  phoneConfig({ id, name: id, host: '127.0.0.2', model, secret: 'secret-secret' });
 
 function client(
   info: () => Promise<{ model: string | null; mac: string | null; firmware: string | null }>,
