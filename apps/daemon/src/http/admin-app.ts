@@ -37,7 +37,7 @@ import { ApiError, isApiError } from '../errors.js';
 import type { EventBuffer, BufferedEvent } from '../events/event-buffer.js';
 import type { Journal } from '../journal/journal.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
-import { logScanEnabled } from '../phones/phone-manager.js';
+import { UNKNOWN_HEALTH, logScanEnabled } from '../phones/phone-manager.js';
 import { toPhoneApiError } from '../phones/phone-errors.js';
 import { provisionPhone } from '../phones/provision.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
@@ -153,14 +153,7 @@ function phoneView(deps: AdminAppDeps, phone: PhoneConfig): PhoneView {
     provisionOnOpen: phone.provisionOnOpen,
     capabilities: capabilityClassForModel(phone.model),
     webConfigUrl: runtime?.client.webConfigUrl() ?? `${phone.scheme}://${phone.host}/`,
-    health: runtime?.health ?? {
-      status: 'unknown',
-      detail: null,
-      checkedAt: null,
-      model: null,
-      firmware: null,
-      mac: null,
-    },
+    health: runtime?.health ?? UNKNOWN_HEALTH,
   };
 }
 

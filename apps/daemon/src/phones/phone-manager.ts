@@ -69,7 +69,8 @@ export function logScanEnabled(phone: PhoneConfig): boolean {
   return phone.logScan ?? capabilityClassForModel(phone.model) === 'parameterless';
 }
 
-const UNKNOWN_HEALTH: PhoneHealth = {
+/** The health of a phone not checked yet. */
+export const UNKNOWN_HEALTH: PhoneHealth = {
   status: 'unknown',
   detail: null,
   checkedAt: null,
