@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPhoneFleet } from '../../packages/snom-simulator/src/index.js';
+import { askChild } from '../lib/ask-child.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,18 +41,9 @@ process.on('message', (m) => { if (m === 'count') process.send({ count }); if (m
 const child = spawn(process.execPath, ['-e', receiverSource], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
-const ask = <T>(msg: string, key: string): Promise<T> =>
-  new Promise((resolve) => {
-    const onMessage = (m: Record<string, T>): void => {
-      if (key in m) {
-        child.off('message', onMessage);
-        resolve(m[key] as T);
-      }
-    };
-    child.on('message', onMessage);
-    if (msg !== '') child.send(msg);
-  });
-const port = await ask<number>('', 'port');
+const ask = <T>(message: string | null, key: string): Promise<T> =>
+  askChild<T>(child, message, key);
+const port = await ask<number>(null, 'port');
 
 function mb(bytes: number): number {
   return Math.round((bytes / 1024 / 1024) * 10) / 10;

@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { Result } from 'autocannon';
+import { askChild } from '../lib/ask-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECRET = 'bench-secret-0123456789';
@@ -50,21 +51,11 @@ function pinToCores(childPid: number | undefined): boolean {
   }
 }
 function delivered(): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (m) => {
-      resolve((m as { delivered: number }).delivered);
-    });
-    child.send('count');
-  });
+  return askChild<number>(child, 'count', 'delivered');
 }
 /** CPU time used by the servers' process so far (µs); only one server is loaded at a time. */
 function serverCpu(): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (m) => {
-      resolve((m as { cpuMicros: number }).cpuMicros);
-    });
-    child.send('cpu');
-  });
+  return askChild<number>(child, 'cpu', 'cpuMicros');
 }
 
 const encodedPath =

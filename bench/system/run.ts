@@ -23,6 +23,7 @@ import type {
 } from '../../tests/system/src/harness/daemon-process.js';
 import { connectSse } from '../../tests/system/src/harness/sse-client.js';
 import type { SseMessage } from '../../tests/system/src/harness/sse-client.js';
+import { askChild } from '../lib/ask-child.js';
 
 const { values } = parseArgs({
   options: {
@@ -569,16 +570,7 @@ process.on('message', (m) => { if (m === 'count') process.send({ count }); });
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ask = <T>(message: string | null, key: string): Promise<T> =>
-    new Promise((resolve) => {
-      const onMessage = (m: Record<string, T>): void => {
-        if (key in m) {
-          child.off('message', onMessage);
-          resolve(m[key] as T);
-        }
-      };
-      child.on('message', onMessage);
-      if (message !== null) child.send(message);
-    });
+    askChild<T>(child, message, key);
   return ask<number>(null, 'port').then((port) => ({
     child,
     port,
