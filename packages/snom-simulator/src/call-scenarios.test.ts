@@ -2,6 +2,7 @@ import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActionUrlReceiver, type ActionUrlReceiver } from './testing/index.js';
 import {
+  ACTION_URL_SETTINGS,
   createSimulatedPhone,
   isActionUrlTimeoutError,
   type SimulatedPhone,
@@ -20,28 +21,18 @@ const KINDS = [
   'unhold',
   'blind-transfer',
 ] as const;
-const SETTING: Record<(typeof KINDS)[number], string> = {
-  incoming: 'action_incoming_url',
-  outgoing: 'action_outgoing_url',
-  offhook: 'action_offhook_url',
-  onhook: 'action_onhook_url',
-  connected: 'action_connected_url',
-  disconnected: 'action_disconnected_url',
-  missed: 'action_missed_url',
-  hold: 'action_hold',
-  unhold: 'action_unhold',
-  'blind-transfer': 'action_blind_transfer',
-};
 const FULL_QUERY =
   'cid=$call-id&n=$nr_ongoing_calls&user=$active_user&local=$local&remote=$remote&dr=$display_remote';
 
 function fullUrls(base: string): Record<string, string> {
   return Object.fromEntries(
-    KINDS.map((k) => [SETTING[k], `${base}/snom/p1/${k}?k=s3cret&${FULL_QUERY}`]),
+    KINDS.map((k) => [ACTION_URL_SETTINGS[k], `${base}/snom/p1/${k}?k=s3cret&${FULL_QUERY}`]),
   );
 }
 function parameterlessUrls(base: string): Record<string, string> {
-  return Object.fromEntries(KINDS.map((k) => [SETTING[k], `${base}/snom/p1/${k}?k=s3cret`]));
+  return Object.fromEntries(
+    KINDS.map((k) => [ACTION_URL_SETTINGS[k], `${base}/snom/p1/${k}?k=s3cret`]),
+  );
 }
 
 /** The request target a full-class phone sends, as the latin1 view of its UTF-8 bytes. */

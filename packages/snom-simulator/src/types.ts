@@ -16,7 +16,11 @@ export type SimulatedEventKind =
   | 'dnd-on'
   | 'dnd-off';
 
-/** The phone setting that holds each event's Action URL (snom-protocol.md §1.2). */
+/**
+ * The phone setting that holds each event's Action URL (snom-protocol.md §1.2). Kept apart from
+ * the listener's `ACTION_URL_SETTING_NAMES` on purpose: the simulator plays the phone, so a wrong
+ * name on the writing side makes provisioning tests fail instead of agreeing with itself.
+ */
 export const ACTION_URL_SETTINGS: Readonly<Record<SimulatedEventKind, string>> = {
   setup: 'action_setup_url',
   incoming: 'action_incoming_url',
