@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
 import type { SnomlinkEvent } from '@snomlink/core';
 import { buildActionUrls, removeActionUrls } from '@snomlink/listener';
-import { SnomProtocolError } from '@snomlink/snom-client';
+import { SnomProtocolError, SnomTimeoutError } from '@snomlink/snom-client';
 import type { Hono } from 'hono';
 import type { PhoneView, ProvisionResult, RecentEvents } from '../api/schemas.js';
 import { openConfigStore } from '../config/config-store.js';
@@ -19,10 +19,9 @@ import type { PhoneClient, PhoneManager } from '../phones/phone-manager.js';
 import { createAdminApp } from './admin-app.js';
 import type { AdminAppDeps } from './admin-app.js';
 
-class FakeSnomError extends Error {
-  override readonly name = 'SnomTimeoutError';
-  readonly code = 'timeout';
-}
+/** What snom-client throws when the phone does not answer (branded, so the guards see it). */
+const timeoutError = (): SnomTimeoutError =>
+  new SnomTimeoutError('no answer within 5000 ms', 5000, { phoneHost: '127.0.0.2' });
 
 interface FakePhone extends PhoneClient {
   settings: Map<string, string>;
@@ -38,7 +37,7 @@ function fakeClient(): FakePhone {
     fail: null,
     ignore: new Set(),
     dial(number) {
-      if (phone.fail) return Promise.reject(new FakeSnomError('no answer within 5000 ms'));
+      if (phone.fail) return Promise.reject(timeoutError());
       phone.dialed.push(number);
       return Promise.resolve();
     },
@@ -49,7 +48,7 @@ function fakeClient(): FakePhone {
     blindTransfer: () => Promise.resolve(),
     sendDtmf: () => Promise.resolve(),
     writeSettings(settings) {
-      if (phone.fail) return Promise.reject(new FakeSnomError('no answer within 5000 ms'));
+      if (phone.fail) return Promise.reject(timeoutError());
       for (const [k, v] of Object.entries(settings))
         if (!phone.ignore.has(k)) phone.settings.set(k, v);
       return Promise.resolve();

@@ -1,22 +1,12 @@
-import { isSnomProtocolError } from '@snomlink/snom-client';
+import { isSnomAuthError, isSnomClientError, isSnomProtocolError } from '@snomlink/snom-client';
 import { ApiError } from '../errors.js';
-
-interface SnomLikeError {
-  name: string;
-  message: string;
-  code?: unknown;
-}
-
-function asSnomError(error: unknown): SnomLikeError | null {
-  return error instanceof Error && error.name.startsWith('Snom') ? error : null;
-}
 
 /**
  * Whether the host answered, but not like a snom phone (snom-client's SnomProtocolError, code
  * `unexpected-response`): usually the wrong host, port or scheme.
  */
 export function isNotSnomAnswer(error: unknown): boolean {
-  return isSnomProtocolError(error) || asSnomError(error)?.code === 'unexpected-response';
+  return isSnomProtocolError(error);
 }
 
 /**
@@ -24,7 +14,7 @@ export function isNotSnomAnswer(error: unknown): boolean {
  * `unreachable` (core's line statuses have nothing closer): the phone we want is not there.
  */
 export function healthStatusOf(error: unknown): 'unreachable' | 'auth-failed' {
-  return asSnomError(error)?.code === 'auth' ? 'auth-failed' : 'unreachable';
+  return isSnomAuthError(error) ? 'auth-failed' : 'unreachable';
 }
 
 /** A short reason for a failed phone request, safe to show and log (snom-client redacts). */
@@ -40,14 +30,13 @@ export function describePhoneError(error: unknown): string {
  * scheme), 422 for a D8xx phone that takes no HTTP commands.
  */
 export function toPhoneApiError(phoneId: string, action: string, error: unknown): ApiError {
-  const snom = asSnomError(error);
   const reason = describePhoneError(error);
-  if (snom === null) {
+  if (!isSnomClientError(error)) {
     return new ApiError(502, 'phone-error', `${action} on phone ${phoneId} failed: ${reason}`, {
       cause: error,
     });
   }
-  switch (snom.code) {
+  switch (error.code) {
     case 'timeout':
       return new ApiError(
         504,

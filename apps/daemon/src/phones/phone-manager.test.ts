@@ -5,12 +5,11 @@ import { phoneConfig } from '../config/config-schema.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { createPhoneManager, logScanEnabled } from './phone-manager.js';
 import type { PhoneClient } from './phone-manager.js';
-import { SnomProtocolError } from '@snomlink/snom-client';
+import { SnomAuthError, SnomProtocolError } from '@snomlink/snom-client';
 
-class AuthError extends Error {
-  override readonly name = 'SnomAuthError';
-  readonly code = 'auth';
-}
+/** What snom-client throws on a 401 (the real, branded error, so the daemon's guards see it). */
+const authError = (message: string): SnomAuthError =>
+  new SnomAuthError(message, 'digest', { phoneHost: '127.0.0.2' });
 
 const phone = (id: string, model = 'snom360'): PhoneConfig =>
   phoneConfig({ id, name: id, host: '127.0.0.2', model, secret: 'secret-secret' });
@@ -91,7 +90,7 @@ describe('phone manager', () => {
       healthIntervalMs: 0,
       createClient: () =>
         client(() => {
-          if (mode === 'auth') return Promise.reject(new AuthError('401 from the phone'));
+          if (mode === 'auth') return Promise.reject(authError('401 from the phone'));
           if (mode === 'down') return Promise.reject(new Error('connect ECONNREFUSED'));
           return Promise.resolve({ model: 'snom360', mac: '000413000001', firmware: '8.7.5' });
         }),
