@@ -30,6 +30,7 @@ import type {
   RecentEvents,
   SseResyncEvent,
 } from '../api/schemas.js';
+import { phoneConfig } from '../config/config-schema.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { randomToken } from '../config/config-store.js';
 import type { ConfigStore } from '../config/config-store.js';
@@ -311,21 +312,13 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
         `a phone with id "${input.id}" exists; choose another id or PUT /api/phones/${input.id}`,
       );
     }
-    const phone: PhoneConfig = {
-      id: input.id,
+    // The schema fills the defaults; only the name (the id) and the secret are the API's own.
+    const phone = phoneConfig({
+      ...input,
       name: input.name ?? input.id,
-      host: input.host,
-      scheme: input.scheme ?? 'http',
-      username: input.username ?? null,
-      password: input.password === '' ? null : (input.password ?? null),
-      auth: input.auth ?? 'auto',
-      model: input.model ?? 'snom360',
-      line: input.line ?? 1,
-      logScan: input.logScan ?? null,
-      provisionOnOpen: input.provisionOnOpen ?? false,
-      rejectUnauthorized: false,
+      password: input.password === '' ? null : input.password,
       secret: randomToken(18),
-    };
+    });
     await deps.config.update((cfg) => ({ ...cfg, phones: [...cfg.phones, phone] }));
     deps.logger.info({ phoneId: phone.id, host: phone.host, model: phone.model }, 'phone added');
     return c.json(phoneView(deps, phone), 201);
