@@ -94,11 +94,14 @@ async function main(): Promise<number> {
     addresses = await daemon.start();
   } catch (error) {
     await daemon.stop().catch(() => undefined);
-    if (isDaemonStartError(error)) {
-      process.stderr.write(`snomlink: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    // A port that cannot be bound says what to change; anything else (the journal database
+    // cannot be opened) is reported the same way, without a stack.
+    process.stderr.write(
+      isDaemonStartError(error)
+        ? `snomlink: ${error.message}\n`
+        : `snomlink: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
   }
 
   let demo: Demo | null = null;

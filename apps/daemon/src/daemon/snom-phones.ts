@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import type { ActionEvent, EventHub, SnomlinkEvent } from '@snomlink/core';
+import { createLogScanner } from '@snomlink/log-scanner';
+import type { ScanScheduler } from '@snomlink/log-scanner';
+import { createSnomClient } from '@snomlink/snom-client';
+import type { ConfigStore } from '../config/config-store.js';
+import { createPhoneManager } from '../phones/phone-manager.js';
+import type { PhoneManager } from '../phones/phone-manager.js';
+
+/** Options of {@link createSnomPhones}. */
+export interface SnomPhonesOptions {
+  readonly hub: EventHub<SnomlinkEvent>;
+  /** Health period and phone timeout are read from it. */
+  readonly config: ConfigStore;
+  /** Shared by every phone's log scanner. */
+  readonly scheduler: ScanScheduler;
+  /** Where the log scanners' inferred events go (the line model). */
+  readonly onScanEvent: (event: ActionEvent) => void;
+  readonly logger: Logger;
+}
+
+/**
+ * The daemon's phone manager over real phones: a snom-client per phone (credentials, scheme
+ * and timeout from the config) and a log scanner for phones that need one.
+ */
+export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
+  const { config, logger } = options;
+  return createPhoneManager({
+    hub: options.hub,
+    healthIntervalMs: config.current.health.intervalMs,
+    createClient: (phone) =>
+      createSnomClient({
+        host: phone.host,
+        scheme: phone.scheme,
+        ...(phone.username === null ? {} : { username: phone.username }),
+        ...(phone.password === null ? {} : { password: phone.password }),
+        auth: phone.auth,
+        model: phone.model,
+        timeoutMs: config.current.health.phoneTimeoutMs,
+        rejectUnauthorized: phone.rejectUnauthorized,
+      }),
+    createScanner: (phone, client) =>
+      createLogScanner({
+        phoneId: phone.id,
+        client,
+        scheduler: options.scheduler,
+        onEvent: options.onScanEvent,
+        onStatus: (status) => {
+          logger.info({ phoneId: phone.id, state: status.state }, 'log scan status');
+        },
+      }),
+  });
+}
