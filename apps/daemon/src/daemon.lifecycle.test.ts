@@ -1,0 +1,66 @@
+/** createDaemon opens nothing; start() opens the journal and the sockets, stop() closes them. */
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openConfigStore } from './config/config-store.js';
+import type { ConfigStore } from './config/config-store.js';
+import { createDaemon } from './daemon.js';
+
+let dir: string;
+let config: ConfigStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'snomlink-lifecycle-'));
+  config = await openConfigStore({
+    file: join(dir, 'config.json'),
+    initial: (c) => ({
+      ...c,
+      listener: { ...c.listener, host: '127.0.0.1', port: 0 },
+      health: { ...c.health, intervalMs: 0 },
+    }),
+  });
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const daemonIn = (dataDir: string): ReturnType<typeof createDaemon> =>
+  createDaemon({
+    config,
+    dataDir,
+    logger: pino({ level: 'silent' }),
+    admin: { host: '127.0.0.1', port: 0 },
+    webUiDir: null,
+  });
+
+describe('createDaemon', () => {
+  it('opens the journal database in start(), not when created', async () => {
+    const dataDir = join(dir, 'data');
+    await mkdir(dataDir);
+    const daemon = daemonIn(dataDir);
+    await expect(access(join(dataDir, 'journal.sqlite'))).rejects.toThrow();
+    expect(daemon.journal.status.ok).toBe(false);
+    const addresses = await daemon.start();
+    await access(join(dataDir, 'journal.sqlite'));
+    expect(daemon.journal.status.ok).toBe(true);
+    const health = await fetch(`http://127.0.0.1:${String(addresses.admin.port)}/api/health`, {
+      headers: { authorization: `Bearer ${config.current.admin.token}` },
+    });
+    expect(health.status).toBe(200);
+    await daemon.stop();
+    await expect(
+      fetch(`http://127.0.0.1:${String(addresses.admin.port)}/api/health`),
+    ).rejects.toThrow();
+  });
+
+  it('fails in start() when the journal cannot be opened, binding nothing; stop() still works', async () => {
+    // The data directory is a regular file: no database can be created below it.
+    const daemon = daemonIn(config.file);
+    await expect(daemon.start()).rejects.toThrow();
+    expect(daemon.listenerStatus().state).toBe('inactive');
+    await daemon.stop();
+  });
+});
