@@ -76,4 +76,56 @@ describe('config store', () => {
     expect(await readFile(file, 'utf8')).toBe(before);
     expect(store.current.phones).toHaveLength(1);
   });
+
+  it('generates missing phone secrets and the admin token of a hand-written config, 0600', async () => {
+    const file = join(dir, 'config.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        admin: { port: 9000 },
+        phones: [
+          { id: 'desk-201', host: '192.0.2.21' },
+          { id: 'desk-202', host: '192.0.2.22', secret: 'kept-secret-202' },
+        ],
+      }),
+      { mode: 0o644 },
+    );
+    const store = await openConfigStore({ file });
+    expect(store.created).toBe(false);
+    expect(store.generated).toEqual(['admin.token', 'phones.desk-201.secret']);
+    const json = JSON.parse(await readFile(file, 'utf8')) as Config;
+    expect(json.admin).toMatchObject({ port: 9000, host: '127.0.0.1' });
+    expect(json.admin.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(json.phones[0]?.secret).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(json.phones[1]?.secret).toBe('kept-secret-202');
+    expect(store.current).toEqual(json);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(dir)).toEqual(['config.json']);
+    // Names only: no generated value appears in what the caller logs.
+    expect(store.generated.join(' ')).not.toContain(json.phones[0]?.secret);
+
+    const again = await openConfigStore({ file });
+    expect(again.generated).toEqual([]);
+    expect(again.current.phones[0]?.secret).toBe(json.phones[0]?.secret);
+  });
+
+  it('leaves a complete hand-written config untouched on disk', async () => {
+    const file = join(dir, 'config.json');
+    const text = JSON.stringify({
+      admin: { token: 'x'.repeat(20) },
+      phones: [{ id: 'a', host: '192.0.2.1', secret: 'secret-secret' }],
+    });
+    await writeFile(file, text);
+    const store = await openConfigStore({ file });
+    expect(store.generated).toEqual([]);
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('still refuses a phone without a host (only secrets and the token are generated)', async () => {
+    const file = join(dir, 'config.json');
+    const text = JSON.stringify({ phones: [{ id: 'a' }] });
+    await writeFile(file, text);
+    await expect(openConfigStore({ file })).rejects.toThrow(/phones\.0\.host/);
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
 });

@@ -29,15 +29,16 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomToken(6)}.tmp`);
   const handle = await open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.chmod(0o600);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.chmod(0o600);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (error) {
+    // The temp file holds the token and the passwords: never leave it behind.
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
@@ -53,6 +54,78 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   }
 }
 
+/** A config file as read from disk, completed with what start-up generates. */
+export interface LoadedConfig {
+  readonly config: Config;
+  /**
+   * What was missing and generated (`admin.token`, `phones.<id>.secret`): the caller writes the
+   * config back. Names only; the values are in `config`.
+   */
+  readonly generated: readonly string[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Fills what a config written by hand or by a provisioning tool may leave out and start-up can
+ * generate: the admin token and each phone's Action URL secret. Other gaps stay for the schema
+ * to report.
+ */
+function completeSecrets(json: unknown): { json: unknown; generated: string[] } {
+  if (!isRecord(json)) return { json, generated: [] };
+  const generated: string[] = [];
+  const next: Record<string, unknown> = { ...json };
+  if (
+    json['admin'] === undefined ||
+    (isRecord(json['admin']) && json['admin']['token'] === undefined)
+  ) {
+    next['admin'] = { ...(isRecord(json['admin']) ? json['admin'] : {}), token: randomToken() };
+    generated.push('admin.token');
+  }
+  const phones = json['phones'];
+  if (Array.isArray(phones)) {
+    next['phones'] = phones.map((phone: unknown, index) => {
+      if (!isRecord(phone) || phone['secret'] !== undefined) return phone;
+      const id = typeof phone['id'] === 'string' ? phone['id'] : String(index);
+      generated.push(`phones.${id}.secret`);
+      return { ...phone, secret: randomToken(18) };
+    });
+  }
+  return { json: next, generated };
+}
+
+/**
+ * Reads and validates a config file the way start-up does, generating a missing admin token and
+ * missing phone secrets (see {@link LoadedConfig}); writes nothing. Resolves null when the file
+ * does not exist; throws DaemonConfigError when it cannot be read, is not JSON or is invalid.
+ */
+export async function readConfigFile(file: string): Promise<LoadedConfig | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new DaemonConfigError(file, '', `cannot read it (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new DaemonConfigError(file, '', `not valid JSON (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  const completed = completeSecrets(json);
+  return {
+    config: asConfig(file, validateConfig(file, completed.json)),
+    generated: completed.generated,
+  };
+}
+
 /** Options of {@link openConfigStore}. */
 export interface ConfigStoreOptions {
   /** Path of config.json. */
@@ -66,6 +139,11 @@ export interface ConfigStore {
   readonly file: string;
   /** Whether this start created the file. */
   readonly created: boolean;
+  /**
+   * What this start generated into an existing file and wrote back (`admin.token`,
+   * `phones.<id>.secret`); empty when nothing was missing. Names only, never values.
+   */
+  readonly generated: readonly string[];
   /** The current config (treat as immutable). */
   readonly current: Config;
   /**
@@ -78,24 +156,18 @@ export interface ConfigStore {
 }
 
 /**
- * Opens (or creates, with a random admin token, mode 0600) the config file. Throws
- * DaemonConfigError when the file exists but is not valid JSON or not a valid config.
+ * Opens (or creates, with a random admin token, mode 0600) the config file. An existing file
+ * without the admin token or a phone's secret gets them generated and is written back
+ * atomically (mode 0600); `generated` names them. Throws DaemonConfigError when the file exists
+ * but is not valid JSON or not a valid config.
  */
 export async function openConfigStore(options: ConfigStoreOptions): Promise<ConfigStore> {
   const { file } = options;
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new DaemonConfigError(file, '', `cannot read it (${(error as Error).message})`, {
-        cause: error,
-      });
-    }
-  }
+  const loaded = await readConfigFile(file);
   let created = false;
   let current: Config;
-  if (text === undefined) {
+  let generated: readonly string[] = [];
+  if (loaded === null) {
     const parsed = validateConfig(file, { admin: { token: randomToken() } });
     current = options.initial
       ? asConfig(file, validateConfig(file, options.initial(asConfig(file, parsed))))
@@ -104,25 +176,10 @@ export async function openConfigStore(options: ConfigStoreOptions): Promise<Conf
     await writeFileAtomic(file, serialize(current));
     created = true;
   } else {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new DaemonConfigError(file, '', `not valid JSON (${(error as Error).message})`, {
-        cause: error,
-      });
-    }
-    const parsed = validateConfig(file, json);
-    if (parsed.admin === undefined) {
-      // A hand-written config without an admin section: add a token and persist it.
-      current = asConfig(file, {
-        ...parsed,
-        admin: { host: '127.0.0.1', port: 8090, token: randomToken() },
-      });
-      await writeFileAtomic(file, serialize(current));
-    } else {
-      current = asConfig(file, parsed);
-    }
+    current = loaded.config;
+    generated = loaded.generated;
+    // A hand-written config without a token or secrets: persist what was generated.
+    if (generated.length > 0) await writeFileAtomic(file, serialize(current));
   }
 
   const listeners = new Set<(config: Config, previous: Config) => void>();
@@ -131,6 +188,7 @@ export async function openConfigStore(options: ConfigStoreOptions): Promise<Conf
   return {
     file,
     created,
+    generated,
     get current() {
       return current;
     },
