@@ -26,6 +26,7 @@ export class CliUsageError extends Error {
 export const HELP = `snomlink — computer-telephony bridge for snom desk phones
 
 Usage: snomlink [options]
+       snomlink check-config [--config FILE]   validate a config file; exit 0 or 2
 
 Options:
   --config FILE         config file (default: <data-dir>/config.json)     env SNOMLINK_CONFIG

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runCheckConfig } from './check-config.js';
 import { CliUsageError, HELP, parseCliOptions } from './cli-options.js';
 import type { Config } from './config/config-schema.js';
 import { openConfigStore } from './config/config-store.js';
@@ -20,9 +21,16 @@ function defaultWebUiDir(): string {
 const SHUTDOWN_DEADLINE_MS = 4500;
 
 async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'check-config') {
+    return runCheckConfig(argv.slice(1), process.env, process.cwd(), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+  }
   let options;
   try {
-    options = parseCliOptions(process.argv.slice(2), process.env, process.cwd());
+    options = parseCliOptions(argv, process.env, process.cwd());
   } catch (error) {
     if (error instanceof CliUsageError) {
       process.stderr.write(`snomlink: ${error.message}\n`);
@@ -68,6 +76,11 @@ async function main(): Promise<number> {
   }
   if (config.created)
     logger.info({ file: config.file }, 'created a new config file with a random admin token');
+  if (config.generated.length > 0)
+    logger.warn(
+      { file: config.file, generated: config.generated },
+      `generated ${config.generated.join(', ')} and wrote them into the config file`,
+    );
 
   const webUiDir = options.webUiDir ?? config.current.webUiDir ?? defaultWebUiDir();
   let daemon: Daemon;

@@ -1,5 +1,5 @@
 /** createDaemon opens nothing; start() opens the journal and the sockets, stop() closes them. */
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -61,6 +61,16 @@ describe('createDaemon', () => {
     const daemon = daemonIn(config.file);
     await expect(daemon.start()).rejects.toThrow();
     expect(daemon.listenerStatus().state).toBe('inactive');
+    await daemon.stop();
+  });
+
+  it('creates a missing data directory (0700) in start()', async () => {
+    const dataDir = join(dir, 'var', 'lib', 'snomlink');
+    const daemon = daemonIn(dataDir);
+    await expect(access(dataDir)).rejects.toThrow();
+    await daemon.start();
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    await access(join(dataDir, 'journal.sqlite'));
     await daemon.stop();
   });
 });

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   capabilityClassForModel,
@@ -168,6 +169,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   };
 
   const start = async (): Promise<DaemonAddresses> => {
+    // Also when --config points elsewhere: a fresh machine has no data directory yet.
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     journal.open({
       file: join(options.dataDir, 'journal.sqlite'),
       retentionDays: cfg().journal.retentionDays,
