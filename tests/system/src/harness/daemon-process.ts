@@ -39,6 +39,11 @@ export interface StartDaemonOptions {
   readonly phones?: readonly PhoneConfigEntry[];
   /** Keep the config.json already in `dataDir` (restart after a crash). */
   readonly keepConfig?: boolean;
+  /**
+   * Write the config here and pass `--config` (a config outside the data dir, as
+   * /etc/snomlink/config.json); the data dir is then not created by the harness.
+   */
+  readonly configFile?: string;
   /** Default `info`. */
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   readonly webUiDir?: string;
@@ -116,6 +121,33 @@ function daemonCommand(): { command: string; args: string[] } {
   return { command: process.execPath, args: [DAEMON_BIN] };
 }
 
+/** Runs the built `snomlink` with these arguments to its end (subcommands such as `check-config`). */
+export function runSnomlink(
+  args: readonly string[],
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { command, args: base } = daemonCommand();
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, [...base, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`snomlink ${args.join(' ')} did not exit in time:\n${stdout}${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
 /**
  * Writes a config (unless kept), spawns the built daemon with `--data-dir` and JSON logs, and
  * resolves once it printed its start banner (admin panel URL). Rejects with the output when
@@ -123,8 +155,8 @@ function daemonCommand(): { command: string; args: string[] } {
  */
 export async function startDaemon(options: StartDaemonOptions = {}): Promise<DaemonProcess> {
   const dataDir = options.dataDir ?? (await tempDir());
-  await mkdir(dataDir, { recursive: true });
-  const configFile = join(dataDir, 'config.json');
+  if (options.configFile === undefined) await mkdir(dataDir, { recursive: true });
+  const configFile = options.configFile ?? join(dataDir, 'config.json');
   let token: string;
   let adminPort: number;
   let listenerPort: number;
@@ -172,6 +204,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
       ...args,
       '--data-dir',
       dataDir,
+      ...(options.configFile === undefined ? [] : ['--config', options.configFile]),
       '--log-format',
       'json',
       '--log-level',
