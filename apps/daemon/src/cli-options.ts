@@ -26,6 +26,7 @@ export class CliUsageError extends Error {
 export const HELP = `snomlink — computer-telephony bridge for snom desk phones
 
 Usage: snomlink [options]
+       snomlink dial <number | tel:URI> [--phone ID] [--url ADMIN_URL]   (see snomlink dial --help)
 
 Options:
   --config FILE         config file (default: <data-dir>/config.json)     env SNOMLINK_CONFIG

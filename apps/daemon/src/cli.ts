@@ -7,6 +7,7 @@ import { createDaemon } from './daemon.js';
 import type { Daemon } from './daemon.js';
 import { startDemo } from './demo.js';
 import type { Demo } from './demo.js';
+import { runDialCommand } from './dial/dial-command.js';
 import { isDaemonConfigError, isDaemonStartError } from './errors.js';
 import { createLogger } from './logger.js';
 import { mountTapi } from './tapi.js';
@@ -20,6 +21,13 @@ function defaultWebUiDir(): string {
 const SHUTDOWN_DEADLINE_MS = 4500;
 
 async function main(): Promise<number> {
+  if (process.argv[2] === 'dial') {
+    return runDialCommand(process.argv.slice(3), {
+      env: process.env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+  }
   let options;
   try {
     options = parseCliOptions(process.argv.slice(2), process.env, process.cwd());
