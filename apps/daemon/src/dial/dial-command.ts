@@ -132,10 +132,7 @@ async function dial(argv: readonly string[], io: DialCommandIo): Promise<number>
     if (!res.ok) {
       const err = (json ?? {}) as ErrorBody;
       const message = err.detail ?? err.error ?? (text.slice(0, 200) || res.statusText);
-      const hint =
-        res.status === 401
-          ? ` — check SNOMLINK_TOKEN or "token" in ${loaded.file} against the daemon's admin.token`
-          : '';
+      const hint = res.status === 401 ? ` — check SNOMLINK_TOKEN or "token" in ${loaded.file}` : '';
       throw new DialCommandError(`${message} (HTTP ${res.status})${hint}`, 1);
     }
     return json;
