@@ -129,6 +129,10 @@ describe('createTapiClient reconnect', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(state.upgrades).toBe(2);
     expect(c.connected).toBe(false);
+    let ends = 0;
+    c.on('end', () => ends++);
+    await c.close();
+    expect(ends).toBe(0); // `end` came once, with the 401
   });
 
   it('keeps retrying a server that is down (not an auth failure) until it is back', async () => {

@@ -125,9 +125,16 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
   /** Reconnect attempts since the last successful open. */
   let attempt = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `end` was emitted (once per connect()). */
+  let ended = false;
 
   const emit = <E extends keyof TapiClientEvents>(event: E, ...args: TapiClientEvents[E]): void => {
     emitter.emit(event, ...args);
+  };
+  const end = (error: TapiClientError | null): void => {
+    if (ended) return;
+    ended = true;
+    emit('end', { error });
   };
 
   const failAll = (error: TapiClientError): void => {
@@ -229,7 +236,7 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
             // A new token will not appear by retrying: stop and say so, once.
             logger.error({ url: options.url, status: error.status }, error.message);
             emit('error', error);
-            emit('end', { error });
+            end(error);
             return;
           }
           scheduleReconnect();
@@ -333,6 +340,7 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
   const client: TapiClient = {
     async connect() {
       closedByUser = false;
+      ended = false;
       await open();
     },
     request: (method, params) =>
@@ -378,7 +386,6 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
       });
     },
     async close() {
-      const wasClosed = closedByUser;
       closedByUser = true;
       if (reconnectTimer !== undefined) clearTimeout(reconnectTimer);
       const ws = socket;
@@ -390,7 +397,7 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
           ws.close(1000, 'bye');
         });
       }
-      if (!wasClosed) emit('end', { error: null });
+      end(null);
     },
     get connected() {
       return everConnected && socket?.readyState === WebSocket.OPEN;
