@@ -27,6 +27,7 @@ export const HELP = `snomlink — computer-telephony bridge for snom desk phones
 
 Usage: snomlink [options]
        snomlink check-config [--config FILE]   validate a config file; exit 0 or 2
+       snomlink dial <number | tel:URI> [--phone ID] [--url ADMIN_URL]   (see snomlink dial --help)
 
 Options:
   --config FILE         config file (default: <data-dir>/config.json)     env SNOMLINK_CONFIG

@@ -8,6 +8,7 @@ import { createDaemon } from './daemon.js';
 import type { Daemon } from './daemon.js';
 import { startDemo } from './demo.js';
 import type { Demo } from './demo.js';
+import { runDialCommand } from './dial/dial-command.js';
 import { isDaemonConfigError, isDaemonStartError } from './errors.js';
 import { createLogger } from './logger.js';
 import { mountTapi } from './tapi.js';
@@ -22,11 +23,15 @@ const SHUTDOWN_DEADLINE_MS = 4500;
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  const io = {
+    stdout: (text: string) => process.stdout.write(text),
+    stderr: (text: string) => process.stderr.write(text),
+  };
   if (argv[0] === 'check-config') {
-    return runCheckConfig(argv.slice(1), process.env, process.cwd(), {
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-    });
+    return runCheckConfig(argv.slice(1), process.env, process.cwd(), io);
+  }
+  if (argv[0] === 'dial') {
+    return runDialCommand(argv.slice(1), { env: process.env, ...io });
   }
   let options;
   try {

@@ -79,4 +79,43 @@ describe('snomlink-tapi-monitor', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   }, 30_000);
+
+  it('exits 1 instead of looping when the daemon refuses the token on a reconnect', async () => {
+    const bridge = createTapiBridge({
+      lines: [{ id: 'p1', name: 'Desk', model: 'snom360' }],
+      hub: createEventHub<SnomlinkEvent>(),
+      clientFor: () => undefined,
+      dialRules: DEFAULT_DIAL_RULES,
+    });
+    const first = await startTapiTestServer({ bridge, token: 'T0k' });
+    const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cli, '--url', first.url, '--token', 'T0k', '--line', 'p1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    cleanups.push(() => {
+      child.kill('SIGKILL');
+    });
+    let stdout = '';
+    let stderr = '';
+    const opened = new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/ p1 OPEN /.test(stdout)) resolve();
+      });
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await opened;
+    // The daemon restarts on the same port with a rotated token.
+    await first.close();
+    const second = await startTapiTestServer({ bridge, token: 'rotated', port: first.port });
+    cleanups.push(() => second.close());
+    expect(await exited).toBe(1);
+    expect(stdout).toMatch(/-- disconnected \(code \d+\); reconnecting/);
+    expect(stderr).toMatch(
+      /error: .* answered HTTP 401 instead of upgrading \(wrong or missing token\)/,
+    );
+  }, 30_000);
 });

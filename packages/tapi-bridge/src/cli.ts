@@ -56,8 +56,8 @@ async function main(): Promise<number> {
     );
     for (const call of s.calls) out(formatSnapshotCall(call, Date.now()));
   });
-  client.on('disconnect', ({ code }) => {
-    out(`-- disconnected (code ${code}); reconnecting`);
+  client.on('disconnect', ({ code, reason }) => {
+    out(`-- disconnected (code ${code}${reason === '' ? '' : `: ${reason}`}); reconnecting`);
   });
   client.on('error', (e) => {
     process.stderr.write(`warning: ${e.message}\n`);
@@ -68,11 +68,21 @@ async function main(): Promise<number> {
   const wanted = values.line ?? lines.map((l) => l.lineId);
   for (const lineId of wanted) await client.lineOpen(lineId);
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  // Runs until a signal, or until the client gives up (the token was refused on a reconnect:
+  // retrying cannot fix that, so the monitor exits 1 instead of looping).
+  const failure = await new Promise<Error | null>((resolve) => {
+    process.once('SIGINT', () => {
+      resolve(null);
+    });
+    process.once('SIGTERM', () => {
+      resolve(null);
+    });
+    client.on('end', ({ error }) => {
+      resolve(error);
+    });
   });
   await client.close();
+  if (failure !== null) throw failure;
   return 0;
 }
 

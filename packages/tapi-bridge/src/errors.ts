@@ -47,6 +47,8 @@ export class TapiClientError extends TapiBridgeError {
   /** The `LINEERR_*` value when the server reported a TAPI failure. */
   readonly lineErrCode: number | null;
   readonly data: unknown;
+  /** HTTP status when the server refused the WebSocket upgrade (401: wrong token), else null. */
+  readonly status: number | null;
 
   constructor(
     message: string,
@@ -54,6 +56,7 @@ export class TapiClientError extends TapiBridgeError {
       rpcCode?: number | null;
       lineErrCode?: number | null;
       data?: unknown;
+      status?: number | null;
       cause?: unknown;
     },
   ) {
@@ -61,6 +64,7 @@ export class TapiClientError extends TapiBridgeError {
     this.rpcCode = context.rpcCode ?? null;
     this.lineErrCode = context.lineErrCode ?? null;
     this.data = context.data;
+    this.status = context.status ?? null;
   }
 }
 

@@ -76,3 +76,5 @@ export {
   tapiTokenFromRequest,
 } from './tapi-route.js';
 export type { TapiRouteOptions } from './tapi-route.js';
+export { SILENT_TAPI_LOGGER } from './logger.js';
+export type { TapiLogger } from './logger.js';

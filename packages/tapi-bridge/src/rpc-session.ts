@@ -8,6 +8,7 @@ import {
   type TapiNotification,
 } from './protocol.js';
 import type { TapiBridge, TapiSession } from './tapi-bridge.js';
+import { errorReporter, type TapiLogger } from './logger.js';
 
 /** A JSON-RPC request id. */
 type RpcId = string | number | null;
@@ -29,6 +30,8 @@ export interface RpcSessionOptions {
   readonly send: (text: string) => void;
   /** Unexpected (non-TAPI) errors, for the daemon's log. */
   readonly onError?: (error: unknown) => void;
+  /** Where unexpected errors go when `onError` is absent (pino fits). Default: silent. */
+  readonly logger?: TapiLogger;
   /** Largest accepted message in characters. Default 65 536. */
   readonly maxMessageLength?: number;
 }
@@ -88,6 +91,7 @@ function idOf(value: unknown): RpcId {
  */
 export function createRpcSession(options: RpcSessionOptions): RpcSession {
   const maxLength = options.maxMessageLength ?? 65_536;
+  const reportError = errorReporter(options, 'TAPI bridge: a request failed unexpectedly');
   const send = (message: unknown): void => {
     options.send(JSON.stringify(message));
   };
@@ -215,7 +219,7 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
         };
         return rpcError(id, RPC_ERROR.TAPI_ERROR, error.message, data);
       }
-      options.onError?.(error);
+      reportError(error);
       return rpcError(id, RPC_ERROR.INTERNAL_ERROR, 'internal error; see the daemon log');
     }
   };

@@ -28,6 +28,7 @@ import {
   type TapiMethodResults,
   type TapiNotification,
 } from './protocol.js';
+import { errorReporter, type TapiLogger } from './logger.js';
 
 /** One phone line the bridge offers. */
 export interface TapiLine {
@@ -71,6 +72,8 @@ export interface TapiBridgeOptions {
   readonly unprovision?: (phoneId: string) => Promise<void>;
   /** Problems that have no caller to report to (a failed unprovision on close). */
   readonly onError?: (error: unknown) => void;
+  /** Where those problems go when `onError` is absent (pino fits). Default: silent. */
+  readonly logger?: TapiLogger;
   /** Clock, for tests. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -156,6 +159,7 @@ function describe(error: unknown): string {
  */
 export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
   const now = options.now ?? Date.now;
+  const reportError = errorReporter(options, 'TAPI bridge: unprovisioning a line failed');
   const makeCallTimeoutMs = options.makeCallTimeoutMs ?? DEFAULT_MAKE_CALL_TIMEOUT_MS;
   const calls = new Map<string, TrackedCall>();
   const recentlyIdle = new Set<string>();
@@ -359,7 +363,7 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
       await wasProvisioned;
       await options.unprovision?.(lineId);
     } catch (error) {
-      options.onError?.(error);
+      reportError(error);
     }
   };
 

@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { UpgradeWebSocket, WSContext } from 'hono/ws';
 import { createRpcSession, type RpcSession } from './rpc-session.js';
 import type { TapiBridge } from './tapi-bridge.js';
+import { errorReporter, type TapiLogger } from './logger.js';
 
 /** The WebSocket subprotocol a browser offers first; the token goes in a second `token.<T>` value. */
 export const TAPI_SUBPROTOCOL = 'snomlink-tapi.v1';
@@ -24,6 +25,8 @@ export interface TapiRouteOptions {
   readonly maxMessageLength?: number;
   /** Unexpected errors and slow-client disconnects, for the daemon's log. */
   readonly onError?: (error: unknown) => void;
+  /** Where those go when `onError` is absent (pino fits). Default: silent. */
+  readonly logger?: TapiLogger;
 }
 
 /** The token a request carries: `Authorization: Bearer T`, `?token=T`, or subprotocol `token.T`. */
@@ -78,6 +81,7 @@ function rawSocket(ws: WSContext): RawSocket | null {
  */
 export function createTapiRoute(options: TapiRouteOptions): Hono {
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
+  const reportError = errorReporter(options, 'TAPI route');
   const app = new Hono();
   app.get(
     '/',
@@ -115,7 +119,7 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
             const raw = rawSocket(ws);
             if (raw !== null && raw.bufferedAmount > maxBuffered) {
               dropped = true;
-              options.onError?.(
+              reportError(
                 new Error(
                   `TAPI client stopped reading (${raw.bufferedAmount} bytes unsent, limit ${maxBuffered}); disconnecting it`,
                 ),
@@ -128,7 +132,7 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
           rpc = createRpcSession({
             bridge: options.bridge,
             send,
-            ...(options.onError ? { onError: options.onError } : {}),
+            onError: reportError,
             ...(options.maxMessageLength === undefined
               ? {}
               : { maxMessageLength: options.maxMessageLength }),
@@ -148,10 +152,10 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
             );
             return;
           }
-          rpc.handleMessage(data).catch((error: unknown) => options.onError?.(error));
+          rpc.handleMessage(data).catch(reportError);
         },
         onClose() {
-          rpc?.close().catch((error: unknown) => options.onError?.(error));
+          rpc?.close().catch(reportError);
           rpc = null;
         },
       };

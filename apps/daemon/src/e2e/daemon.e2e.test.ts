@@ -22,6 +22,7 @@ import type {
 } from '../api/schemas.js';
 import { openSse, runCli, startDaemonProcess } from '../testing/daemon-process.js';
 import { parsePrometheusText } from '../testing/prometheus.js';
+import { promtoolCheckMetrics } from '../testing/promtool.js';
 import type { DaemonProcess, SseMessage } from '../testing/daemon-process.js';
 
 const PASSWORD = 'pw-never-shown-7731';
@@ -281,8 +282,12 @@ describe('snomlink (built binary)', () => {
       expect.arrayContaining([{ phone: 'desk' }, { phone: 'old' }]),
     );
     expect(m.value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(m.value('snomlink_event_loop_delay_p99_seconds')).toBeGreaterThanOrEqual(0);
     for (const forbidden of [daemon.token, PASSWORD, 'Anna', '4930123456', 'Front'])
       expect(text).not.toContain(forbidden);
+    // Prometheus's own parser and linter accept the scrape (null: promtool missing, warned).
+    const checked = promtoolCheckMetrics(text);
+    if (checked !== null) expect(checked).toEqual({ status: 0, output: '' });
   });
 
   it('never returns a password or an Action URL secret', async () => {

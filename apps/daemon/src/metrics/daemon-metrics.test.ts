@@ -193,7 +193,7 @@ describe('createDaemonMetrics', () => {
     const start = m.value('process_start_time_seconds');
     expect(start).toBeLessThanOrEqual(Date.now() / 1000);
     expect(start).toBeGreaterThan(Date.now() / 1000 - 24 * 3600);
-    expect(m.value('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(m.value('snomlink_event_loop_delay_p99_seconds')).toBeGreaterThanOrEqual(0);
     expect(m.types.get('process_cpu_seconds_total')).toBe('counter');
   });
 

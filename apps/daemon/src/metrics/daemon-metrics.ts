@@ -255,11 +255,14 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
       out.sample('process_start_time_seconds', Math.round(performance.timeOrigin) / 1000);
       if (loop !== null) {
         out.family(
-          'nodejs_eventloop_lag_seconds',
+          'snomlink_event_loop_delay_p99_seconds',
           'gauge',
-          'p99 event loop delay since the previous scrape (perf_hooks monitorEventLoopDelay).',
+          '99th percentile of the event loop delay since the previous scrape (perf_hooks monitorEventLoopDelay, 10 ms resolution).',
         );
-        out.sample('nodejs_eventloop_lag_seconds', loop.count > 0 ? loop.percentile(99) / 1e9 : 0);
+        out.sample(
+          'snomlink_event_loop_delay_p99_seconds',
+          loop.count > 0 ? loop.percentile(99) / 1e9 : 0,
+        );
         loop.reset();
       }
       return out.text();

@@ -18,6 +18,7 @@ import { createDaemon } from '../daemon.js';
 import type { Daemon } from '../daemon.js';
 import { mountTapi } from '../tapi.js';
 import { parsePrometheusText } from '../testing/prometheus.js';
+import { promtoolCheckMetrics } from '../testing/promtool.js';
 import type { PromText } from '../testing/prometheus.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
 
@@ -168,7 +169,7 @@ describe('GET /api/metrics', () => {
       'process_resident_memory_bytes',
       'process_cpu_seconds_total',
       'process_start_time_seconds',
-      'nodejs_eventloop_lag_seconds',
+      'snomlink_event_loop_delay_p99_seconds',
     ])
       expect(m.types.has(name), name).toBe(true);
     expect(m.value('snomlink_tapi_clients')).toBe(0);
@@ -315,5 +316,22 @@ describe('GET /api/metrics', () => {
     // The hostile name did not inject a sample: phone_up holds only the two configured ids.
     const last = parsePrometheusText(texts.at(-1)!);
     expect(last.samples.filter((s) => s.name === 'snomlink_phone_up')).toHaveLength(2);
+  });
+
+  it("passes Prometheus's own checker (promtool check metrics) on every scrape above", () => {
+    expect(texts.length).toBeGreaterThan(4);
+    for (const text of texts) {
+      const result = promtoolCheckMetrics(text);
+      if (result === null) return; // promtool not installed (warned; CI fails instead)
+      expect(result).toEqual({ status: 0, output: '' });
+    }
+  });
+
+  it('the promtool check notices a broken scrape (so a clean result means something)', () => {
+    const broken = texts[0]!.replace('snomlink_calls_finished_total', 'snomlink_calls_finished');
+    const result = promtoolCheckMetrics(broken);
+    if (result === null) return;
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/_total/);
   });
 });

@@ -13,3 +13,4 @@ export type {
   TapiNotification,
 } from '../protocol.js';
 export type { LineCallInfo, LinePartyInfo } from '../call-mapping.js';
+export type { TapiLogger } from '../logger.js';

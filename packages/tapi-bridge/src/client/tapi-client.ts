@@ -11,6 +11,8 @@ import type {
   TapiMethodResults,
 } from '../protocol.js';
 import type { LineCallInfo } from '../call-mapping.js';
+import { SILENT_TAPI_LOGGER, type TapiLogger } from '../logger.js';
+import { reconnectDelay } from './reconnect-delay.js';
 
 /** Options of {@link createTapiClient}. */
 export interface TapiClientOptions {
@@ -18,11 +20,26 @@ export interface TapiClientOptions {
   readonly url: string;
   /** The daemon's admin token, sent as `Authorization: Bearer`. */
   readonly token: string;
-  /** Reconnect after the connection drops; re-opens the lines that were open. Default true. */
+  /**
+   * Reconnect after the connection drops; re-opens the lines that were open. Default true.
+   * Never after the server refused the token (HTTP 401/403): that ends the client (`end`).
+   */
   readonly reconnect?: boolean;
-  /** Delay before a reconnect attempt, doubled up to `maxDelayMs`. Default 500 / 10 000 ms. */
+  /**
+   * Delay before a reconnect attempt, doubled up to `maxReconnectDelayMs`, each a random point
+   * in the upper half (jitter). Default 500 / 10 000 ms.
+   */
   readonly reconnectDelayMs?: number;
   readonly maxReconnectDelayMs?: number;
+  /**
+   * WebSocket ping every this many ms; a pong missing for `heartbeatTimeoutMs` drops the
+   * connection (then reconnects), so a half-open one (server gone without a FIN, NAT entry
+   * expired) is noticed. Default 15 000 / 10 000 ms; 0 turns the heartbeat off.
+   */
+  readonly heartbeatIntervalMs?: number;
+  readonly heartbeatTimeoutMs?: number;
+  /** Missed heartbeats, reconnect attempts, a refused token (pino fits). Default: silent. */
+  readonly logger?: TapiLogger;
   /** Per-request timeout. Default 30 000 ms (lineMakeCall waits for the phone). */
   readonly requestTimeoutMs?: number;
 }
@@ -37,6 +54,10 @@ export interface TapiClientEvents {
   open: [];
   /** The connection dropped; a reconnect follows unless `reconnect` is false or close() was called. */
   disconnect: [{ code: number; reason: string }];
+  /** A pong came back; `roundTripMs` since its ping. */
+  heartbeat: [{ roundTripMs: number }];
+  /** The client stopped for good: close() (`error` null) or the server refused the token. */
+  end: [{ error: TapiClientError | null }];
   error: [Error];
 }
 
@@ -94,15 +115,26 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const baseDelay = options.reconnectDelayMs ?? 500;
   const maxDelay = options.maxReconnectDelayMs ?? 10_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+  const logger = options.logger ?? SILENT_TAPI_LOGGER;
   let socket: WebSocket | null = null;
   let nextId = 1;
   let closedByUser = false;
   let everConnected = false;
-  let delay = baseDelay;
+  /** Reconnect attempts since the last successful open. */
+  let attempt = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `end` was emitted (once per connect()). */
+  let ended = false;
 
   const emit = <E extends keyof TapiClientEvents>(event: E, ...args: TapiClientEvents[E]): void => {
     emitter.emit(event, ...args);
+  };
+  const end = (error: TapiClientError | null): void => {
+    if (ended) return;
+    ended = true;
+    emit('end', { error });
   };
 
   const failAll = (error: TapiClientError): void => {
@@ -192,16 +224,25 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
 
   const scheduleReconnect = (): void => {
     if (closedByUser || options.reconnect === false) return;
+    const delay = reconnectDelay(attempt++, baseDelay, maxDelay);
+    logger.debug({ url: options.url, attempt, delayMs: delay }, 'TAPI client: reconnecting');
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
+      if (closedByUser) return;
       open().then(
         () => reopenLines(),
-        () => {
+        (error: unknown) => {
+          if (error instanceof TapiClientError && (error.status === 401 || error.status === 403)) {
+            // A new token will not appear by retrying: stop and say so, once.
+            logger.error({ url: options.url, status: error.status }, error.message);
+            emit('error', error);
+            end(error);
+            return;
+          }
           scheduleReconnect();
         },
       );
     }, delay);
-    delay = Math.min(delay * 2, maxDelay);
   };
 
   const open = (): Promise<void> =>
@@ -211,12 +252,43 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
       });
       socket = ws;
       let opened = false;
+      /** Why this side terminated the socket (a missed pong), for the `disconnect` event. */
+      let terminatedBecause: string | null = null;
+      let heartbeat: ReturnType<typeof setInterval> | undefined;
+      let pongTimer: ReturnType<typeof setTimeout> | undefined;
+      let pingSentAt: number | null = null;
+      const stopHeartbeat = (): void => {
+        clearInterval(heartbeat);
+        clearTimeout(pongTimer);
+      };
       ws.on('open', () => {
         opened = true;
         everConnected = true;
-        delay = baseDelay;
+        attempt = 0;
+        if (heartbeatIntervalMs > 0) {
+          heartbeat = setInterval(() => {
+            if (pingSentAt !== null) return; // still waiting for the previous pong
+            pingSentAt = Date.now();
+            ws.ping();
+            pongTimer = setTimeout(() => {
+              terminatedBecause = `no pong within ${heartbeatTimeoutMs} ms`;
+              logger.warn(
+                { url: options.url, timeoutMs: heartbeatTimeoutMs },
+                'TAPI client: the server stopped answering pings; dropping the connection',
+              );
+              ws.terminate();
+            }, heartbeatTimeoutMs);
+          }, heartbeatIntervalMs);
+        }
         emit('open');
         resolve();
+      });
+      ws.on('pong', () => {
+        if (pingSentAt === null) return;
+        clearTimeout(pongTimer);
+        const roundTripMs = Date.now() - pingSentAt;
+        pingSentAt = null;
+        emit('heartbeat', { roundTripMs });
       });
       ws.on('unexpected-response', (_req, res) => {
         const status = res.statusCode ?? 0;
@@ -226,7 +298,7 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
         reject(
           new TapiClientError(
             `${options.url} answered HTTP ${status} instead of upgrading${hint}`,
-            {},
+            { status },
           ),
         );
       });
@@ -249,10 +321,17 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
         else emit('error', error);
       });
       ws.on('close', (code, reason) => {
+        stopHeartbeat();
         if (socket === ws) socket = null;
-        failAll(new TapiClientError(`connection to ${options.url} closed (code ${code})`, {}));
+        const why = terminatedBecause ?? reason.toString();
+        failAll(
+          new TapiClientError(
+            `connection to ${options.url} closed (code ${code}${why === '' ? '' : `: ${why}`})`,
+            {},
+          ),
+        );
         if (opened) {
-          emit('disconnect', { code, reason: reason.toString() });
+          emit('disconnect', { code, reason: why });
           scheduleReconnect();
         }
       });
@@ -261,6 +340,7 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
   const client: TapiClient = {
     async connect() {
       closedByUser = false;
+      ended = false;
       await open();
     },
     request: (method, params) =>
@@ -309,13 +389,15 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
       closedByUser = true;
       if (reconnectTimer !== undefined) clearTimeout(reconnectTimer);
       const ws = socket;
-      if (!ws || ws.readyState === WebSocket.CLOSED) return;
-      await new Promise<void>((resolve) => {
-        ws.once('close', () => {
-          resolve();
+      if (ws && ws.readyState !== WebSocket.CLOSED) {
+        await new Promise<void>((resolve) => {
+          ws.once('close', () => {
+            resolve();
+          });
+          ws.close(1000, 'bye');
         });
-        ws.close(1000, 'bye');
-      });
+      }
+      end(null);
     },
     get connected() {
       return everConnected && socket?.readyState === WebSocket.OPEN;
