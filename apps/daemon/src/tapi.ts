@@ -5,10 +5,17 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
-import { createTapiBridge, createTapiRoute, tapiTokenAuth } from '@snomlink/tapi-bridge';
+import {
+  TAPI_MAX_BATCH,
+  TAPI_MAX_MESSAGE_BYTES,
+  createTapiBridge,
+  createTapiRoute,
+  tapiTokenAuth,
+} from '@snomlink/tapi-bridge';
 import type { TapiBridge } from '@snomlink/tapi-bridge';
 import type { DaemonOptions, DaemonParts } from './daemon.js';
 import { safeEqual, TOKEN_COOKIE } from './http/auth.js';
+import { describe } from './http/route-docs.js';
 
 /** Options of {@link mountTapi}. */
 export interface MountTapiOptions {
@@ -45,6 +52,10 @@ export function mountTapi(
       // @hono/node-ws returns plain closures (no `this`).
       // eslint-disable-next-line @typescript-eslint/unbound-method
       const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
+      // @hono/node-ws 1.3 creates its server without options; ws reads maxPayload from them
+      // for every upgrade, so a message over the documented limit closes the socket (1009)
+      // before it is buffered whole.
+      wss.options.maxPayload = TAPI_MAX_MESSAGE_BYTES;
       inject = (server) => {
         injectWebSocket(server);
       };
@@ -84,32 +95,45 @@ export function mountTapi(
       // One route per connection, so that its errors (a client cut off for not reading, an
       // unexpected error in one of its requests) are logged with that client's address.
       // The request URL is never logged: it may carry ?token=.
-      app.all('/tapi', (c) => {
-        const client = clientAddress(c);
-        const route = new Hono().route(
-          '/tapi',
-          createTapiRoute({
-            bridge: tapiBridge,
-            upgradeWebSocket,
-            authenticate: (ctx) => {
-              if (tokenAuth(ctx)) return true;
-              const cookie = getCookie(ctx, TOKEN_COOKIE);
-              return cookie !== undefined && safeEqual(cookie, config.current.admin.token);
-            },
-            ...(options.maxBufferedBytes === undefined
-              ? {}
-              : { maxBufferedBytes: options.maxBufferedBytes }),
-            onError: (error) => {
-              logger.warn(
-                { client, err: error instanceof Error ? error.message : String(error) },
-                'TAPI client error',
-              );
-            },
-          }),
-        );
-        // The same env object: @hono/node-ws marks the upgrade on it.
-        return route.fetch(c.req.raw, c.env);
-      });
+      app.get(
+        '/tapi',
+        describe({
+          tag: 'tapi',
+          summary: 'TAPI over JSON-RPC 2.0 on a WebSocket (upgrade; subprotocol snomlink-tapi.v1)',
+          description:
+            'Answers 101 and speaks JSON-RPC; 426 without an upgrade. Cross-origin upgrades are ' +
+            `refused (403). Messages over ${String(TAPI_MAX_MESSAGE_BYTES)} bytes close the socket (1009); ` +
+            `a batch holds at most ${String(TAPI_MAX_BATCH)} requests.`,
+          status: 101,
+          errors: [403, 426],
+        }),
+        (c) => {
+          const client = clientAddress(c);
+          const route = new Hono().route(
+            '/tapi',
+            createTapiRoute({
+              bridge: tapiBridge,
+              upgradeWebSocket,
+              authenticate: (ctx) => {
+                if (tokenAuth(ctx)) return true;
+                const cookie = getCookie(ctx, TOKEN_COOKIE);
+                return cookie !== undefined && safeEqual(cookie, config.current.admin.token);
+              },
+              ...(options.maxBufferedBytes === undefined
+                ? {}
+                : { maxBufferedBytes: options.maxBufferedBytes }),
+              onError: (error) => {
+                logger.warn(
+                  { client, err: error instanceof Error ? error.message : String(error) },
+                  'TAPI client error',
+                );
+              },
+            }),
+          );
+          // The same env object: @hono/node-ws marks the upgrade on it.
+          return route.fetch(c.req.raw, c.env);
+        },
+      );
     },
     onAdminServer(server) {
       inject?.(server);

@@ -21,8 +21,13 @@ export interface TapiRouteOptions {
    * (close code 1008 after a hard terminate). Default 1 MiB.
    */
   readonly maxBufferedBytes?: number;
-  /** Largest accepted message in characters. Default 65 536. */
+  /**
+   * Largest accepted message in UTF-8 bytes. Default `TAPI_MAX_MESSAGE_BYTES`; give the
+   * WebSocket server the same `maxPayload` so a longer frame is not buffered at all.
+   */
   readonly maxMessageLength?: number;
+  /** Most requests in one batch. Default `TAPI_MAX_BATCH`. */
+  readonly maxBatch?: number;
   /** Unexpected errors and slow-client disconnects, for the daemon's log. */
   readonly onError?: (error: unknown) => void;
   /** Where those go when `onError` is absent (pino fits). Default: silent. */
@@ -136,6 +141,7 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
             ...(options.maxMessageLength === undefined
               ? {}
               : { maxMessageLength: options.maxMessageLength }),
+            ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
           });
         },
         onMessage(event, ws) {
