@@ -386,6 +386,36 @@ describe('admin API', () => {
     expect(routeCoverage(app, ghost).unserved).toEqual(['get /api/ghost']);
   });
 
+  it('generates a webhook secret, shows it once, keeps it, and never returns it from GET', async () => {
+    await setup();
+    const put = async (webhooks: object[]): Promise<Response> =>
+      app.request('/api/webhooks', { ...json({ webhooks }), method: 'PUT' });
+    const hook = { id: 'crm', event: 'call-finished', url: 'http://127.0.0.1:9/c?n={number}' };
+    const first = (await (await put([hook])).json()) as {
+      webhooks: { hasSecret: boolean }[];
+      generatedSecrets: Record<string, string>;
+    };
+    const secret = first.generatedSecrets['crm'];
+    expect(secret).toMatch(/^whsec_/);
+    expect(first.webhooks[0]).toMatchObject({ id: 'crm', hasSecret: true });
+    expect(JSON.stringify(first.webhooks)).not.toContain(secret);
+    expect(config.current.webhooks[0]?.secret).toBe(secret);
+    const list = await (await app.request('/api/webhooks', { headers: auth() })).text();
+    expect(list).not.toContain(secret);
+    expect(JSON.parse(list)).toEqual({
+      webhooks: [{ ...hook, method: 'POST', enabled: true, hasSecret: true }],
+    });
+    // Saving the list again as GET shows it keeps the secret and shows none.
+    const again = (await (await put([{ ...hook, enabled: false }])).json()) as {
+      generatedSecrets: Record<string, string>;
+    };
+    expect(again.generatedSecrets).toEqual({});
+    expect(config.current.webhooks[0]).toMatchObject({ enabled: false, secret });
+    const bad = await put([{ ...hook, url: 'http://{phone}.example/' }]);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/^webhooks\.0\.url: /);
+  });
+
   it('signs out: 204 and the session cookie cleared, only with the token', async () => {
     await setup();
     const anonymous = await app.request('/api/sign-out', { method: 'POST' });
