@@ -39,7 +39,9 @@ function upgrade(headers: Record<string, string>): Promise<{ status: number; bod
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, body });
+      });
     });
     req.on('error', reject);
     req.end();
