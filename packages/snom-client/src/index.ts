@@ -33,6 +33,7 @@ export type {
 export { parseInfoPage } from './info-page.js';
 export type { ParsedInfoPage, PhoneInfo } from './info-page.js';
 export { parseSettingsPage } from './settings-page.js';
+export { decodeHtmlEntities, htmlTitle, htmlToText } from './html-text.js';
 export { keyNamesForModel } from './key-names.js';
 export type { KeyNames } from './key-names.js';
 export { computeDigestResponse, parseWwwAuthenticate } from './digest-auth.js';
