@@ -7,20 +7,24 @@ export type {
 } from './snom-client.js';
 export type { AuthMode } from './auth-fetch.js';
 export {
+  SnomAuthDowngradeError,
   SnomAuthError,
   SnomClientError,
   SnomConnectionError,
   SnomHttpError,
   SnomProtocolError,
   SnomRedirectError,
+  SnomResponseTooLargeError,
   SnomTimeoutError,
   SnomUnsupportedModelError,
+  isSnomAuthDowngradeError,
   isSnomAuthError,
   isSnomClientError,
   isSnomConnectionError,
   isSnomHttpError,
   isSnomProtocolError,
   isSnomRedirectError,
+  isSnomResponseTooLargeError,
   isSnomTimeoutError,
   isSnomUnsupportedModelError,
 } from './errors.js';
