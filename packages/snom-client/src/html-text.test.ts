@@ -1,29 +1,6 @@
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
+import { costRatio } from './__fixtures__/cost-ratio.js';
 import { decodeHtmlEntities, htmlTitle, htmlToText } from './html-text.js';
-
-/**
- * Median time of `fn(hostile)` over median time of `fn(normal)`, runs interleaved so load from
- * other processes on the machine hits both alike.
- */
-function costRatio(
-  fn: (input: string) => unknown,
-  hostile: string,
-  normal: string,
-  runs = 9,
-): number {
-  const times = { hostile: [] as number[], normal: [] as number[] };
-  const median = (list: number[]): number =>
-    [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
-  for (let i = 0; i < runs; i++) {
-    for (const kind of ['normal', 'hostile'] as const) {
-      const start = performance.now();
-      fn(kind === 'normal' ? normal : hostile);
-      times[kind].push(performance.now() - start);
-    }
-  }
-  return median(times.hostile) / median(times.normal);
-}
 
 /** A normal settings-like page of about `bytes` characters. */
 function normalPage(bytes: number): string {

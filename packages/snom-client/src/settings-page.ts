@@ -1,6 +1,8 @@
 import { decodeHtmlEntities, htmlToText } from './html-text.js';
 
-const LINE = /^\s*([A-Za-z][\w.-]*?)\s*[!&$]?\s*:\s?(.*?)\s*$/;
+// The value is trimmed in code, not by `(.*?)\s*$`: that pair backtracks quadratically on a line
+// with a long run of inner whitespace (a hostile page of one such line took minutes).
+const LINE = /^\s*([A-Za-z][\w.-]*?)\s*[!&$]?\s*:(.*)$/;
 const XML_SETTING = /<([A-Za-z][\w.-]*)((?:\s+[\w-]+="[^"]*")*)\s*(?:\/>|>([^<]*)<\/\1\s*>)/g;
 
 /**
@@ -23,7 +25,8 @@ export function parseSettingsPage(page: string): Record<string, string> {
   for (const line of htmlToText(page).split(/\r?\n/)) {
     const match = LINE.exec(line);
     if (match === null) continue;
-    const [, name = '', value = ''] = match;
+    const [, name = '', rest = ''] = match;
+    const value = (/^\s/.test(rest) ? rest.slice(1) : rest).trimEnd();
     if (/^https?$/i.test(name) && value.startsWith('//')) continue; // a bare URL, not a setting
     result[name] = value;
   }

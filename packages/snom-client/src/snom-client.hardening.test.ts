@@ -202,6 +202,17 @@ describe('response body cap', () => {
     ).resolves.toHaveLength(4096);
   });
 
+  it('a page of 100,000 unclosed tags fits the cap and is parsed, not choked on', async () => {
+    const hostile = `<html><head><title>snom 360</title></head><body>${'<div>'.repeat(100_000)}`;
+    const server = await serve((_req, res) => {
+      page(res, hostile);
+    });
+    const phone = client(server.host, { strictResponses: false });
+    await expect(phone.info()).resolves.toEqual({ model: null, mac: null, firmware: null });
+    await expect(phone.readSettings()).resolves.toEqual({});
+    await expect(phone.readLog()).resolves.toHaveLength(hostile.length);
+  });
+
   it('rejects a nonsense maxResponseBytes', () => {
     expect(() => client('127.0.0.1:1', { maxResponseBytes: 0 })).toThrow(/maxResponseBytes/);
   });
