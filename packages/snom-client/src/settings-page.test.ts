@@ -70,4 +70,13 @@ describe('parseSettingsPage on hostile pages', () => {
     // The old `(.*?)\s*$` took about 0.7 s for 20 kB here, growing with the square.
     expect(costRatio(parseSettingsPage, hostile, normal, 5)).toBeLessThan(5);
   });
+
+  it('many unclosed <phone-settings> tags cost what a normal page of the same size costs', () => {
+    const size = 200_000;
+    const hostile = '<phone-settings>'.repeat(size / 16);
+    const normal = 'user_name1: 201\n'.repeat(size / 16);
+    expect(parseSettingsPage(hostile)).toEqual({});
+    // The old lazy `[\s\S]*?` regex rescanned the page from every unclosed tag.
+    expect(costRatio(parseSettingsPage, hostile, normal, 5)).toBeLessThan(5);
+  });
 });

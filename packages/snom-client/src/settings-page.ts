@@ -14,7 +14,7 @@ const XML_SETTING = /<([A-Za-z][\w.-]*)((?:\s+[\w-]+="[^"]*")*)\s*(?:\/>|>([^<]*
 export function parseSettingsPage(page: string): Record<string, string> {
   const result: Record<string, string> = {};
   if (/<phone-settings\b/i.test(page)) {
-    const body = /<phone-settings\b[^>]*>([\s\S]*?)<\/phone-settings\s*>/i.exec(page)?.[1] ?? '';
+    const body = phoneSettingsBody(page);
     for (const match of body.matchAll(XML_SETTING)) {
       const [, name = '', attributes = '', value = ''] = match;
       const idx = /\bidx="(\d+)"/.exec(attributes)?.[1] ?? '';
@@ -31,4 +31,18 @@ export function parseSettingsPage(page: string): Record<string, string> {
     result[name] = value;
   }
   return result;
+}
+
+/**
+ * The content of the first `<phone-settings …>…</phone-settings>`, found with index scans: a
+ * lazy `[\s\S]*?` regex rescans the rest of the page from every unclosed `<phone-settings`
+ * (quadratic on a hostile page).
+ */
+function phoneSettingsBody(page: string): string {
+  const lower = page.toLowerCase();
+  const open = lower.search(/<phone-settings\b/);
+  const openEnd = open === -1 ? -1 : lower.indexOf('>', open);
+  if (openEnd === -1) return '';
+  const close = lower.indexOf('</phone-settings', openEnd);
+  return close === -1 ? '' : page.slice(openEnd + 1, close);
 }
