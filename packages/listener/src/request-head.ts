@@ -95,6 +95,7 @@ export function parseRequestHead(
   if (lineEnd < 0) lineEnd = length;
   // A CR is allowed only right before a LF (or as the last character: the head's last line end).
   let cr = text.indexOf('\r');
+  if (cr < 0) cr = length;
   if (cr >= 0 && cr < lineEnd - 1) return { detail: 'bare CR in the request line' };
   const requestLine = parseRequestLine(
     text.charCodeAt(lineEnd - 1) === 13 ? text.slice(0, lineEnd - 1) : text.slice(0, lineEnd),
@@ -117,7 +118,10 @@ export function parseRequestHead(
     }
     let end = text.indexOf('\n', at);
     if (end < 0) end = length;
-    if (cr < at) cr = text.indexOf('\r', at);
+    if (cr < at) {
+      cr = text.indexOf('\r', at);
+      if (cr < 0) cr = length; // no CR anywhere after here: never searched again
+    }
     if (cr >= 0 && cr < end - 1) return { detail: 'bare CR in a header line' };
     const first = text.charCodeAt(at);
     if (first === 32 || first === 9) return { detail: 'obsolete line folding in the head' };
