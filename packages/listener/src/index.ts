@@ -1,3 +1,5 @@
+// Not exported on purpose: the phone port's internals (request framing, connections, the
+// handler the app shares with the fast path, response bytes); they may change in any release.
 export {
   ACTION_URL_PARAMETERS,
   ACTION_URL_SETTING_NAMES,
