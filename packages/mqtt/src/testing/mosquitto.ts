@@ -1,0 +1,151 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where Debian puts the broker. */
+export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+const PASSWD_BIN = '/usr/bin/mosquitto_passwd';
+
+/** True when Debian's mosquitto and mosquitto_passwd are installed. */
+export function hasMosquitto(): boolean {
+  return existsSync(MOSQUITTO_BIN) && existsSync(PASSWD_BIN);
+}
+
+/** Options of {@link startMosquitto}. */
+export interface MosquittoOptions {
+  /** Users for a password file; anonymous access is refused when given. */
+  readonly users?: Readonly<Record<string, string>>;
+  /** Keep retained messages and persistent sessions across {@link Mosquitto.restart}. */
+  readonly persistence?: boolean;
+}
+
+/** A broker of the test's own on 127.0.0.1. */
+export interface Mosquitto {
+  readonly port: number;
+  /** `mqtt://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Stops the broker (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and config. */
+  start(): Promise<void>;
+  /** Stops it and removes its temp dir. */
+  dispose(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/**
+ * Starts Debian's mosquitto on a free loopback port with a temp config (never the system
+ * broker on 1883) and resolves once it listens.
+ */
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
+  const dir = await mkdtemp(join(tmpdir(), 'snomlink-mosquitto-'));
+  const port = await freePort();
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    `persistence ${options.persistence === true ? 'true' : 'false'}`,
+    `persistence_location ${dir}/`,
+  ];
+  // As root, mosquitto would switch to user "mosquitto", which cannot read our temp dir.
+  if (process.getuid?.() === 0) lines.push('user root');
+  if (options.users !== undefined) {
+    const passwd = join(dir, 'passwd');
+    let first = true;
+    for (const [user, password] of Object.entries(options.users)) {
+      const args = first ? ['-c', '-b', passwd, user, password] : ['-b', passwd, user, password];
+      const result = spawnSync(PASSWD_BIN, args, { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`mosquitto_passwd failed: ${result.stderr}`);
+      first = false;
+    }
+    lines.push('allow_anonymous false', `password_file ${passwd}`);
+  } else {
+    lines.push('allow_anonymous true');
+  }
+  const configPath = join(dir, 'mosquitto.conf');
+  await writeFile(configPath, lines.join('\n') + '\n');
+
+  let child: ChildProcess | null = null;
+
+  async function start(): Promise<void> {
+    const proc = spawn(MOSQUITTO_BIN, ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`mosquitto did not start within 10 s:\n${log}`));
+      }, 10_000);
+      proc.stderr.setEncoding('utf8');
+      proc.stderr.on('data', (chunk: string) => {
+        log += chunk;
+        if (/Opening ipv4 listen socket on port/.test(log)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`mosquitto exited with ${String(code)}:\n${log}`));
+      });
+    });
+    // mosquitto writes the line just before listen(); wait until a connect succeeds.
+    const { connect } = await import('node:net');
+    for (;;) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => {
+          resolve(false);
+        });
+      });
+      if (ok) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child;
+    child = null;
+    if (proc === null || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => {
+        resolve();
+      });
+      proc.kill('SIGTERM');
+    });
+  }
+
+  await start();
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    stop,
+    start,
+    async dispose(): Promise<void> {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
