@@ -1,1 +1,2 @@
-export {};
+export { startSilentServer, startSmtpSink } from './smtp-sink.js';
+export type { SinkMessage, SmtpSink, SmtpSinkOptions } from './smtp-sink.js';
