@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMqttBridge, type MqttBridge, type MqttBridgeOptions } from './index.js';
@@ -7,6 +10,7 @@ import {
   callState,
   hasMosquitto,
   haSchemaFor,
+  makeSelfSignedCert,
   startMosquitto,
   watchTopics,
   type Mosquitto,
@@ -399,6 +403,58 @@ describe.skipIf(skip)('createMqttBridge with credentials', () => {
       bridge.publish(callState({ phoneId: 'desk-1', id: 'c', state: 'offering' }));
       expect(bridge.status()).toMatchObject({ connected: false });
       expect(errors.join()).not.toContain('wrong');
+    } finally {
+      await bridge.close();
+    }
+  });
+});
+
+describe.skipIf(skip)('createMqttBridge over TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'snomlink-mqtt-tls-'));
+  const cert = makeSelfSignedCert(dir);
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    if (cert === null) throw new Error('openssl is needed to make the test certificate');
+    broker = await startMosquitto({ tls: cert });
+  });
+  afterAll(async () => {
+    await broker.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes over mqtts:// when the broker certificate is trusted', async () => {
+    expect(broker.url).toMatch(/^mqtts:/);
+    const watcher = await watchTopics(broker.url, 'tls/#', { ca: cert!.cert });
+    const bridge = createMqttBridge({
+      url: broker.url,
+      tls: { ca: cert!.cert },
+      topicPrefix: 'tls',
+      discoveryPrefix: false,
+      lines: [{ id: 'desk-1' }],
+    });
+    try {
+      await watcher.waitForPayload('tls/status', 'online');
+      bridge.publish(callState({ phoneId: 'desk-1', id: 'c', state: 'offering', number: '42' }));
+      await watcher.waitForPayload('tls/line/desk-1/state', 'ringing');
+    } finally {
+      await bridge.close();
+      await watcher.close();
+    }
+  });
+
+  it('refuses an untrusted broker certificate by default and reports it', async () => {
+    const bridge = createMqttBridge({
+      url: broker.url,
+      topicPrefix: 'tls',
+      discoveryPrefix: false,
+      lines: [],
+      reconnectPeriodMs: 50,
+    });
+    try {
+      await expect
+        .poll(() => bridge.status().lastError, { timeout: 5000 })
+        .toMatch(/self[- ]signed|certificate/i);
+      expect(bridge.status().connected).toBe(false);
     } finally {
       await bridge.close();
     }

@@ -1,5 +1,5 @@
-export { MOSQUITTO_BIN, hasMosquitto, startMosquitto } from './mosquitto.js';
-export type { Mosquitto, MosquittoOptions } from './mosquitto.js';
+export { MOSQUITTO_BIN, hasMosquitto, makeSelfSignedCert, startMosquitto } from './mosquitto.js';
+export type { Mosquitto, MosquittoOptions, SelfSignedCert } from './mosquitto.js';
 export {
   HA_DISCOVERY_TOPIC,
   haBinarySensorSchema,

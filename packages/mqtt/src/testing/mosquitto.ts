@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,14 +18,55 @@ export function hasMosquitto(): boolean {
 export interface MosquittoOptions {
   /** Users for a password file; anonymous access is refused when given. */
   readonly users?: Readonly<Record<string, string>>;
-  /** Keep retained messages and persistent sessions across {@link Mosquitto.restart}. */
+  /** Keep retained messages and persistent sessions across a stop/start. */
   readonly persistence?: boolean;
+  /** Serve MQTT over TLS with this PEM certificate and key (see {@link makeSelfSignedCert}). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+}
+
+/** Where {@link makeSelfSignedCert} put its files; `cert` is the PEM text (the CA to trust). */
+export interface SelfSignedCert {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly cert: string;
+}
+
+/**
+ * A throwaway self-signed certificate for 127.0.0.1 made with the `openssl` CLI, or null when
+ * openssl is missing.
+ */
+export function makeSelfSignedCert(dir: string): SelfSignedCert | null {
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const result = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (result.error !== undefined || result.status !== 0) return null;
+  return { certFile, keyFile, cert: readFileSync(certFile, 'utf8') };
 }
 
 /** A broker of the test's own on 127.0.0.1. */
 export interface Mosquitto {
   readonly port: number;
-  /** `mqtt://127.0.0.1:<port>` */
+  /** `mqtt://127.0.0.1:<port>` (`mqtts://` with `tls`) */
   readonly url: string;
   /** Stops the broker (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
@@ -58,6 +99,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const port = await freePort();
   const lines = [
     `listener ${port} 127.0.0.1`,
+    ...(options.tls === undefined
+      ? []
+      : [`certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`]),
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -140,7 +184,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   await start();
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'mqtt' : 'mqtts'}://127.0.0.1:${port}`,
     stop,
     start,
     async dispose(): Promise<void> {
