@@ -70,6 +70,23 @@ describe.skipIf(skip)('the bridge when the broker or the bridge goes away', () =
     await watcher.waitForPayload('bye/status', 'offline');
   });
 
+  it('close() returns promptly when the broker is gone', async () => {
+    const b = await broker();
+    const bridge = createMqttBridge({
+      url: b.url,
+      topicPrefix: 'gone',
+      discoveryPrefix: false,
+      lines: [],
+    });
+    await expect.poll(() => bridge.status().connected).toBe(true);
+    await b.stop();
+    bridge.publish(callState({ phoneId: 'x', id: 'c', state: 'offering' }));
+    const started = performance.now();
+    await bridge.close();
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(bridge.status().connected).toBe(false);
+  });
+
   it('retained state is correct after a broker restart that lost every retained message', async () => {
     const b = await broker({ persistence: false });
     const bridge = track(

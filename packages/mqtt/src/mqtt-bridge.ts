@@ -81,6 +81,9 @@ export interface MqttBridge {
   close(): Promise<void>;
 }
 
+/** How long close() waits for the broker to take the final `offline`. */
+const CLOSE_TIMEOUT_MS = 2000;
+
 /** Messages handed to the client at once; the rest wait in our bounded queue. */
 const MAX_INFLIGHT = 64;
 
@@ -403,14 +406,24 @@ export function createMqttBridge(options: MqttBridgeOptions): MqttBridge {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      let timer: NodeJS.Timeout | undefined;
       if (client.connected) {
-        await new Promise<void>((resolve) => {
+        // A broker that stopped answering must not hold up shutdown: wait at most 2 s.
+        const acked = await new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => {
+            resolve(false);
+          }, CLOSE_TIMEOUT_MS);
           client.publish(status, 'offline', { qos: 1, retain: true }, () => {
-            resolve();
+            resolve(true);
           });
         });
+        clearTimeout(timer);
+        if (acked) {
+          await client.endAsync(false);
+          return;
+        }
       }
-      await client.endAsync(!client.connected);
+      await client.endAsync(true);
     },
   };
 }
