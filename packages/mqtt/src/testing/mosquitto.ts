@@ -96,12 +96,14 @@ async function freePort(): Promise<number> {
  */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'snomlink-mosquitto-'));
-  const port = await freePort();
-  const lines = [
+  let port = await freePort();
+  const listenerLines = (): string[] => [
     `listener ${port} 127.0.0.1`,
     ...(options.tls === undefined
       ? []
       : [`certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`]),
+  ];
+  const lines = [
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -126,7 +128,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     lines.push('allow_anonymous true');
   }
   const configPath = join(dir, 'mosquitto.conf');
-  await writeFile(configPath, lines.join('\n') + '\n');
+  const writeConfig = (): Promise<void> =>
+    writeFile(configPath, [...listenerLines(), ...lines].join('\n') + '\n');
+  await writeConfig();
 
   let child: ChildProcess | null = null;
 
@@ -141,7 +145,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       proc.stderr.setEncoding('utf8');
       proc.stderr.on('data', (chunk: string) => {
         log += chunk;
-        if (/Opening ipv4 listen socket on port/.test(log)) {
+        if (/mosquitto version \S+ running/.test(log)) {
           clearTimeout(timer);
           resolve();
         }
@@ -151,7 +155,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
         reject(new Error(`mosquitto exited with ${String(code)}:\n${log}`));
       });
     });
-    // mosquitto writes the line just before listen(); wait until a connect succeeds.
+    // "running" comes after every listener is bound; still confirm with a connect.
     const { connect } = await import('node:net');
     for (;;) {
       const ok = await new Promise<boolean>((resolve) => {
@@ -181,7 +185,17 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     });
   }
 
-  await start();
+  // Another process may take the free port before mosquitto binds it: try a few others.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('Address already in use')) throw error;
+      port = await freePort();
+      await writeConfig();
+    }
+  }
   return {
     port,
     url: `${options.tls === undefined ? 'mqtt' : 'mqtts'}://127.0.0.1:${port}`,
