@@ -18,6 +18,7 @@ import type {
 } from './source.js';
 import { createCardDavSource } from './sources/carddav-source.js';
 import { createCsvSource } from './sources/csv-source.js';
+import type { IndexedSource } from './sources/indexed-source.js';
 import { createLdapSource } from './sources/ldap-source.js';
 import { createTtlCache } from './ttl-cache.js';
 
@@ -86,6 +87,11 @@ export interface Directory {
   search(text: string, limit?: number): Promise<DirectorySearchHit[]>;
   /** Asks every source (no cache, no backoff) and says what each answered, for the admin UI. */
   test(number: string): Promise<DirectoryTestResult>;
+  /**
+   * Loads the sources that answer from memory (CardDAV, CSV) now, so the first call does not
+   * wait for a whole address book. Never throws: a failure shows in `health()`.
+   */
+  preload(): Promise<void>;
   /** Health of each source, in order. */
   health(): SourceHealth[];
   /** Forgets cached answers, e.g. after the admin changed an entry. */
@@ -355,6 +361,20 @@ export function createDirectory(options: DirectoryOptions = {}): Directory {
         }),
       );
       return { number, key: query.key, issue: null, sources: results };
+    },
+    async preload() {
+      await Promise.all(
+        sources.map(async (source, i) => {
+          const refresh = (source as Partial<IndexedSource>).refresh;
+          if (typeof refresh !== 'function') return;
+          try {
+            await refresh.call(source);
+          } catch (e) {
+            guards[i]?.recordFailure(e);
+            report(source, e, 'loading');
+          }
+        }),
+      );
     },
     health: () => guards.map((g) => g.health()),
     clearCache() {

@@ -49,6 +49,8 @@ export interface SourceGuard {
   available(): boolean;
   /** Runs `task` with an AbortSignal that fires at the timeout; rejects then with DirectoryTimeoutError. */
   run<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Counts a failure seen outside `run` (a preload), with its backoff. */
+  recordFailure(e: unknown): void;
   health(): SourceHealth;
 }
 
@@ -127,6 +129,9 @@ export function createSourceGuard(options: SourceGuardOptions): SourceGuard {
         clearTimeout(timer);
         state.inFlight -= 1;
       }
+    },
+    recordFailure(e) {
+      fail(e, 0);
     },
     health() {
       const failing = state.consecutiveFailures > 0;

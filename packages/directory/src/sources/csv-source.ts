@@ -38,7 +38,7 @@ const NAME_HEADERS = [
 const FIRST_HEADERS = ['first name', 'firstname', 'given name', 'givenname', 'vorname'];
 const LAST_HEADERS = ['last name', 'lastname', 'surname', 'family name', 'sn', 'nachname'];
 const ORG_HEADERS = ['organization', 'organisation', 'company', 'firma', 'o', 'org'];
-const NUMBER_HEADER = /phone|tel|mobile|cell|fax|number|nummer|handy|durchwahl|extension/i;
+const NUMBER_HEADER = /phone|tel|mobil|cell|fax|number|nummer|handy|durchwahl|extension/i;
 
 function findColumn(headers: readonly string[], wanted: readonly string[]): string | undefined {
   return headers.find((h) => wanted.includes(h.trim().toLowerCase()));
