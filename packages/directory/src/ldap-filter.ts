@@ -49,6 +49,14 @@ export function checkFilterTemplate(
   }
   const sample = Object.fromEntries(allowed.map((name) => [name, '0301234567']));
   try {
+    // ldapts's parser accepts some unbalanced filters, so count the parentheses too.
+    const unescaped = template.replace(/\\[0-9a-fA-F]{2}/g, '');
+    const open = unescaped.split('(').length;
+    const close = unescaped.split(')').length;
+    if (open !== close) throw new Error(`${open - 1} "(" but ${close - 1} ")"`);
+    if (!template.startsWith('(') || !template.endsWith(')')) {
+      throw new Error('a filter starts with "(" and ends with ")"');
+    }
     FilterParser.parseString(renderFilterTemplate(template, sample));
   } catch (e) {
     issues.push(
