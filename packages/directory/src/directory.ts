@@ -322,7 +322,7 @@ export function createDirectory(options: DirectoryOptions = {}): Directory {
         return {
           number,
           key: null,
-          issue: `"${String(number).slice(0, 40)}" is no number a directory can match (empty, letters, or a service code)`,
+          issue: `"${number.slice(0, 40)}" is no number a directory can match (empty, letters, or a service code)`,
           sources: [],
         };
       }

@@ -83,7 +83,7 @@ describe.skipIf(missing)('LDAP source against a real slapd', () => {
       const p = people[i]!;
       const digits = `50${String(i).padStart(5, '0')}`;
       const match = await directory.lookup(`+4930${digits}`);
-      expect(match?.name, `${p.telephone}`).toBe(`Person ${i}`);
+      expect(match?.name, p.telephone).toBe(`Person ${i}`);
       expect(match?.number).toBe(p.telephone);
     }
     expect((await directory.lookup('0307654321'))?.name).toBe('Anna Schmidt'); // stored "030 7654321"

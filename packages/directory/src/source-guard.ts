@@ -116,7 +116,7 @@ export function createSourceGuard(options: SourceGuardOptions): SourceGuard {
           controller.abort(error);
           reject(error);
         }, options.timeoutMs);
-        timer.unref?.();
+        timer.unref();
       });
       try {
         const value = await Promise.race([task(controller.signal), timeout]);

@@ -17,13 +17,15 @@ function text(value: unknown): string {
       .filter((v) => v !== '')
       .join(' ');
   }
-  return value === null || value === undefined ? '' : String(value as string).trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return '';
 }
 
 function telLabel(property: ICAL.Property): string {
   const type = property.getParameter('type');
-  const types = (Array.isArray(type) ? type : type === undefined ? [] : [type])
-    .flatMap((t) => String(t).toLowerCase().split(','))
+  const types = (Array.isArray(type) ? (type as unknown[]) : [type])
+    .filter((t): t is string => typeof t === 'string')
+    .flatMap((t) => t.toLowerCase().split(','))
     .filter((t) => t !== '' && t !== 'voice' && t !== 'pref');
   if (types.includes('cell')) return 'mobile';
   return types[0] ?? 'other';
