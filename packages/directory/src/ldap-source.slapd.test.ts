@@ -96,6 +96,15 @@ describe.skipIf(missing)('LDAP source against a real slapd', () => {
     await directory.close();
   });
 
+  it('answers 64 concurrent first lookups over one connection (bind shared, not repeated)', async () => {
+    const directory = createDirectory({ sources: [{ type: 'ldap', ...base() }], dialing: BERLIN });
+    const numbers = Array.from({ length: 64 }, (_, i) => `030 50${String(4 + i).padStart(5, '0')}`);
+    const matches = await Promise.all(numbers.map((n) => directory.lookup(n)));
+    expect(matches.map((m) => m?.name)).toEqual(numbers.map((_, i) => `Person ${4 + i}`));
+    expect(directory.health()[0]).toMatchObject({ healthy: true, failures: 0, requests: 64 });
+    await directory.close();
+  });
+
   it('matches an internal extension', async () => {
     const directory = createDirectory({ sources: [{ type: 'ldap', ...base() }], dialing: BERLIN });
     expect(await directory.lookup('2001')).toMatchObject({

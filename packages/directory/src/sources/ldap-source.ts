@@ -126,7 +126,8 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
   ];
   const timeoutMs = options.timeoutMs ?? 5000;
 
-  let current: { client: Client; ready: Promise<Client> } | null = null;
+  /** The connection; `open` once StartTLS and bind are done (before that, it is still connecting). */
+  let current: { client: Client; ready: Promise<Client>; open: boolean } | null = null;
   let closed = false;
 
   const drop = (client: Client): void => {
@@ -138,7 +139,7 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
     if (current !== null) {
       // The server closed the connection: ldapts would reconnect unbound, so start over.
       const bound = options.bindDN !== undefined || options.startTls === true;
-      if (!bound || current.client.isConnected) return current.ready;
+      if (!bound || !current.open || current.client.isConnected) return current.ready;
       drop(current.client);
     }
     const client = new Client({
@@ -151,9 +152,10 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
     const ready = (async (): Promise<Client> => {
       if (options.startTls === true) await client.startTLS(options.tls ?? {});
       if (options.bindDN !== undefined) await client.bind(options.bindDN, options.password ?? '');
+      if (current?.client === client) current.open = true;
       return client;
     })();
-    current = { client, ready };
+    current = { client, ready, open: false };
     ready.catch(() => {
       drop(client);
     });
