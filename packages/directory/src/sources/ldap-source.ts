@@ -1,4 +1,5 @@
-import type { ConnectionOptions } from 'node:tls';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { DialRules } from '@snomlink/core';
 import { Client, type Entry } from 'ldapts';
 import { DirectoryConfigError, DirectorySourceError, describeError } from '../errors.js';
@@ -127,6 +128,15 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
   const timeoutMs = options.timeoutMs ?? 5000;
 
   /** The connection; `open` once StartTLS and bind are done (before that, it is still connecting). */
+  // ldapts upgrades the socket for StartTLS without the host name, so Node would check the
+  // certificate against "localhost": check it against the URL's host (and send it as SNI).
+  const host = new URL(options.url.replace(/^ldaps?:/i, 'http:')).hostname.replace(/^\[|\]$/g, '');
+  const startTlsOptions: ConnectionOptions = {
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
+    ...options.tls,
+  };
+
   let current: { client: Client; ready: Promise<Client>; open: boolean } | null = null;
   let closed = false;
 
@@ -147,10 +157,13 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
       timeout: timeoutMs,
       connectTimeout: timeoutMs,
       strictDN: false,
-      ...(options.tls === undefined ? {} : { tlsOptions: options.tls }),
+      // Only for ldaps://: ldapts given tlsOptions on ldap:// breaks the StartTLS handshake.
+      ...(options.tls === undefined || !/^ldaps:/i.test(options.url)
+        ? {}
+        : { tlsOptions: options.tls }),
     });
     const ready = (async (): Promise<Client> => {
-      if (options.startTls === true) await client.startTLS(options.tls ?? {});
+      if (options.startTls === true) await client.startTLS(startTlsOptions);
       if (options.bindDN !== undefined) await client.bind(options.bindDN, options.password ?? '');
       if (current?.client === client) current.open = true;
       return client;

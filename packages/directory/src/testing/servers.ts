@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,10 @@ process.once('exit', () => {
 /** A slapd started by {@link startSlapd}. */
 export interface TestSlapd {
   readonly url: string;
+  /** `ldaps://127.0.0.1:<port>` when started with `tls: true`, else null. */
+  readonly ldapsUrl: string | null;
+  /** PEM of the self-signed certificate (its own CA) when started with `tls: true`, else null. */
+  readonly ca: string | null;
   readonly port: number;
   readonly suffix: string;
   readonly rootDN: string;
@@ -104,7 +108,12 @@ export interface TestSlapd {
  * from `ldif` with slapadd, and the core, cosine and inetOrgPerson schemas. Never uses the
  * system slapd or its database. `close()` stops it and removes the directory.
  */
-export async function startSlapd(options: { ldif: string; suffix?: string }): Promise<TestSlapd> {
+export async function startSlapd(options: {
+  ldif: string;
+  suffix?: string;
+  /** Also serve LDAPS and StartTLS with a fresh self-signed certificate for 127.0.0.1 (needs openssl). */
+  tls?: boolean;
+}): Promise<TestSlapd> {
   const slapd = firstExisting(SLAPD);
   const slapadd = firstExisting(SLAPADD);
   if (slapd === undefined || slapadd === undefined) {
@@ -138,7 +147,41 @@ export async function startSlapd(options: { ldif: string; suffix?: string }): Pr
     'access to * by * read',
     '',
   ].join('\n');
-  await writeFile(join(dir, 'slapd.conf'), conf);
+  let ca: string | null = null;
+  let tlsConf = '';
+  if (options.tls === true) {
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    const openssl = spawn(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    openssl.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => openssl.once('exit', resolve));
+    if (code !== 0)
+      throw new Error(`openssl could not make a test certificate: ${err.slice(-1000)}`);
+    ca = await readFile(cert, 'utf8');
+    tlsConf = `TLSCertificateFile ${cert}\nTLSCertificateKeyFile ${key}\n`;
+  }
+  await writeFile(join(dir, 'slapd.conf'), tlsConf + conf);
   await writeFile(join(dir, 'data.ldif'), options.ldif);
   const load = spawn(slapadd, ['-q', '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'data.ldif')], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,8 +196,10 @@ export async function startSlapd(options: { ldif: string; suffix?: string }): Pr
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
     const url = `ldap://127.0.0.1:${port}`;
+    const ldapsUrl = options.tls === true ? `ldaps://127.0.0.1:${await freePort()}` : null;
+    const listen = ldapsUrl === null ? `${url}/` : `${url}/ ${ldapsUrl}/`;
     // -d 32768 keeps slapd in the foreground and prints only "slapd starting" and errors.
-    const child = spawn(slapd, ['-f', join(dir, 'slapd.conf'), '-h', `${url}/`, '-d', '32768'], {
+    const child = spawn(slapd, ['-f', join(dir, 'slapd.conf'), '-h', listen, '-d', '32768'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -168,6 +213,8 @@ export async function startSlapd(options: { ldif: string; suffix?: string }): Pr
     }
     return {
       url,
+      ldapsUrl,
+      ca,
       port,
       suffix,
       rootDN,
