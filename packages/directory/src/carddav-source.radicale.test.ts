@@ -122,7 +122,7 @@ describe.skipIf(missing)('CardDAV source against a real radicale', () => {
     const directory = createDirectory({ sources: [source, book], dialing: BERLIN, timeoutMs: 250 });
     const t0 = performance.now();
     expect(await directory.lookup('030 1234567')).toMatchObject({ source: 'book' });
-    expect(performance.now() - t0).toBeLessThan(250 + 150);
+    expect(performance.now() - t0).toBeLessThan(250 + 250); // the timeout, plus room for a loaded CI machine;
     expect(directory.health()[0]).toMatchObject({ id: 'hangs', healthy: false });
     await directory.close();
     await hanging.close();

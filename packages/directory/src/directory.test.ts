@@ -131,7 +131,7 @@ describe('createDirectory', () => {
     expect(await directory.lookup('030 1234567')).toMatchObject({ source: 'ok' });
     const ms = performance.now() - t0;
     expect(ms).toBeGreaterThanOrEqual(95);
-    expect(ms).toBeLessThan(250);
+    expect(ms).toBeLessThan(100 + 200); // the timeout, plus room for a loaded CI machine
     expect(directory.health()[0]).toMatchObject({
       healthy: false,
       state: 'failing',

@@ -193,7 +193,7 @@ describe.skipIf(missing)('LDAP source against a real slapd', () => {
     const match = await directory.lookup('030 1234567');
     const ms = performance.now() - t0;
     expect(match).toMatchObject({ name: 'Jörg Müller', source: 'ok' });
-    expect(ms).toBeLessThan(300 + 150);
+    expect(ms).toBeLessThan(300 + 250); // the timeout, plus room for a loaded CI machine
     expect(hanging.connections).toBe(1);
     expect(directory.health()[0]).toMatchObject({ id: 'hangs', healthy: false, state: 'failing' });
     expect(directory.health()[0]!.lastError).toMatch(/did not answer within 300 ms/);
@@ -202,7 +202,7 @@ describe.skipIf(missing)('LDAP source against a real slapd', () => {
     directory.clearCache();
     const t1 = performance.now();
     expect((await directory.lookup('030 7654321'))?.name).toBe('Anna Schmidt');
-    expect(performance.now() - t1).toBeLessThan(150);
+    expect(performance.now() - t1).toBeLessThan(250); // far below the 300 ms timeout
     await directory.close();
     await hanging.close();
   });
