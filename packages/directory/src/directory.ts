@@ -89,7 +89,8 @@ export interface Directory {
   test(number: string): Promise<DirectoryTestResult>;
   /**
    * Loads the sources that answer from memory (CardDAV, CSV) now, so the first call does not
-   * wait for a whole address book. Never throws: a failure shows in `health()`.
+   * wait for a whole address book. Never throws: a failure shows in `health()`. Takes as long
+   * as the slowest load, at most each source's `loadTimeoutMs` (30 s by default).
    */
   preload(): Promise<void>;
   /** Health of each source, in order. */

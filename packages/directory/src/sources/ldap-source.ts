@@ -127,7 +127,6 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
   ];
   const timeoutMs = options.timeoutMs ?? 5000;
 
-  /** The connection; `open` once StartTLS and bind are done (before that, it is still connecting). */
   // ldapts upgrades the socket for StartTLS without the host name, so Node would check the
   // certificate against "localhost": check it against the URL's host (and send it as SNI).
   const host = new URL(options.url.replace(/^ldaps?:/i, 'http:')).hostname.replace(/^\[|\]$/g, '');
@@ -137,6 +136,7 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
     ...options.tls,
   };
 
+  /** The connection; `open` once StartTLS and bind are done (before that, it is still connecting). */
   let current: { client: Client; ready: Promise<Client>; open: boolean } | null = null;
   let closed = false;
 
@@ -162,13 +162,15 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
         ? {}
         : { tlsOptions: options.tls }),
     });
+    const connection = { client, ready: Promise.resolve(client), open: false };
+    current = connection;
     const ready = (async (): Promise<Client> => {
       if (options.startTls === true) await client.startTLS(startTlsOptions);
       if (options.bindDN !== undefined) await client.bind(options.bindDN, options.password ?? '');
-      if (current?.client === client) current.open = true;
+      connection.open = true;
       return client;
     })();
-    current = { client, ready, open: false };
+    connection.ready = ready;
     ready.catch(() => {
       drop(client);
     });
