@@ -5,6 +5,7 @@ import { createDirectory } from './directory.js';
 import { toNumberQuery } from './number-query.js';
 import { createLdapSource } from './sources/ldap-source.js';
 import {
+  freePort,
   hasSlapd,
   makePeople,
   startHangingServer,
@@ -205,5 +206,35 @@ describe.skipIf(missing)('LDAP source against a real slapd', () => {
     expect(performance.now() - t1).toBeLessThan(250); // far below the 300 ms timeout
     await directory.close();
     await hanging.close();
+  });
+
+  it('a directory that was down is probed after its backoff and recovers when the server comes up', async () => {
+    let t = 1_000_000;
+    const port = await freePort();
+    const directory = createDirectory({
+      sources: [{ type: 'ldap', id: 'late', ...base(), url: `ldap://127.0.0.1:${port}` }],
+      dialing: BERLIN,
+      negativeTtlMs: 0,
+      backoff: { baseMs: 1000, maxMs: 1000 },
+      now: () => t,
+      random: () => 1,
+    });
+    expect(await directory.lookup('030 1234567')).toBeUndefined();
+    expect(directory.health()[0]).toMatchObject({ healthy: false, retryAt: t + 1000 });
+    expect(directory.health()[0]!.lastError).toMatch(/ECONNREFUSED/);
+    const late = await startSlapd({ ldif: toLdif(people.slice(0, 10), 'dc=example,dc=com'), port });
+    try {
+      expect(await directory.lookup('030 1234567')).toBeUndefined(); // still backing off
+      expect(directory.health()[0]!.requests).toBe(1);
+      t += 1000;
+      expect(await directory.lookup('030 1234567')).toMatchObject({
+        name: 'Jörg Müller',
+        source: 'late',
+      });
+      expect(directory.health()[0]).toMatchObject({ healthy: true, state: 'ok', requests: 2 });
+    } finally {
+      await directory.close();
+      await late.close();
+    }
   });
 });

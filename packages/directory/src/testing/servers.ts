@@ -113,6 +113,8 @@ export async function startSlapd(options: {
   suffix?: string;
   /** Also serve LDAPS and StartTLS with a fresh self-signed certificate for 127.0.0.1 (needs openssl). */
   tls?: boolean;
+  /** Listen on this port (a test that points a client at it before the server runs); default: a free one. */
+  port?: number;
 }): Promise<TestSlapd> {
   const slapd = firstExisting(SLAPD);
   const slapadd = firstExisting(SLAPADD);
@@ -194,7 +196,7 @@ export async function startSlapd(options: {
     throw new Error(`slapadd failed (code ${String(loadCode)}): ${loadOutput.slice(-2000)}`);
   }
   for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const url = `ldap://127.0.0.1:${port}`;
     const ldapsUrl = options.tls === true ? `ldaps://127.0.0.1:${await freePort()}` : null;
     const listen = ldapsUrl === null ? `${url}/` : `${url}/ ${ldapsUrl}/`;
@@ -207,7 +209,13 @@ export async function startSlapd(options: {
       await waitForOutput(child, /slapd starting/, 'slapd');
     } catch (e) {
       children.delete(child);
-      if (attempt < 5 && /bind|address already in use/i.test(String(e))) continue;
+      if (
+        attempt < 5 &&
+        options.port === undefined &&
+        /bind|address already in use/i.test(String(e))
+      ) {
+        continue;
+      }
       await rm(dir, { recursive: true, force: true });
       throw e;
     }
