@@ -25,8 +25,6 @@ export type {
   CallState,
   DisconnectMode,
   FinishedCall,
-  LineInput,
-  LineState,
   PartyId,
 } from './call.js';
 export {
@@ -47,11 +45,11 @@ export {
   DEFAULT_LOG_SCAN_GRACE_MS,
   DEFAULT_SETUP_TIMEOUT_MS,
   DEFAULT_STALE_CALL_TIMEOUT_MS,
-  UNKNOWN_PARTY,
-  createLineState,
-  partyFromAddress,
   reduceLine,
-} from './line-reducer.js';
-export type { LineReducerOptions, LineStep } from './line-reducer.js';
+} from './line-reducer/reduce-line.js';
+export type { LineReducerOptions, LineStep } from './line-reducer/reduce-line.js';
+export { createLineState } from './line-state.js';
+export type { LineInput, LineState, UnannouncedCall, UnboundEndedCall } from './line-state.js';
+export { UNKNOWN_PARTY, partyFromAddress } from './party.js';
 export { capabilityClassForModel, isHttpControlUnsupported } from './model-capabilities.js';
 export type { CapabilityClass } from './model-capabilities.js';
