@@ -14,6 +14,9 @@ export type {
   ActionEventParams,
   EventSource,
 } from './action-event.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffJitter, BackoffOptions } from './backoff.js';
+export { constantTimeEqual } from './constant-time-equal.js';
 export { cleanDisplayName, parseAddress, repairMojibake } from './address.js';
 export type { ParsedAddress } from './address.js';
 export { CALL_STATES, DISCONNECT_MODES } from './call.js';
