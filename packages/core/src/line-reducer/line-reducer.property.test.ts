@@ -260,9 +260,9 @@ describe('reduceLine properties', () => {
           rebuilt = declaredFields(c.lineState);
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 250 },
     );
-  });
+  }, 30_000);
 });
 
 /**
