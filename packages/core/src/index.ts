@@ -1,3 +1,5 @@
+// Deliberately not exported: the reducer's internal steps (src/line-reducer/* besides reduceLine),
+// the party-merging helpers of party.ts, the hub's ring buffer; test helpers live in ./testing.
 export {
   ACTION_EVENT_KINDS,
   PARAMETERLESS_EVENT_KINDS,
@@ -39,6 +41,7 @@ export {
 } from './dial-rules.js';
 export type { DialRules, NormalizedNumber, NumberIssue, NumberResult } from './dial-rules.js';
 export { hasErrorName } from './error-name.js';
+export type { Logger } from './logger.js';
 export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';

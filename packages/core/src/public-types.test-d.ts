@@ -22,6 +22,7 @@ import {
   type LineModel,
   type LineState,
   type LineStep,
+  type Logger,
   type NormalizedNumber,
   type NumberIssue,
   type PartyId,
@@ -165,6 +166,9 @@ describe('shared helpers', () => {
       .toEqualTypeOf<'full' | 'equal' | 'none' | undefined>();
     const value: unknown = new Error('x');
     if (hasErrorName(value, ['SnomHttpError'])) expectTypeOf(value).toEqualTypeOf<Error>();
+    // console (and pino's logger, same call shape) fit the logger option.
+    expectTypeOf(console).toExtend<Logger>();
+    expectTypeOf<{ error: () => void }>().not.toExtend<Logger>();
     expectTypeOf(createEventHub<number>).returns.toEqualTypeOf<EventHub<number>>();
     expectTypeOf<Parameters<EventHub<number>['publish']>>().toEqualTypeOf<[value: number]>();
   });
