@@ -38,6 +38,14 @@ describe('constantTimeEqual', () => {
     );
   });
 
+  it('compares inputs longer than its scratch buffer, and shorter ones afterwards', () => {
+    const long = 'ü'.repeat(2000);
+    expect(constantTimeEqual(long, long)).toBe(true);
+    expect(constantTimeEqual(long, `${long.slice(0, -1)}u`)).toBe(false);
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abx')).toBe(false);
+  });
+
   it('a string matches only itself among its one-character edits', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.nat(), (s, at) => {
