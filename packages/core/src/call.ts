@@ -12,6 +12,7 @@ export const CALL_STATES = [
   'disconnected',
   'idle',
 ] as const;
+/** A call's state (one of {@link CALL_STATES}). */
 export type CallState = (typeof CALL_STATES)[number];
 
 /** Why a call ended. */
@@ -23,6 +24,7 @@ export const DISCONNECT_MODES = [
   'cancelled',
   'unknown',
 ] as const;
+/** Why a call ended (one of {@link DISCONNECT_MODES}). */
 export type DisconnectMode = (typeof DISCONNECT_MODES)[number];
 
 /** Who started the call. */
