@@ -146,6 +146,9 @@ describe('createLogScanner', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(events.map((e) => e.kind)).toEqual(['incoming', 'connected', 'disconnected']);
     expect(new Set(events.map((e) => e.params.callId))).toEqual(new Set(['c1@pbx.example']));
+    // The clear waits for a quiet time (clearDelayMs, 2 s) so a next call is not wiped.
+    expect(phone.clears).toBe(0);
+    await vi.advanceTimersByTimeAsync(2000);
     expect(phone.clears).toBe(1);
     expect(phone.text).toBe('');
     expect(scanner.live).toBe(false);
@@ -166,6 +169,7 @@ describe('createLogScanner', () => {
     phone.write(end!);
     await vi.advanceTimersByTimeAsync(1500);
     expect(events.map((e) => e.kind)).toEqual(['incoming', 'disconnected']);
+    await vi.advanceTimersByTimeAsync(2000); // the quiet time before the clear
     expect(phone.clears).toBe(1);
     const reads = phone.reads;
     await vi.advanceTimersByTimeAsync(30_000);
@@ -292,6 +296,46 @@ describe('createLogScanner', () => {
     expect(new Set(all.map((e) => e.phoneId)).size).toBe(50);
     expect(all.every((e) => e.kind === 'incoming')).toBe(true);
     await Promise.all(scanners.map((s) => s.stop()));
+  });
+});
+
+describe('createLogScanner: clearing the log', () => {
+  it('a call that starts during the quiet time cancels the clear and is read from the log', async () => {
+    const { phone, events, scanner } = setup();
+    const first = scenarioPhases({ ...call, outcome: 'missed' });
+    phone.write(first[0]!);
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(0);
+    phone.write(first[2]!);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(events.map((e) => e.kind)).toEqual(['incoming', 'disconnected']);
+    // 100 ms after the first call ended, the next one rings.
+    await vi.advanceTimersByTimeAsync(100);
+    const second = scenarioPhases({ ...call, callId: 'c2@pbx.example', outcome: 'missed' });
+    phone.write(second[0]!);
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(phone.clears).toBe(0);
+    expect(events.map((e) => [e.kind, e.params.callId])).toContainEqual([
+      'incoming',
+      'c2@pbx.example',
+    ]);
+    phone.write(second[2]!);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(phone.clears).toBe(1);
+    await scanner.stop();
+  });
+
+  it('clearDelayMs: 0 clears as soon as the last call ended', async () => {
+    const { phone, scanner } = setup({ clearDelayMs: 0 });
+    const [ring, , end] = scenarioPhases({ ...call, outcome: 'missed' });
+    phone.write(ring!);
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(0);
+    phone.write(end!);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(phone.clears).toBe(1);
+    await scanner.stop();
   });
 });
 

@@ -87,6 +87,12 @@ export interface LogScannerOptions {
   readonly burstDelaysMs?: readonly number[];
   /** Clear the phone's log after a call ended so the next read is small. Default true. */
   readonly clearAfterCall?: boolean;
+  /**
+   * Quiet time after the last call before the log is cleared (default 2000 ms). Any Action URL
+   * in between cancels the clear, so a call that starts right after another is not wiped from the
+   * log before it was read. 0 clears at once.
+   */
+  readonly clearDelayMs?: number;
   /** Shared slots for phone requests; without one the scanner reads whenever it wants. */
   readonly scheduler?: ScanScheduler;
   /** Called when the phone becomes unreachable or reachable again. */
@@ -190,6 +196,7 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   const connectedIntervalMs = Math.max(1, options.connectedIntervalMs ?? intervalMs);
   const burst = options.burstDelaysMs ?? [100, 200, 400, 800];
   const clearAfterCall = options.clearAfterCall ?? true;
+  const clearDelayMs = Math.max(0, options.clearDelayMs ?? 2000);
   const retryInitial = Math.max(1, options.retry?.initialMs ?? 1000);
   const retryMax = Math.max(retryInitial, options.retry?.maxMs ?? 60000);
   const unreachableAfter = Math.max(1, options.unreachableAfter ?? 2);
@@ -453,13 +460,34 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
     burstIndex = 0;
     onhookAt = null;
     if (clearAfterCall && endedSinceClear > 0) {
-      await clearLog();
-      // A notify may have arrived while the clear was on its way.
-      if (isRunning() && (isLive() || wasRereadRequested())) {
-        rereadRequested = false;
-        arm(0);
+      if (clearDelayMs > 0) {
+        // Cancelled by the next notify (startRead clears the timer).
+        clearTimer();
+        timer = timers.setTimeout(() => {
+          timer = null;
+          startClear();
+        }, clearDelayMs);
+        return;
       }
+      await clearAndResume();
     }
+  };
+
+  const clearAndResume = async (): Promise<void> => {
+    await clearLog();
+    // A notify may have arrived while the clear was on its way.
+    if (isRunning() && (isLive() || wasRereadRequested())) {
+      rereadRequested = false;
+      arm(0);
+    }
+  };
+
+  const startClear = (): void => {
+    if (stopped || inFlight !== null || isLive()) return;
+    inFlight = (async () => {
+      await clearAndResume();
+      inFlight = null;
+    })();
   };
 
   const startRead = (priority: ScanPriority): void => {
