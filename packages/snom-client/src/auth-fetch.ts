@@ -17,13 +17,25 @@ export interface AuthFetchOptions {
 /** A fetch-compatible function (what ky's `fetch` option takes). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
+/** The fetch of {@link createAuthFetch}, plus what it learned about the phone. */
+export interface AuthFetch extends FetchLike {
+  /**
+   * True once the phone has answered with a Digest challenge while `auth` is `'auto'`: from then
+   * on the password is never sent with Basic, so a later `WWW-Authenticate: Basic` (a man in the
+   * middle asking for a downgrade) gets no credentials.
+   */
+  readonly digestPinned: boolean;
+}
+
 /**
  * Builds the fetch function handed to ky: sends each request through the client's own undici
  * dispatcher with `redirect: 'manual'`, and answers 401 challenges with Basic or Digest
  * (RFC 7616: nonce reuse with a counting nc, a fresh nonce after `stale=true`). It gives up
  * after three tries and returns the last 401 for the caller to turn into a `SnomAuthError`.
+ * With `auth: 'auto'`, the first Digest challenge pins the phone to Digest for the client's
+ * life: Basic credentials are never sent to it again (see {@link AuthFetch.digestPinned}).
  */
-export function createAuthFetch(options: AuthFetchOptions): FetchLike {
+export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const { username, password, auth, dispatcher } = options;
   const hasCredentials = username !== undefined && password !== undefined;
   const basicHeader = hasCredentials
@@ -33,8 +45,10 @@ export function createAuthFetch(options: AuthFetchOptions): FetchLike {
     ? new DigestSession(username, password, options.makeCnonce)
     : undefined;
   let learnedBasic = auth === 'basic';
+  // The phone has asked for Digest once: in 'auto' mode, Basic is never sent to it again.
+  let digestPinned = false;
 
-  return async (rawInput: Request | string | URL): Promise<Response> => {
+  const authFetch = async (rawInput: Request | string | URL): Promise<Response> => {
     const input = rawInput instanceof Request ? rawInput : new Request(rawInput);
     const url = new URL(input.url);
     const uri = `${url.pathname}${url.search}`;
@@ -77,7 +91,12 @@ export function createAuthFetch(options: AuthFetchOptions): FetchLike {
       if (response.status !== 401 || digest === undefined || attempt >= 2) return response;
       const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '');
       const digestChallenge = auth === 'basic' ? undefined : pickDigestChallenge(challenges);
-      const basicOffered = auth !== 'digest' && challenges.some((c) => c.scheme === 'basic');
+      if (auth === 'auto' && challenges.some((c) => c.scheme === 'digest')) {
+        digestPinned = true;
+        learnedBasic = false;
+      }
+      const basicOffered =
+        auth !== 'digest' && !digestPinned && challenges.some((c) => c.scheme === 'basic');
       if (digestChallenge !== undefined) {
         const stale = digestChallenge.params['stale']?.toLowerCase() === 'true';
         if (sent === 'digest' && !stale) {
@@ -97,4 +116,8 @@ export function createAuthFetch(options: AuthFetchOptions): FetchLike {
       await response.body?.cancel();
     }
   };
+  return Object.defineProperty(authFetch, 'digestPinned', {
+    get: () => digestPinned,
+    enumerable: true,
+  }) as AuthFetch;
 }

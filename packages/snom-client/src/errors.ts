@@ -12,10 +12,15 @@ export type SnomClientErrorCode =
   | 'unsupported-model'
   | 'redirect'
   | 'unexpected-response'
+  | 'response-too-large'
   | SnomConnectionErrorCode;
 
-/** The authentication scheme a phone asked for in its `WWW-Authenticate` header. */
-export type SnomAuthScheme = 'basic' | 'digest' | 'unknown';
+/**
+ * The authentication scheme a phone asked for in its `WWW-Authenticate` header, or
+ * `login-page` for firmware 10.x web logins that answer a wrong password with 200 and a
+ * "Login failed!" page instead of a 401.
+ */
+export type SnomAuthScheme = 'basic' | 'digest' | 'unknown' | 'login-page';
 
 /** Context every snom-client error carries. `url` never holds credentials. */
 export interface SnomClientErrorContext {
@@ -60,16 +65,57 @@ export class SnomHttpError extends SnomClientError {
   }
 }
 
-/** The phone answered 401: credentials missing, wrong, or for the wrong scheme. */
+/**
+ * The phone refused the login: a 401 (credentials missing, wrong, or for the wrong scheme), or
+ * a 200 "Login failed!" page (firmware 10.x; `status` 200, `scheme` `login-page`).
+ */
 export class SnomAuthError extends SnomHttpError {
   override readonly name: string = 'SnomAuthError';
   override readonly code = 'auth' as const;
-  /** The scheme the phone asked for (from `WWW-Authenticate`). */
+  /** The scheme the phone asked for (from `WWW-Authenticate`), or `login-page`. */
   readonly scheme: SnomAuthScheme;
 
-  constructor(message: string, scheme: SnomAuthScheme, context: SnomClientErrorContext) {
-    super(message, 401, context);
+  constructor(
+    message: string,
+    scheme: SnomAuthScheme,
+    context: SnomClientErrorContext,
+    status = 401,
+  ) {
+    super(message, status, context);
     this.scheme = scheme;
+  }
+}
+
+/**
+ * With `auth: 'auto'`, a phone that had asked for Digest now asks for Basic: the client refused
+ * to send the password in the clear (a man in the middle may be asking for it). `scheme` is
+ * `basic`. If the phone's `http_scheme` really changed, create a new client.
+ */
+export class SnomAuthDowngradeError extends SnomAuthError {
+  override readonly name: string = 'SnomAuthDowngradeError';
+
+  constructor(message: string, context: SnomClientErrorContext) {
+    super(message, 'basic', context);
+  }
+}
+
+/**
+ * The phone's answer was longer than `maxResponseBytes` (default 1 MiB): the client stopped
+ * reading at the limit and closed the connection, so a huge or hostile page cannot fill memory
+ * or stall the process.
+ */
+export class SnomResponseTooLargeError extends SnomClientError {
+  override readonly name: string = 'SnomResponseTooLargeError';
+  override readonly code = 'response-too-large' as const;
+  /** The HTTP status of the answer. */
+  readonly status: number;
+  /** The limit that was exceeded, in bytes. */
+  readonly maxBytes: number;
+
+  constructor(message: string, status: number, maxBytes: number, context: SnomClientErrorContext) {
+    super(message, 'response-too-large', context);
+    this.status = status;
+    this.maxBytes = maxBytes;
   }
 }
 
@@ -165,6 +211,8 @@ const ALL_NAMES = [
   'SnomClientError',
   'SnomHttpError',
   'SnomAuthError',
+  'SnomAuthDowngradeError',
+  'SnomResponseTooLargeError',
   'SnomTimeoutError',
   'SnomConnectionError',
   'SnomUnsupportedModelError',
@@ -177,14 +225,24 @@ export function isSnomClientError(error: unknown): error is SnomClientError {
   return hasName(error, ALL_NAMES);
 }
 
-/** True for {@link SnomHttpError} and its subclass {@link SnomAuthError}. */
+/** True for {@link SnomHttpError} and its subclasses {@link SnomAuthError}, {@link SnomAuthDowngradeError}. */
 export function isSnomHttpError(error: unknown): error is SnomHttpError {
-  return hasName(error, ['SnomHttpError', 'SnomAuthError']);
+  return hasName(error, ['SnomHttpError', 'SnomAuthError', 'SnomAuthDowngradeError']);
 }
 
-/** True for {@link SnomAuthError}. */
+/** True for {@link SnomAuthError} and its subclass {@link SnomAuthDowngradeError}. */
 export function isSnomAuthError(error: unknown): error is SnomAuthError {
-  return hasName(error, ['SnomAuthError']);
+  return hasName(error, ['SnomAuthError', 'SnomAuthDowngradeError']);
+}
+
+/** True for {@link SnomAuthDowngradeError}: a refused Digest → Basic downgrade. */
+export function isSnomAuthDowngradeError(error: unknown): error is SnomAuthDowngradeError {
+  return hasName(error, ['SnomAuthDowngradeError']);
+}
+
+/** True for {@link SnomResponseTooLargeError}. */
+export function isSnomResponseTooLargeError(error: unknown): error is SnomResponseTooLargeError {
+  return hasName(error, ['SnomResponseTooLargeError']);
 }
 
 /** True for {@link SnomTimeoutError}. */

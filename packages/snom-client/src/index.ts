@@ -7,20 +7,24 @@ export type {
 } from './snom-client.js';
 export type { AuthMode } from './auth-fetch.js';
 export {
+  SnomAuthDowngradeError,
   SnomAuthError,
   SnomClientError,
   SnomConnectionError,
   SnomHttpError,
   SnomProtocolError,
   SnomRedirectError,
+  SnomResponseTooLargeError,
   SnomTimeoutError,
   SnomUnsupportedModelError,
+  isSnomAuthDowngradeError,
   isSnomAuthError,
   isSnomClientError,
   isSnomConnectionError,
   isSnomHttpError,
   isSnomProtocolError,
   isSnomRedirectError,
+  isSnomResponseTooLargeError,
   isSnomTimeoutError,
   isSnomUnsupportedModelError,
 } from './errors.js';
@@ -33,6 +37,7 @@ export type {
 export { parseInfoPage } from './info-page.js';
 export type { ParsedInfoPage, PhoneInfo } from './info-page.js';
 export { parseSettingsPage } from './settings-page.js';
+export { decodeHtmlEntities, htmlTitle, htmlToText } from './html-text.js';
 export { keyNamesForModel } from './key-names.js';
 export type { KeyNames } from './key-names.js';
 export { computeDigestResponse, parseWwwAuthenticate } from './digest-auth.js';

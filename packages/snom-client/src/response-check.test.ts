@@ -1,3 +1,4 @@
+import { costRatio } from './__fixtures__/cost-ratio.js';
 import { describe, expect, it } from 'vitest';
 import { EXCERPT_MAX_CHARS, looksLikeSnomPage, responseExcerpt } from './response-check.js';
 
@@ -69,5 +70,15 @@ describe('responseExcerpt', () => {
       expect(excerpt).not.toContain(encodeURIComponent(password));
       expect(excerpt).not.toContain('S3cret'); // no surviving prefix either
     }
+  });
+});
+
+describe('responseExcerpt on hostile pages', () => {
+  it('a body of one long run of ";" costs what a normal body of the same size costs', () => {
+    const size = 200_000;
+    const hostile = ';'.repeat(size);
+    const normal = 'user_name1=201&x=1 '.repeat(size / 19);
+    // The old query-value regex rescanned the run from every ";" (0.9 s for 20 kB).
+    expect(costRatio((body) => responseExcerpt(body, ['pw']), hostile, normal, 5)).toBeLessThan(5);
   });
 });

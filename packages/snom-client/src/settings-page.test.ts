@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { costRatio } from './__fixtures__/cost-ratio.js';
 import { describe, expect, it } from 'vitest';
 import { parseSettingsPage } from './settings-page.js';
 
@@ -57,5 +58,25 @@ describe('parseSettingsPage', () => {
         expect(parseSettingsPage(page)).toEqual({ ...settings });
       }),
     );
+  });
+});
+
+describe('parseSettingsPage on hostile pages', () => {
+  it('a line with a long run of inner whitespace costs what a normal page of the same size costs', () => {
+    const size = 200_000;
+    const hostile = `a: ${' '.repeat(size - 4)}x`;
+    const normal = 'user_name1: 201\n'.repeat(size / 16);
+    expect(parseSettingsPage(hostile)['a']?.length).toBe(size - 3); // one space after ':' dropped
+    // The old `(.*?)\s*$` took about 0.7 s for 20 kB here, growing with the square.
+    expect(costRatio(parseSettingsPage, hostile, normal, 5)).toBeLessThan(5);
+  });
+
+  it('many unclosed <phone-settings> tags cost what a normal page of the same size costs', () => {
+    const size = 200_000;
+    const hostile = '<phone-settings>'.repeat(size / 16);
+    const normal = 'user_name1: 201\n'.repeat(size / 16);
+    expect(parseSettingsPage(hostile)).toEqual({});
+    // The old lazy `[\s\S]*?` regex rescanned the page from every unclosed tag.
+    expect(costRatio(parseSettingsPage, hostile, normal, 5)).toBeLessThan(5);
   });
 });

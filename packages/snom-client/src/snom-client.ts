@@ -5,18 +5,24 @@ import { Agent } from 'undici';
 import { createAuthFetch, type AuthMode } from './auth-fetch.js';
 import { parseWwwAuthenticate, pickDigestChallenge } from './digest-auth.js';
 import {
+  SnomAuthDowngradeError,
   SnomAuthError,
   SnomClientError,
   SnomConnectionError,
   SnomHttpError,
   SnomProtocolError,
   SnomRedirectError,
+  SnomResponseTooLargeError,
   SnomTimeoutError,
   SnomUnsupportedModelError,
   type SnomAuthScheme,
   type SnomConnectionErrorCode,
 } from './errors.js';
+import { htmlTitle } from './html-text.js';
 import { parseInfoPage, type PhoneInfo } from './info-page.js';
+import { isLoginFailedPage } from './login-page.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, readBodyCapped } from './read-body.js';
+import { createSerialQueue } from './serial-queue.js';
 import { keyNamesForModel, sendsOneKeyPerRequest, type KeyNames } from './key-names.js';
 import { redact } from './redact.js';
 import { looksLikeSnomPage, responseExcerpt } from './response-check.js';
@@ -84,6 +90,11 @@ export interface SnomClientOptions {
    * answers of every firmware are Unverified).
    */
   strictResponses?: boolean;
+  /**
+   * Longest answer body the client reads, default 1 MiB. Reading stops at the limit (the
+   * connection is closed) and the call throws SnomResponseTooLargeError.
+   */
+  maxResponseBytes?: number;
 }
 
 /** Options of {@link SnomClient.writeSettings}. */
@@ -141,6 +152,16 @@ export interface SnomClient {
 }
 
 type RequestKind = 'read' | 'command';
+
+/** Options of one phone request inside the client. */
+interface RequestOptions {
+  /** Shown instead of the path in errors (settings writes hide their values). */
+  displayPath?: string;
+  /** The caller reads a D8xx "Phone Manager" page itself (info(), the model probe). */
+  allowPhoneManager?: boolean;
+}
+
+const PHONE_MANAGER_TITLE = /phone\s*manager/i;
 
 interface PhoneResponse {
   status: number;
@@ -226,6 +247,18 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
   const keys: KeyNames = { ...keyNamesForModel(model), ...definedKeys(options.keys) };
   const oneKeyPerRequest = options.oneKeyPerRequest ?? sendsOneKeyPerRequest(model);
   const strictResponses = options.strictResponses ?? true;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw new SnomClientError(
+      `invalid maxResponseBytes ${String(maxResponseBytes)}; use a positive whole number of bytes`,
+      'invalid-argument',
+      { phoneHost: host },
+    );
+  }
+  // One request (or key sequence) at a time: the embedded web server breaks under concurrency.
+  const queue = createSerialQueue();
+  // Set once the phone showed a D8xx "Phone Manager" page: it takes no HTTP commands.
+  let phoneManagerSeen = false;
   const dispatcher = new Agent({
     connect: {
       rejectUnauthorized: options.rejectUnauthorized ?? true,
@@ -254,13 +287,20 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
   const invalid = (message: string): SnomClientError =>
     new SnomClientError(safe(message), 'invalid-argument', context());
 
-  function assertHttpControl(): void {
-    if (model !== undefined && isHttpControlUnsupported(model)) {
-      throw new SnomUnsupportedModelError(
-        `${model} phones (D8xx "Phone Manager") no longer take HTTP commands; use another control path for phone ${host}`,
-        model,
-        context(),
-      );
+  function unsupported(label: string, url?: string): SnomUnsupportedModelError {
+    const shownModel = model ?? null;
+    return new SnomUnsupportedModelError(
+      safe(
+        `phone ${host} is a snom D8xx${shownModel === null ? '' : ` (${shownModel})`} ("Phone Manager" web UI): it has no HTTP command interface (command.htm), so ${label} cannot be done over HTTP. Its Action URLs still work (call events arrive as usual); control calls on the phone itself or through the PBX`,
+      ),
+      shownModel,
+      context(url),
+    );
+  }
+
+  function assertHttpControl(label: string): void {
+    if ((model !== undefined && isHttpControlUnsupported(model)) || phoneManagerSeen) {
+      throw unsupported(label);
     }
   }
 
@@ -302,8 +342,9 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     path: string,
     kind: RequestKind,
     label: string,
-    displayPath: string = path,
+    requestOptions: RequestOptions = {},
   ): Promise<PhoneResponse> {
+    const displayPath = requestOptions.displayPath ?? path;
     for (let hop = 0; ; hop++) {
       const url = `${origin}${path}`;
       const shownUrl = `${origin}${displayPath}`;
@@ -329,12 +370,26 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
           headers: options.keepAlive === true ? {} : { connection: 'close' },
           signal: AbortSignal.timeout(timeoutMs * (kind === 'read' ? retries + 1 : 1) + 1000),
         });
-        text = await response.text();
+        const body = await readBodyCapped(response, maxResponseBytes);
+        if (!body.ok) {
+          throw new SnomResponseTooLargeError(
+            safe(
+              `phone ${host} answered ${label} (${fullLabel}) with more than ${maxResponseBytes} bytes; the client stopped reading there. Check the host and port (a phone page is a few kB), or raise maxResponseBytes`,
+            ),
+            response.status,
+            maxResponseBytes,
+            context(shownUrl),
+          );
+        }
+        text = body.text;
       } catch (error) {
         throw mapError(error, shownUrl, `${label} (${fullLabel})`);
       }
       const status = response.status;
-      if (status >= 200 && status < 300) return { status, text };
+      if (status >= 200 && status < 300) {
+        checkPage(text, status, shownUrl, label, requestOptions);
+        return { status, text };
+      }
       if (status === 302 && kind === 'command') return { status, text };
       if (status === 401) {
         const header = response.headers.get('www-authenticate') ?? '';
@@ -391,8 +446,70 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     return target.origin;
   }
 
+  /** Throws for 2xx pages that are not what they seem: a failed login, a D8xx phone. */
+  function checkPage(
+    text: string,
+    status: number,
+    url: string,
+    label: string,
+    requestOptions: RequestOptions,
+  ): void {
+    if (isLoginFailedPage(text)) {
+      throw new SnomAuthError(
+        safe(
+          `phone ${host} refused ${label}: it answered ${status} with a "Login failed!" page (firmware 10.x web login); check the HTTP username and password. The phone may refuse every login for about a minute after failed attempts`,
+        ),
+        'login-page',
+        context(url),
+        status,
+      );
+    }
+    if (requestOptions.allowPhoneManager !== true && isPhoneManagerPage(text)) {
+      phoneManagerSeen = true;
+      throw unsupported(label, url);
+    }
+  }
+
+  /**
+   * After a 404 to command.htm: a D8xx has no command.htm and answers its root with a "Phone
+   * Manager" page. Returns the typed error for that case, or the original 404.
+   */
+  async function explain404(error: unknown, label: string): Promise<unknown> {
+    if (!isSnomHttp404(error)) return error;
+    try {
+      const root = await request('/', 'command', 'detect the phone model', {
+        allowPhoneManager: true,
+      });
+      if (!isPhoneManagerPage(root.text)) return error;
+    } catch {
+      return error;
+    }
+    phoneManagerSeen = true;
+    return unsupported(label, error.url);
+  }
+
+  async function commandRequest(
+    path: string,
+    label: string,
+    requestOptions?: RequestOptions,
+  ): Promise<PhoneResponse> {
+    try {
+      return await request(path, 'command', label, requestOptions);
+    } catch (error) {
+      throw await explain404(error, label);
+    }
+  }
+
   function authError(header: string, url: string, label: string): SnomAuthError {
     const scheme = authSchemeOf(header);
+    if (scheme === 'basic' && authFetch.digestPinned) {
+      return new SnomAuthDowngradeError(
+        safe(
+          `phone ${host} asked for Basic authentication for ${label} after it had asked for Digest; the password was not sent (someone on the network may be trying to capture it). If the phone's http_scheme really changed to Basic, restart the client`,
+        ),
+        context(url),
+      );
+    }
     const asked =
       scheme === 'unknown' ? 'an unknown scheme' : scheme === 'digest' ? 'Digest' : 'Basic';
     let advice: string;
@@ -417,9 +534,11 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     );
   }
 
-  async function command(path: string, label: string, displayPath?: string): Promise<void> {
-    assertHttpControl();
-    await request(path, 'command', label, displayPath);
+  async function command(path: string, label: string): Promise<void> {
+    await queue.run(async () => {
+      assertHttpControl(label);
+      await commandRequest(path, label);
+    });
   }
 
   function protocolError(
@@ -441,12 +560,15 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
   }
 
   async function sendKeys(list: readonly string[], label: string): Promise<void> {
-    assertHttpControl();
-    if (oneKeyPerRequest) {
-      for (const key of list) await request(keysPath([key]), 'command', label);
-    } else {
-      await request(keysPath(list), 'command', label);
-    }
+    // One queue slot for the whole sequence: no other request lands between its keys.
+    await queue.run(async () => {
+      assertHttpControl(label);
+      if (oneKeyPerRequest) {
+        for (const key of list) await commandRequest(keysPath([key]), label);
+      } else {
+        await commandRequest(keysPath(list), label);
+      }
+    });
   }
 
   function checkKeys(list: readonly string[]): void {
@@ -475,9 +597,11 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
       if (identity !== undefined && !/^[\x21-\x7e]+$/.test(identity)) {
         throw invalid('identity must be a SIP URI or user@host without spaces');
       }
-      assertHttpControl();
       const path = dialPath(number, identity);
-      const response = await request(path, 'command', 'dial');
+      const response = await queue.run(async () => {
+        assertHttpControl('dial');
+        return commandRequest(path, 'dial');
+      });
       if (
         strictResponses &&
         response.status >= 200 &&
@@ -552,29 +676,36 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
           `setting ${result.tooLong} is too long to fit in one ${maxUrlLength}-byte URL; shorten it or raise maxUrlLength`,
         );
       }
-      assertHttpControl();
-      for (const path of result.paths) {
-        // Values may hold secrets (Action URL keys, passwords): errors show names only.
-        const displayPath = path.replace(/&([^=&]+)=[^&]*/g, (match, name: string) =>
-          name === 'store_settings' ? match : `&${name}=…`,
-        );
-        await request(path, 'command', 'write settings', displayPath);
-      }
+      await queue.run(async () => {
+        assertHttpControl('write settings');
+        for (const path of result.paths) {
+          // Values may hold secrets (Action URL keys, passwords): errors show names only.
+          const displayPath = path.replace(/&([^=&]+)=[^&]*/g, (match, name: string) =>
+            name === 'store_settings' ? match : `&${name}=…`,
+          );
+          await commandRequest(path, 'write settings', { displayPath });
+        }
+      });
     },
 
     async readSettings() {
-      assertHttpControl();
-      const { text } = await request('/settings.htm', 'read', 'read settings');
+      const { text } = await queue.run(async () => {
+        assertHttpControl('read settings');
+        return request('/settings.htm', 'read', 'read settings');
+      });
       return parseSettingsPage(text);
     },
 
     async info() {
-      const response = await request('/info.htm', 'read', 'read info');
+      const response = await queue.run(() =>
+        request('/info.htm', 'read', 'read info', { allowPhoneManager: true }),
+      );
       const url = `${origin}/info.htm`; // after the request: a followed 307 changes the origin
       const parsed = parseInfoPage(response.text);
       if (parsed.phoneManager) {
+        phoneManagerSeen = true;
         throw new SnomUnsupportedModelError(
-          `phone ${host} is a D8xx "Phone Manager" phone (${parsed.info.model ?? 'model unknown'}); these no longer take HTTP commands`,
+          `phone ${host} is a D8xx "Phone Manager" phone (${parsed.info.model ?? 'model unknown'}): it has no HTTP command interface; its Action URLs still work`,
           parsed.info.model,
           context(url),
         );
@@ -592,8 +723,10 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     },
 
     async readLog() {
-      assertHttpControl();
-      const { text } = await request(logPath, 'read', 'read log');
+      const { text } = await queue.run(async () => {
+        assertHttpControl('read log');
+        return request(logPath, 'read', 'read log');
+      });
       return text;
     },
 
@@ -609,6 +742,18 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
       await dispatcher.close();
     },
   };
+}
+
+/** True for a D8xx "Phone Manager" page (its title; D3xx/D7xx pages are titled `snom D715`). */
+function isPhoneManagerPage(text: string): boolean {
+  const title = htmlTitle(text);
+  return title !== null && PHONE_MANAGER_TITLE.test(title);
+}
+
+function isSnomHttp404(error: unknown): error is SnomHttpError {
+  return (
+    error instanceof SnomHttpError && !(error instanceof SnomAuthError) && error.status === 404
+  );
 }
 
 function secretsOf(options: SnomClientOptions): string[] {
