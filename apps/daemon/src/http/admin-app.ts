@@ -43,6 +43,8 @@ import { toPhoneApiError } from '../phones/phone-errors.js';
 import { provisionPhone } from '../phones/provision.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
 import { clearTokenCookie, requireToken } from './auth.js';
+import { createNotifyRoutes } from './notify-routes.js';
+import type { NotifyRoutesDeps } from './notify-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createStaticHandler } from './static-files.js';
 
@@ -108,6 +110,10 @@ export interface AdminAppDeps {
   readonly trackStream?: (close: () => void) => () => void;
   /** Serves `GET /api/metrics` (Prometheus text) and counts SSE resyncs; without it, 404. */
   readonly metrics?: MetricsEndpoint;
+  /** `POST /api/notify/test` (missed-call e-mail); without it the route is absent. */
+  readonly notify?: NotifyRoutesDeps;
+  /** MQTT and e-mail status for `GET /api/health` (only the configured ones). */
+  readonly integrations?: () => Pick<Health, 'mqtt' | 'notify'>;
 }
 
 function jsonError(c: Context, status: number, error: string, detail: string): Response {
@@ -294,6 +300,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
         ...(journal.dropped > 0 ? { dropped: journal.dropped } : {}),
       },
       listener,
+      ...deps.integrations?.(),
     };
     return c.json(body);
   });
@@ -650,6 +657,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
     });
   });
 
+  if (deps.notify !== undefined) app.route('/api/notify', createNotifyRoutes(deps.notify));
   deps.mount?.(app);
 
   // Web UI -------------------------------------------------------------------------------------
