@@ -36,8 +36,16 @@ async function holdOpen(): Promise<{ socket: Socket; closed: Promise<void> }> {
   const socket = connect({ host: '127.0.0.1', port });
   sockets.push(socket);
   socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      resolve();
+    }),
+  );
+  await new Promise<void>((resolve) =>
+    socket.once('connect', () => {
+      resolve();
+    }),
+  );
   socket.write('GET /snom/desk/incoming?k=');
   return { socket, closed };
 }
@@ -85,7 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
-  await daemon?.stop();
+  await daemon.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -99,7 +107,11 @@ describe('phone port limits from the config', () => {
     await first.closed;
     expect(await counter('evicted', 'per-source-limit')).toBe(1);
     const second = sockets[1]!;
-    const secondClosed = new Promise<void>((resolve) => second.once('close', () => resolve()));
+    const secondClosed = new Promise<void>((resolve) =>
+      second.once('close', () => {
+        resolve();
+      }),
+    );
     await holdOpen();
     await secondClosed;
     expect(await counter('evicted', 'per-source-limit')).toBe(2);
