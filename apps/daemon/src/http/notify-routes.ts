@@ -16,12 +16,14 @@ export const notifyTestRequestSchema = v.object({
   ),
 });
 
+/** Answer of `POST /api/notify/test`: what the SMTP server accepted. */
+export const notifyTestResultSchema = v.object({
+  messageId: v.string(),
+  accepted: v.array(v.string()),
+  rejected: v.array(v.string()),
+});
 /** Answer of `POST /api/notify/test`. */
-export interface NotifyTestResult {
-  readonly messageId: string;
-  readonly accepted: readonly string[];
-  readonly rejected: readonly string[];
-}
+export type NotifyTestResult = v.InferOutput<typeof notifyTestResultSchema>;
 
 function readOptionalBody(body: string): v.InferOutput<typeof notifyTestRequestSchema> {
   if (body.trim() === '') return {};
@@ -62,8 +64,8 @@ export function createNotifyRoutes(deps: NotifyRoutesDeps): Hono {
       const result = await email.sendTest(input.to);
       const body: NotifyTestResult = {
         messageId: result.messageId,
-        accepted: result.accepted,
-        rejected: result.rejected,
+        accepted: [...result.accepted],
+        rejected: [...result.rejected],
       };
       return c.json(body);
     } catch (error) {

@@ -26,6 +26,7 @@ import {
   sseResyncEventSchema,
   webhookListSchema,
 } from '../api/schemas.js';
+import { notifyTestRequestSchema, notifyTestResultSchema } from './notify-routes.js';
 
 const COMPONENTS = {
   ErrorBody: errorBodySchema,
@@ -52,6 +53,8 @@ const COMPONENTS = {
   SseLineEvent: sseLineEventSchema,
   SseActionEvent: sseActionEventSchema,
   SseResyncEvent: sseResyncEventSchema,
+  NotifyTestRequest: notifyTestRequestSchema,
+  NotifyTestResult: notifyTestResultSchema,
 } satisfies Record<string, v.GenericSchema>;
 
 type ComponentName = keyof typeof COMPONENTS;
@@ -186,6 +189,14 @@ const ROUTES: RouteDoc[] = [
     path: '/api/listener',
     summary: 'Action URL listener state',
     response: 'ListenerStatus',
+  },
+  {
+    method: 'post',
+    path: '/api/notify/test',
+    summary: 'Send a test missed-call e-mail (to every recipient, or to `to`)',
+    body: 'NotifyTestRequest',
+    response: 'NotifyTestResult',
+    errors: [400, 409, 502],
   },
   {
     method: 'post',
