@@ -9,14 +9,19 @@ import {
 import type { ActionEvent, SnomlinkEvent } from '@snomlink/core';
 import { buildActionUrls, createListener, removeActionUrls } from '@snomlink/listener';
 import { createScanScheduler } from '@snomlink/log-scanner';
-import type { ProvisionResult } from './api/schemas.js';
+import type { Health, ProvisionResult } from './api/schemas.js';
 import type { PhoneConfig } from './config/config-schema.js';
 import { createAdminServer } from './daemon/admin-server.js';
 import { reactToConfig } from './daemon/config-reactions.js';
 import type { Daemon, DaemonAddresses, DaemonOptions } from './daemon/daemon-types.js';
+import { startEmailNotify } from './daemon/email-notify.js';
+import type { EmailNotify } from './daemon/email-notify.js';
 import { fanOutHub } from './daemon/hub-fan-out.js';
 import { journalLogHooks } from './daemon/journal-log.js';
 import { createListenerController } from './daemon/listener-controller.js';
+import { startMqttLink } from './daemon/mqtt-link.js';
+import type { MqttLink } from './daemon/mqtt-link.js';
+import { createPhonePortEvents } from './daemon/phone-port-events.js';
 import { createPhoneIndex } from './daemon/phone-index.js';
 import { formatHost, isWildcardHost } from './daemon/public-base.js';
 import { createSnomPhones } from './daemon/snom-phones.js';
@@ -25,12 +30,30 @@ import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
 import { createDeferredJournal } from './journal/deferred-journal.js';
 import { createDaemonMetrics } from './metrics/daemon-metrics.js';
+import {
+  emailNotifyMetrics,
+  mqttMetrics,
+  phonePortMetrics,
+} from './metrics/integration-metrics.js';
 import { createActionUrlRejections } from './phones/action-url-rejections.js';
 import { provisionPhone } from './phones/provision.js';
 import { VERSION } from './version.js';
 
 export type { Daemon, DaemonAddresses, DaemonOptions, DaemonParts } from './daemon/daemon-types.js';
 export type { HostPort } from './daemon/listener-controller.js';
+
+/** The `mqtt` part of `GET /api/health`. */
+function mqttHealth(link: MqttLink): NonNullable<Health['mqtt']> {
+  const s = link.status();
+  return {
+    connected: s.connected,
+    queued: s.queued,
+    dropped: s.dropped,
+    published: s.published,
+    failed: s.failed,
+    lastError: s.lastError,
+  };
+}
 
 /**
  * Wires listener, line model, phones, journal, SSE, webhooks and the admin API together. Opens
@@ -78,7 +101,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     isConfiguredPhone: (id) => phoneIndex.has(id),
   });
+  const portEvents = createPhonePortEvents({ logger });
+  const { rateLimit, ...limits } = cfg().listener.limits;
   const listener = createListener({
+    ...limits,
+    rateLimit,
+    onConnectionEvent: (event) => {
+      portEvents.record(event);
+    },
+    logger: {
+      error: (message, error) => {
+        logger.error({ err: error }, `Action URL listener: ${message}`);
+      },
+    },
     resolvePhone: (id) => phoneIndex.get(id),
     onReject: (rejection) => {
       rejections.record(rejection);
@@ -130,7 +165,21 @@ export function createDaemon(options: DaemonOptions): Daemon {
     listenerActive: () => listener.state === 'active',
     actionUrlRejections: () => rejections.counts(),
     version: VERSION,
+    sections: [
+      phonePortMetrics(
+        () => listener.stats(),
+        () => portEvents.counts(),
+      ),
+      mqttMetrics(() => integrations.mqtt?.status() ?? null),
+      emailNotifyMetrics(() => integrations.email?.status() ?? null),
+    ],
   });
+
+  // MQTT bridge and missed-call mailer: started by start() when configured, closed by stop().
+  const integrations: { mqtt: MqttLink | null; email: EmailNotify | null } = {
+    mqtt: null,
+    email: null,
+  };
 
   const adminServer = createAdminServer({ onServer: options.onAdminServer });
   const app = createAdminApp({
@@ -150,6 +199,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     trackStream: (close) => adminServer.trackStream(close),
     metrics,
+    notify: { email: () => integrations.email },
+    integrations: () => ({
+      ...(integrations.mqtt === null ? {} : { mqtt: mqttHealth(integrations.mqtt) }),
+      ...(integrations.email === null ? {} : { notify: { email: integrations.email.status() } }),
+    }),
     mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics }),
     adminAddress: () => run.adminAddress,
   });
@@ -185,16 +239,22 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ...journalLogHooks(logger),
     });
     await phones.sync(cfg().phones);
+    // Before any socket: a bad mqtt/notify section (unknown line, unreadable TLS file) stops the
+    // start. Neither connects synchronously, so neither can delay the ports.
+    integrations.mqtt = startMqttLink({ config: cfg, hub, phones, logger });
+    integrations.email = startEmailNotify({ config: cfg, hub, logger });
     const adminHost = options.admin?.host ?? cfg().admin.host;
-    const adminPort = await adminServer.listen(
-      app,
-      adminHost,
-      options.admin?.port ?? cfg().admin.port,
-    );
+    let adminPort: number;
     try {
-      await listenerControl.startAtBoot();
+      adminPort = await adminServer.listen(app, adminHost, options.admin?.port ?? cfg().admin.port);
+      try {
+        await listenerControl.startAtBoot();
+      } catch (error) {
+        await adminServer.close();
+        throw error;
+      }
     } catch (error) {
-      await adminServer.close();
+      await Promise.all([integrations.mqtt?.close(), integrations.email?.close()]);
       throw error;
     }
     run.ticker = setInterval(() => {
@@ -222,6 +282,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
       logger.warn({ err: error }, 'stopping the TAPI bridge failed');
     });
     await Promise.all([listenerControl.close(), adminServer.close()]);
+    // Calls finished by now still reach the broker and the mail queue (bounded waits).
+    await Promise.all([integrations.mqtt?.close(), integrations.email?.close()]);
+    portEvents.close();
     unsubscribeHub();
     unsubscribeConfig();
     metrics.close();

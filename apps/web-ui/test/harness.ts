@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -68,8 +68,13 @@ export interface RunningDaemon {
 }
 
 /** Starts the real built daemon on loopback ports and waits until it prints its admin URL. */
-export async function startDaemon(): Promise<RunningDaemon> {
+export async function startDaemon(
+  options: { config?: Record<string, unknown> } = {},
+): Promise<RunningDaemon> {
   const dataDir = await mkdtemp(join(tmpdir(), 'snomlink-web-ui-'));
+  // Extra config sections (the admin token is generated into this file at the first start).
+  if (options.config !== undefined)
+    await writeFile(join(dataDir, 'config.json'), JSON.stringify(options.config), { mode: 0o600 });
   const listenPort = await freePort();
   const adminPort = await freePort();
   const child: ChildProcessWithoutNullStreams = spawn(

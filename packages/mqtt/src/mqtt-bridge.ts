@@ -241,7 +241,8 @@ export function createMqttBridge(options: MqttBridgeOptions): MqttBridge {
       inflight += 1;
       client.publish(topic, payload, { qos: 1, retain }, (error) => {
         inflight -= 1;
-        if (error === undefined) counters.published += 1;
+        // mqtt.js calls back with null (not undefined) on success, despite its typings.
+        if (!(error instanceof Error)) counters.published += 1;
         else {
           counters.failed += 1;
           logger.debug?.({ topic, err: error.message }, 'mqtt publish failed');

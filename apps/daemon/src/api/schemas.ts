@@ -500,6 +500,30 @@ export const healthSchema = v.object({
     dropped: v.optional(v.number()),
   }),
   listener: listenerStatusSchema,
+  /** The MQTT bridge, when `mqtt` is configured: broker connection and queue counters. */
+  mqtt: v.optional(
+    v.object({
+      connected: v.boolean(),
+      queued: v.number(),
+      dropped: v.number(),
+      published: v.number(),
+      failed: v.number(),
+      lastError: v.nullable(v.string()),
+    }),
+  ),
+  /** Missed-call e-mail, when `notify.email` is configured. */
+  notify: v.optional(
+    v.object({
+      email: v.object({
+        pendingCalls: v.number(),
+        sent: v.number(),
+        failed: v.number(),
+        retries: v.number(),
+        dropped: v.number(),
+        lastError: v.nullable(v.string()),
+      }),
+    }),
+  ),
 });
 /** Answer of `GET /api/health`. */
 export type Health = v.InferOutput<typeof healthSchema>;

@@ -7,6 +7,11 @@ import {
   phoneSchemeSchema,
   webhookSchema,
 } from '../api/schemas.js';
+import {
+  mqttConfigSchema,
+  notifyConfigSchema,
+  phonePortLimitsSchema,
+} from './integrations-schema.js';
 
 const portSchema = v.pipe(
   v.number('port must be a number'),
@@ -65,6 +70,8 @@ export const configSchema = v.object({
       publicHost: v.optional(v.nullable(hostPortSchema), null),
       /** Accept Action URLs only from the phone's configured address. */
       checkSourceAddress: v.optional(v.boolean(), false),
+      /** The phone port's limits and rate limiter (see integrations-schema.ts). */
+      limits: v.optional(phonePortLimitsSchema, {}),
     }),
     {},
   ),
@@ -106,6 +113,10 @@ export const configSchema = v.object({
     }),
     {},
   ),
+  /** MQTT / Home Assistant bridge; absent = off. */
+  mqtt: v.optional(mqttConfigSchema),
+  /** Missed-call notifications (`notify.email`); absent = off. */
+  notify: v.optional(notifyConfigSchema),
   /** Directory of the built web UI; null = next to the bundle (apps/web-ui/dist). */
   webUiDir: v.optional(v.nullable(v.string()), null),
 });

@@ -1,11 +1,17 @@
 import type { Hono } from 'hono';
 import type { DialRules, LineModel, NumberResult } from '@snomlink/core';
-import type { ListenerStatus, ListenerUpdate, ListenerUpdateResult } from '../api/schemas.js';
+import type {
+  Health,
+  ListenerStatus,
+  ListenerUpdate,
+  ListenerUpdateResult,
+} from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { EventBuffer } from '../events/event-buffer.js';
 import type { Journal } from '../journal/journal.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
+import type { NotifyRoutesDeps } from './notify-routes.js';
 
 /** The listener as the admin API controls it. */
 export interface ListenerControl {
@@ -69,6 +75,10 @@ export interface AdminAppDeps {
   readonly trackStream?: (close: () => void) => () => void;
   /** Serves `GET /api/metrics` (Prometheus text) and counts SSE resyncs; without it, 404. */
   readonly metrics?: MetricsEndpoint;
+  /** `POST /api/notify/test` (missed-call e-mail); without it the route is absent. */
+  readonly notify?: NotifyRoutesDeps;
+  /** MQTT and e-mail status for `GET /api/health` (only the configured ones). */
+  readonly integrations?: () => Pick<Health, 'mqtt' | 'notify'>;
   /**
    * The address the admin server is bound to (`host:port`), once it is; an `Origin` naming it
    * is same-origin even when the request's `Host` differs. Absent: only `Host` counts.

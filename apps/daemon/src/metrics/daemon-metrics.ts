@@ -3,6 +3,7 @@ import { ACTION_EVENT_KINDS, EVENT_SOURCES } from '@snomlink/core';
 import type { ActionEventKind, EventHub, EventSource, SnomlinkEvent } from '@snomlink/core';
 import type { PhoneHealth } from '../api/schemas.js';
 import type { Journal } from '../journal/journal.js';
+import type { MetricsSection } from './integration-metrics.js';
 import { createExposition, createHistogram } from './prometheus-text.js';
 
 /** Health states a phone can be in (the values of `snomlink_phone_status{status}`). */
@@ -40,6 +41,8 @@ export interface DaemonMetricsSources {
     readonly count: number;
   }[];
   readonly version: string;
+  /** More families rendered after `snomlink_listener_up` (phone port, MQTT, e-mail). */
+  readonly sections?: readonly MetricsSection[];
   /** Sample the event loop delay (perf_hooks). Default true. */
   readonly eventLoop?: boolean;
 }
@@ -129,6 +132,7 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
         '1 while the Action URL listener has its port bound, else 0.',
       );
       out.sample('snomlink_listener_up', sources.listenerActive() ? 1 : 0);
+      for (const section of sources.sections ?? []) section(out);
 
       out.family(
         'snomlink_action_url_rejections_total',

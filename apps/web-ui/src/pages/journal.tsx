@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { JournalEntry, JournalPage as Page } from '../api/types.js';
+import { NotifyTestCard } from '../components/notify-test.js';
 import { ErrorBox, Field, Select, useAction, useLoad } from '../components/ui.js';
 import { formatDuration, formatTimestamp } from '../lib/format.js';
 import { journalCsv } from '../lib/journal-csv.js';
@@ -226,6 +227,7 @@ export function JournalPage(): JSX.Element {
         </button>
         <span class="muted small">Page {cursors.length}</span>
       </div>
+      <NotifyTestCard />
     </>
   );
 }

@@ -89,6 +89,26 @@ export interface Health {
   phones: { total: number; reachable: number; unreachable: number };
   journal: { ok: boolean; error?: string; pending?: number; dropped?: number };
   listener: { state: string; port: number };
+  /** Only with an `mqtt` section. */
+  mqtt?: {
+    connected: boolean;
+    queued: number;
+    dropped: number;
+    published: number;
+    failed: number;
+    lastError: string | null;
+  };
+  /** Only with a `notify.email` section. */
+  notify?: {
+    email: {
+      pendingCalls: number;
+      sent: number;
+      failed: number;
+      retries: number;
+      dropped: number;
+      lastError: string | null;
+    };
+  };
 }
 
 /** `GET /api/phones/{id}` */

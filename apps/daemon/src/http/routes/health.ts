@@ -72,6 +72,7 @@ export function healthRoutes(deps: AdminAppDeps): Hono {
           ...(journal.dropped > 0 ? { dropped: journal.dropped } : {}),
         },
         listener,
+        ...deps.integrations?.(),
       };
       return c.json(body);
     },
