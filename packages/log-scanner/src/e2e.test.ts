@@ -164,6 +164,29 @@ describe('end to end against a 190-class simulated phone', () => {
     expect(events.map((e) => e.kind)).toEqual(['outgoing', 'connected', 'disconnected']);
   });
 
+  it('a phone whose /log.htm answers 404 is read and cleared on its fallback page through snom-client', async () => {
+    const { events, phone } = await scanned190('p-fallback', 's', {
+      logPagePath: '/sip_trace.htm',
+    });
+    const callId = await phone.ring('+4930123456', { display: 'Anna Müller' });
+    const incoming = await waitFor(events, (e) => e.kind === 'incoming');
+    expect(incoming.params).toMatchObject({ callId, displayRemote: 'Anna Müller' });
+    await phone.answer();
+    await waitFor(events, (e) => e.kind === 'connected');
+    await phone.hangUp();
+    await waitFor(events, (e) => e.kind === 'disconnected');
+    // The scanner clears the page it read, with that page's clear action.
+    await waitFor(events, () => phone.logText === '');
+    const pages = phone.requests.map((r) => r.url);
+    expect(pages[0]).toBe('/log.htm');
+    expect(pages).toContain('/sip_trace.htm');
+    expect(pages).toContain('/sip_trace.htm?clear=1');
+    // Remembered: once the fallback page answered, /log.htm is not asked again.
+    const first = pages.indexOf('/sip_trace.htm');
+    expect(pages.slice(first).filter((u) => u.startsWith('/log.htm'))).toEqual([]);
+    expect(pages.filter((u) => u === '/sip_trace.htm').length).toBeGreaterThan(1);
+  }, 20_000);
+
   // Every trace format the simulator's firmware profiles write (snom-evidence.md §4), through
   // snom-client over a real socket.
   it.each(['public', 'fw7-embedded', 'syslog', 'legacy'] as const)(

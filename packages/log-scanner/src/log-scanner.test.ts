@@ -208,7 +208,9 @@ describe('createLogScanner', () => {
   });
 
   it('backs off exponentially while the phone is down, reports it, and recovers by itself', async () => {
-    const { phone, events, statuses, scanner } = setup({ retry: { initialMs: 1000, maxMs: 8000 } });
+    const { phone, events, statuses, scanner } = setup({
+      retry: { initialMs: 1000, maxMs: 8000, jitter: 'none' },
+    });
     const attempts: number[] = [];
     const read = phone.client.readLog;
     phone.client.readLog = () => {
@@ -235,6 +237,26 @@ describe('createLogScanner', () => {
     await vi.advanceTimersByTimeAsync(8000);
     expect(statuses.at(-1)).toMatchObject({ state: 'reachable', consecutiveFailures: 0 });
     expect(events.map((e) => e.kind)).toEqual(['incoming']);
+    await scanner.stop();
+  });
+
+  it('retry delays are jittered into the upper half of each step by default (core backoffDelay)', async () => {
+    const draws = [0, 1, 0.5, 0, 1];
+    const { phone, scanner } = setup({
+      retry: { initialMs: 1000, maxMs: 8000, random: () => draws.shift() ?? 0 },
+    });
+    const attempts: number[] = [];
+    const read = phone.client.readLog;
+    phone.client.readLog = () => {
+      attempts.push(Date.now());
+      return read();
+    };
+    const start = Date.now();
+    phone.down = true;
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(30_000);
+    // Caps 1000, 2000, 4000, 8000, 8000; delays 500, 2000, 3000, 4000, 8000.
+    expect(attempts.map((t) => t - start).slice(0, 6)).toEqual([0, 500, 2500, 5500, 9500, 17500]);
     await scanner.stop();
   });
 

@@ -1,4 +1,4 @@
-import type { ActionEvent } from '@snomlink/core';
+import { backoffDelay, type ActionEvent, type BackoffJitter } from '@snomlink/core';
 import { LogReadError } from './errors.js';
 import { createLogScanCursor, inferCallEvents, type LogScanCursor } from './infer-call-events.js';
 import { parseLog, type ParseLogOptions } from './parse-log.js';
@@ -97,8 +97,18 @@ export interface LogScannerOptions {
   readonly scheduler?: ScanScheduler;
   /** Called when the phone becomes unreachable or reachable again. */
   readonly onStatus?: (status: LogScannerStatus) => void;
-  /** Retry backoff for an unreachable phone: doubles from `initialMs` up to `maxMs`. Default 1000 / 60000. */
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Retry backoff for an unreachable phone (core's `backoffDelay`): the delay cap doubles from
+   * `initialMs` up to `maxMs` (default 1000 / 60000), and each delay is drawn from its upper half
+   * (`jitter: 'equal'`, default) so phones that went down together are not retried in lockstep;
+   * `jitter: 'none'` waits the cap exactly. `random` replaces `Math.random` (tests).
+   */
+  readonly retry?: {
+    readonly initialMs?: number;
+    readonly maxMs?: number;
+    readonly jitter?: BackoffJitter;
+    readonly random?: () => number;
+  };
   /** Consecutive failures before the phone is reported unreachable. Default 2. */
   readonly unreachableAfter?: number;
   /** Stop polling for a call that never shows in the log after this long. Default 60000. */
@@ -199,6 +209,12 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   const clearDelayMs = Math.max(0, options.clearDelayMs ?? 2000);
   const retryInitial = Math.max(1, options.retry?.initialMs ?? 1000);
   const retryMax = Math.max(retryInitial, options.retry?.maxMs ?? 60000);
+  const retryBackoff = {
+    baseMs: retryInitial,
+    maxMs: retryMax,
+    jitter: options.retry?.jitter ?? 'equal',
+    ...(options.retry?.random === undefined ? {} : { random: options.retry.random }),
+  } as const;
   const unreachableAfter = Math.max(1, options.unreachableAfter ?? 2);
   const announceTimeoutMs = options.announceTimeoutMs ?? 60000;
   const onhookSettleMs = options.onhookSettleMs ?? 10000;
@@ -430,7 +446,7 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   const next = async (ok: boolean): Promise<void> => {
     if (stopped) return;
     if (!ok) {
-      arm(Math.min(retryMax, retryInitial * 2 ** Math.min(30, failures - 1)));
+      arm(backoffDelay(failures - 1, retryBackoff));
       return;
     }
     if (rereadRequested) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLog } from './parse-log.js';
+import { decodeEntities, htmlToText, parseLog } from './parse-log.js';
 import { parseNameAddr } from './name-addr.js';
 
 describe('parseLog', () => {
@@ -230,5 +230,41 @@ describe('parseLog: the public SIP-trace intro lines (snom-evidence.md §4)', ()
     const { records } = parseLog(`${long}\n${message}`);
     expect(performance.now() - started).toBeLessThan(500);
     expect(records.filter((r) => r.type === 'sip')[0]?.direction).toBe('unknown');
+  });
+});
+
+describe('log pages through snom-client html-text (htmlparser2 + entities)', () => {
+  const page = (body: string): string =>
+    `<html><head><title>Log</title></head><body><pre>${body}</pre></body></html>`;
+
+  it('decodes every HTML5 named entity in a log page (&uuml; &euro; &ouml;), not only the XML five', () => {
+    const log = page(
+      [
+        'Received from udp:10.0.0.1:5060 at 2/12/2026 10:00:00:000 (400 bytes):',
+        '',
+        'INVITE sip:201@10.0.0.2 SIP/2.0',
+        'From: &quot;M&uuml;ller &euro; &amp; S&ouml;hne&quot; &lt;sip:+4930123456@pbx&gt;;tag=1',
+        'To: &lt;sip:201@pbx&gt;',
+        'Call-ID: c1@pbx',
+        'CSeq: 1 INVITE',
+        '',
+      ].join('\n'),
+    );
+    const [sip] = parseLog(log).records.filter((r) => r.type === 'sip');
+    expect(sip?.type === 'sip' ? sip.from : null).toBe(
+      '"Müller € & Söhne" <sip:+4930123456@pbx>;tag=1',
+    );
+  });
+
+  it('follows the shared decoder: invalid numeric references become U+FFFD, a reference needs its ;', () => {
+    expect(decodeEntities('a&#0;b&#xD800;c&#1114112;d')).toBe('a\uFFFDb\uFFFDc\uFFFDd');
+    expect(decodeEntities('x=1&amp y&euro')).toBe('x=1&amp y&euro');
+    expect(decodeEntities('&hellip;&nbsp;&#x20AC;')).toBe('\u2026\u00A0\u20AC');
+  });
+
+  it('more block tags become line breaks (ul/li, section, hr), the title is not log text', () => {
+    expect(htmlToText(page('one</pre><hr><section>two</section><ul><li>three</li></ul>'))).toMatch(
+      /^\n*one\n+two\n+three\n*$/,
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { decodeHtmlEntities, htmlToText as snomHtmlToText } from '@snomlink/snom-client';
+
 /** Which way a SIP message went, as seen from the phone; `unknown` when the log does not say. */
 export type SipDirection = 'sent' | 'received' | 'unknown';
 
@@ -154,50 +156,20 @@ const HEADER_LINE = /^([A-Za-z][A-Za-z0-9!%*_+`'~.-]*)[ \t]*:[ \t]*(.*)$/;
 const CSEQ_VALUE = /^(\d{1,10})\s+([A-Za-z]+)/;
 const LOOKS_LIKE_HTML = /<(?:html|body|pre|br|head|div|table|p|span|font)\b[^>]*>/i;
 
-const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  lt: '<',
-  gt: '>',
-  amp: '&',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-};
-
-/** Decodes the HTML entities a log page uses (`&lt;`, `&#228;`, `&#xE4;`); unknown ones stay. */
-export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(
-    /&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z]{2,8});/g,
-    (whole, body: string) => {
-      if (body.startsWith('#')) {
-        const code =
-          body[1] === 'x' || body[1] === 'X'
-            ? Number.parseInt(body.slice(2), 16)
-            : Number.parseInt(body.slice(1), 10);
-        if (code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)) {
-          return String.fromCodePoint(code);
-        }
-        return whole;
-      }
-      return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
-    },
-  );
-}
+/**
+ * Decodes the HTML character references of a log page: every HTML5 named entity (`&auml;`,
+ * `&euro;`), decimal and hex references; `;` is required and an invalid code point becomes
+ * U+FFFD. `@snomlink/snom-client`'s `decodeHtmlEntities` (htmlparser2's `entities`), kept under
+ * this name for log-scanner users.
+ */
+export const decodeEntities: (text: string) => string = decodeHtmlEntities;
 
 /**
- * Turns a log page into plain text: drops head/script/style, turns `<br>` and block tags into
- * line breaks, removes tags (only real tag syntax: `<sip:…>` in an unescaped page survives),
- * decodes entities.
+ * Turns a log page into plain text: `@snomlink/snom-client`'s `htmlToText` (one linear pass of
+ * htmlparser2's tokenizer): head/script/style/title dropped, `<br>` and block tags become line
+ * breaks, text that only looks like a tag (`<sip:…>`) survives, entities decoded.
  */
-export function htmlToText(html: string): string {
-  let s = html.replace(/<!--[\s\S]*?-->/g, '');
-  s = s.replace(/<(head|script|style|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '');
-  s = s.replace(/<br\s*\/?>(?:\r?\n)?/gi, '\n');
-  s = s.replace(/<\/?(?:p|div|tr|li|table|pre|h[1-6])\b[^<>]*>/gi, '\n');
-  s = s.replace(/<\/?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?\/?>/g, '');
-  s = s.replace(/<![A-Za-z][^<>]*>/g, '');
-  return decodeEntities(s);
-}
+export const htmlToText: (html: string) => string = snomHtmlToText;
 
 function directionOf(text: string | undefined): SipDirection {
   if (text === undefined) return 'unknown';

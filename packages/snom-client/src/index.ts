@@ -1,5 +1,7 @@
 export { createSnomClient } from './snom-client.js';
 export type {
+  ClearLogRequest,
+  ReadLogRequest,
   SnomClient,
   SnomClientOptions,
   SnomRedirectEvent,

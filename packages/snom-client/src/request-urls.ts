@@ -72,3 +72,29 @@ export function settingsPaths(
   if (current !== '' || paths.length === 0) paths.push(`${head}${current}${tail}`);
   return { paths };
 }
+
+/**
+ * Checks a page path the caller picked (`readLog({ path })`): it must stay on the phone, so a
+ * path with a scheme or host (`http://…`, `//host/…`), a `..` segment (also percent-encoded), a
+ * backslash, a fragment or a control or space character is refused. Returns the path with a
+ * leading `/`, or undefined when it is refused.
+ */
+export function phonePagePath(path: string): string | undefined {
+  if (path === '' || path.length > 1024) return undefined;
+  if (!/^[\x21-\x7e]+$/.test(path) || /[\\#]/.test(path)) return undefined;
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(path) || path.startsWith('//')) return undefined;
+  const absolute = path.startsWith('/') ? path : `/${path}`;
+  const q = absolute.indexOf('?');
+  const pathPart = q === -1 ? absolute : absolute.slice(0, q);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathPart);
+  } catch {
+    return undefined;
+  }
+  if (decoded.split(/[/\\]/).some((segment) => segment === '..' || segment === '.')) {
+    return undefined;
+  }
+  if (decoded.startsWith('//')) return undefined;
+  return absolute;
+}

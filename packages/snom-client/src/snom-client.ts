@@ -34,6 +34,7 @@ import {
   dialPath,
   dtmfPath,
   keysPath,
+  phonePagePath,
   settingsPaths,
 } from './request-urls.js';
 import { parseSettingsPage } from './settings-page.js';
@@ -103,6 +104,23 @@ export interface WriteSettingsOptions {
   store?: boolean;
 }
 
+/**
+ * Options of {@link SnomClient.readLog}: which page and how much of it. The shape of
+ * `@snomlink/log-scanner`'s `LogReadRequest`, so the scanner's page fallback reaches the phone.
+ */
+export interface ReadLogRequest {
+  /** A path on the phone (`/sip_trace.htm`); no scheme, host or `..`. Default `logPath`. */
+  readonly path?: string;
+  /** Keep only the newest this many bytes of the page (a log grows at its end). */
+  readonly maxBytes?: number;
+}
+
+/** Options of {@link SnomClient.clearLog}. */
+export interface ClearLogRequest {
+  /** A path on the phone (`/sip_trace.htm?clear=1`); no scheme, host or `..`. Default `clearLogPath`. */
+  readonly path?: string;
+}
+
 /** Drives one snom phone over its HTTP interface. Every method throws only `SnomClientError`s. */
 export interface SnomClient {
   /**
@@ -139,10 +157,14 @@ export interface SnomClient {
    * `strictResponses: false`).
    */
   info(): Promise<PhoneInfo>;
-  /** GET the log page (`logPath`), the raw page text. */
-  readLog(): Promise<string>;
-  /** GET `clearLogPath`. */
-  clearLog(): Promise<void>;
+  /**
+   * GET the log page (`logPath`, or `request.path` for another page on the phone), the raw page
+   * text. With `request.maxBytes` only the newest that many bytes are kept (from a line break);
+   * the download still stops at `maxResponseBytes`.
+   */
+  readLog(request?: ReadLogRequest): Promise<string>;
+  /** GET `clearLogPath` (or `request.path`, the clear action of the page that was read). */
+  clearLog(request?: ClearLogRequest): Promise<void>;
   /** The phone's web UI address, never with credentials. */
   webConfigUrl(): string;
   /** The scheme in use now (`https` after a followed 307). */
@@ -159,6 +181,8 @@ interface RequestOptions {
   displayPath?: string;
   /** The caller reads a D8xx "Phone Manager" page itself (info(), the model probe). */
   allowPhoneManager?: boolean;
+  /** Keep only the newest this many bytes of the body (readLog's `maxBytes`). */
+  keepLastBytes?: number;
 }
 
 const PHONE_MANAGER_TITLE = /phone\s*manager/i;
@@ -370,7 +394,7 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
           headers: options.keepAlive === true ? {} : { connection: 'close' },
           signal: AbortSignal.timeout(timeoutMs * (kind === 'read' ? retries + 1 : 1) + 1000),
         });
-        const body = await readBodyCapped(response, maxResponseBytes);
+        const body = await readBodyCapped(response, maxResponseBytes, requestOptions.keepLastBytes);
         if (!body.ok) {
           throw new SnomResponseTooLargeError(
             safe(
@@ -571,6 +595,16 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     });
   }
 
+  function checkedPagePath(path: string): string {
+    const checked = phonePagePath(path);
+    if (checked === undefined) {
+      throw invalid(
+        `invalid log page path ${JSON.stringify(path)}; use a path on the phone like /sip_trace.htm (no scheme, host or "..")`,
+      );
+    }
+    return checked;
+  }
+
   function checkKeys(list: readonly string[]): void {
     if (list.length === 0) throw invalid('pressKeys needs at least one key');
     for (const key of list) {
@@ -722,16 +756,30 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
       return parsed.info;
     },
 
-    async readLog() {
+    async readLog(logRequest) {
+      const path = logRequest?.path === undefined ? logPath : checkedPagePath(logRequest.path);
+      const maxBytes = logRequest?.maxBytes;
+      if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 1)) {
+        throw invalid(
+          `invalid maxBytes ${String(maxBytes)} for read log; use a positive whole number of bytes`,
+        );
+      }
       const { text } = await queue.run(async () => {
         assertHttpControl('read log');
-        return request(logPath, 'read', 'read log');
+        return request(
+          path,
+          'read',
+          'read log',
+          maxBytes === undefined ? {} : { keepLastBytes: maxBytes },
+        );
       });
       return text;
     },
 
-    async clearLog() {
-      await command(clearLogPath, 'clear log');
+    async clearLog(clearRequest) {
+      const path =
+        clearRequest?.path === undefined ? clearLogPath : checkedPagePath(clearRequest.path);
+      await command(path, 'clear log');
     },
 
     webConfigUrl() {

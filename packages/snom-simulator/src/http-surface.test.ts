@@ -122,6 +122,20 @@ describe('HTTP surface', () => {
     expect(phone.logText).toBe('');
   });
 
+  it('serves the log on logPagePath instead, and /log.htm answers 404 then', async () => {
+    const { phone, base } = await start({ model: 'snom190', logPagePath: '/sip_trace.htm' });
+    await phone.ring('+4930123456');
+    expect((await get(`${base}/log.htm`)).status).toBe(404);
+    const page = await get(`${base}/sip_trace.htm`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('INVITE sip:');
+    await get(`${base}/sip_trace.htm?clear=1`);
+    expect(phone.logText).toBe('');
+    expect(() => createSimulatedPhone({ logPagePath: 'sip_trace.htm?x=1' })).toThrow(
+      /invalid logPagePath/,
+    );
+  });
+
   it('listens on other 127.0.0.x addresses and refuses addresses outside 127.0.0.0/8', async () => {
     const { host } = await start({}, { host: '127.0.0.7' });
     expect(host).toBe('127.0.0.7');

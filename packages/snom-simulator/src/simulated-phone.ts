@@ -101,6 +101,12 @@ export interface SimulatedPhoneOptions {
   addressForm?: 'user@host' | 'sip-uri';
   /** Log buffer size in characters (default 64 KiB); older text is dropped first. */
   logMaxChars?: number;
+  /**
+   * Where the log page is (default `/log.htm`; the real URL is Unverified, snom-evidence.md §4):
+   * e.g. `/sip_trace.htm` for a phone whose `/log.htm` answers 404. Any `clear` or `clear_log`
+   * query on it empties the log.
+   */
+  logPagePath?: string;
   /** How many requests / fired Action URLs to keep (default 10 000 each). */
   recordLimit?: number;
   /** `dummy.htm` decodes `+` as a space, as form decoding does (default true; Unverified). */
@@ -295,6 +301,12 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       ? (DEFAULT_FIRMWARE[model] ?? profile.firmware)
       : profile.firmware);
   const sipLogEnabled = options.sipLog ?? capabilities === 'parameterless';
+  const logPagePath = options.logPagePath ?? '/log.htm';
+  if (!/^\/[\x21-\x3e\x40-\x7e]*$/.test(logPagePath)) {
+    throw new SimulatorError(
+      `invalid logPagePath ${JSON.stringify(logPagePath)}; use a path like /sip_trace.htm (leading /, no query)`,
+    );
+  }
   const log = new SipLog(options.logMaxChars ?? DEFAULT_LOG_MAX_CHARS, now, {
     trace: options.sipTraceFormat ?? profile.traceFormat,
     lines: options.logLineFormat ?? profile.logLineFormat,
@@ -933,6 +945,11 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       return;
     }
     const pairs = queryPairs(query);
+    if (page === logPagePath) {
+      if (pairs.some(([k]) => k === 'clear_log' || k === 'clear')) log.clear();
+      send(res, 200, renderLogPage(log.read()));
+      return;
+    }
     switch (page) {
       case '/dummy.htm': {
         if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) saveSettings(pairs);
@@ -943,10 +960,6 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
         // `settings.htm?settings=save&name=value` writes like dummy.htm (Snomio debug docs; High).
         if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) saveSettings(pairs);
         send(res, 200, renderSettingsPage(settings));
-        return;
-      case '/log.htm':
-        if (pairs.some(([k]) => k === 'clear_log')) log.clear();
-        send(res, 200, renderLogPage(log.read()));
         return;
       case '/command.htm': {
         let redirect = false;

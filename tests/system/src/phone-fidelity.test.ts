@@ -29,9 +29,13 @@ const CALLER = '+4930123456';
 const CALLER_NAME = 'Müller, Anna';
 
 /** Starts one phone of `profile` and a daemon that knows it, with its Action URLs written. */
-async function startProfile(profile: FirmwareProfile, id: string): Promise<TestPhone> {
+async function startProfile(
+  profile: FirmwareProfile,
+  id: string,
+  extra: { logPagePath?: string } = {},
+): Promise<TestPhone> {
   const model = firmwareProfileSpec(profile).defaultModel;
-  phones = await startPhones([{ id, firmwareProfile: profile, model }]);
+  phones = await startPhones([{ id, firmwareProfile: profile, model, ...extra }]);
   daemon = await startDaemon({ phones: phones.map((p) => p.entry) });
   sse = await events(daemon);
   const test = phones[0]!;
@@ -161,6 +165,18 @@ describe('a snom 190 whose caller shows only in the public SIP-trace format', ()
     expect(test.phone.requests.some((r) => r.path === '/log.htm')).toBe(true);
     expect(median(latencies)).toBeLessThan(100);
   }, 120_000);
+});
+
+describe('a snom 190 whose log is not on /log.htm', () => {
+  it('is scanned on the fallback page through the daemon: caller, connected, ended, one journal row', async () => {
+    const test = await startProfile('3.x-190', 'trace-190', { logPagePath: '/sip_trace.htm' });
+    await answeredCall(test, sse!, daemon!);
+    const paths = test.phone.requests.map((r) => r.path);
+    expect(paths).toContain('/sip_trace.htm');
+    // Once the fallback answered, the configured page is not asked again.
+    const first = paths.indexOf('/sip_trace.htm');
+    expect(paths.slice(first)).not.toContain('/log.htm');
+  }, 90_000);
 });
 
 describe.each(FIRMWARE_PROFILES)('firmware profile %s through the daemon', (profile) => {

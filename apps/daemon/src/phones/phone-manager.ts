@@ -16,8 +16,9 @@ export interface PhoneClient extends TapiPhoneControl {
   ): Promise<void>;
   readSettings(): Promise<Record<string, string>>;
   info(): Promise<{ model: string | null; mac: string | null; firmware: string | null }>;
-  readLog(): Promise<string>;
-  clearLog(): Promise<void>;
+  /** `request` is the log scanner's page fallback and read cap (SnomClient honours both). */
+  readLog(request?: { readonly path?: string; readonly maxBytes?: number }): Promise<string>;
+  clearLog(request?: { readonly path?: string }): Promise<void>;
   webConfigUrl(): string;
   close?(): Promise<void>;
 }

@@ -18,4 +18,11 @@ describe('reconnectDelay', () => {
       expect(d).toBeLessThanOrEqual(8000);
     }
   });
+
+  it('is core backoffDelay: a negative attempt counts as the first, a bad random draw stays in range, a bad base is refused', () => {
+    expect(reconnectDelay(-1, 500, 10_000, () => 1)).toBe(500);
+    expect(reconnectDelay(2, 500, 10_000, () => Number.NaN)).toBe(1500);
+    expect(reconnectDelay(2, 500, 10_000, () => 7)).toBe(2000);
+    expect(() => reconnectDelay(0, Number.NaN, 10_000)).toThrow(RangeError);
+  });
 });
