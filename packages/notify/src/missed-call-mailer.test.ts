@@ -246,13 +246,14 @@ describe('an unreachable SMTP server delays nothing', () => {
     });
     const started = performance.now();
     for (let i = 0; i < 50; i += 1) m.publish(finished('desk-1', `c${i}`, String(i), 'x'));
-    expect(performance.now() - started).toBeLessThan(20);
+    // Bounds far below the 60 s SMTP timeout, with room for a loaded CI machine.
+    expect(performance.now() - started).toBeLessThan(200);
     await expect.poll(() => silent.connections()).toBe(1);
-    expect(await eventLoopGap(50)).toBeLessThan(50);
+    expect(await eventLoopGap(50)).toBeLessThan(250);
     expect(m.status()).toMatchObject({ pendingCalls: 50, sent: 0 });
     const closing = performance.now();
     await m.close();
-    expect(performance.now() - closing).toBeLessThan(100);
+    expect(performance.now() - closing).toBeLessThan(1000);
   });
 
   it('a refused connection: calls are kept for retry, publish still returns at once', async () => {
