@@ -4,6 +4,7 @@
  * `@snomlink/daemon/api`. The OpenAPI document at `/api/openapi.json` is generated from them.
  */
 import * as v from 'valibot';
+import { directorySourceHealthSchema } from './directory-schemas.js';
 import {
   ACTION_EVENT_KINDS,
   CALL_STATES,
@@ -441,6 +442,8 @@ export const healthSchema = v.object({
     dropped: v.optional(v.number()),
   }),
   listener: listenerStatusSchema,
+  /** Health of each caller-name directory source, in order (`state: 'failing'` when unhealthy). */
+  directory: v.optional(v.array(directorySourceHealthSchema)),
 });
 /** Answer of `GET /api/health`. */
 export type Health = v.InferOutput<typeof healthSchema>;

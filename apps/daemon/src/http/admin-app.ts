@@ -43,6 +43,8 @@ import { toPhoneApiError } from '../phones/phone-errors.js';
 import { provisionPhone } from '../phones/provision.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
 import { clearTokenCookie, requireToken } from './auth.js';
+import { directoryRoutes } from './directory-routes.js';
+import type { DirectoryRoutesDeps } from './directory-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createStaticHandler } from './static-files.js';
 
@@ -108,6 +110,8 @@ export interface AdminAppDeps {
   readonly trackStream?: (close: () => void) => () => void;
   /** Serves `GET /api/metrics` (Prometheus text) and counts SSE resyncs; without it, 404. */
   readonly metrics?: MetricsEndpoint;
+  /** Caller-name directories: `/api/directory` and the `directory` entries of `/api/health`. */
+  readonly callerNames?: DirectoryRoutesDeps['callerNames'];
 }
 
 function jsonError(c: Context, status: number, error: string, detail: string): Response {
@@ -294,9 +298,13 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
         ...(journal.dropped > 0 ? { dropped: journal.dropped } : {}),
       },
       listener,
+      ...(deps.callerNames === undefined ? {} : { directory: deps.callerNames.health() }),
     };
     return c.json(body);
   });
+
+  if (deps.callerNames !== undefined)
+    app.route('/api/directory', directoryRoutes({ ...deps, callerNames: deps.callerNames }));
 
   // Phones -------------------------------------------------------------------------------------
   app.get('/api/phones', (c) =>
