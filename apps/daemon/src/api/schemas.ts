@@ -204,7 +204,10 @@ export type DialResult = v.InferOutput<typeof dialResultSchema>;
 /** One party of a call (core PartyId). */
 export const partyIdSchema = v.object({
   number: v.nullable(v.string()),
+  /** Display name as the phone sent it. */
   displayName: v.nullable(v.string()),
+  /** The name an office directory gave the number (added after the call appeared), or null. */
+  directoryName: v.nullable(v.string()),
   canonical: v.nullable(v.string()),
   e164: v.nullable(v.string()),
   anonymous: v.boolean(),
