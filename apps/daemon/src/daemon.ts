@@ -23,6 +23,7 @@ import { createSnomPhones } from './daemon/snom-phones.js';
 import { createEventBuffer } from './events/event-buffer.js';
 import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
+import { createCallerNames } from './directory/caller-names.js';
 import { createDeferredJournal } from './journal/deferred-journal.js';
 import { createDaemonMetrics } from './metrics/daemon-metrics.js';
 import { createActionUrlRejections } from './phones/action-url-rejections.js';
@@ -119,6 +120,25 @@ export function createDaemon(options: DaemonOptions): Daemon {
     return provisionPhone(runtime.client, phoneId, settings, action);
   };
 
+  // Caller names: looked up in the background, added to a live call as a `directory-name` step.
+  const callerNames = createCallerNames({
+    config,
+    hub,
+    logger,
+    isLive: (callId) => lineModel.getCall(callId) !== undefined,
+    annotate: (found) => {
+      lineModel.applyDirectoryName({
+        callId: found.callId,
+        party: found.party,
+        number: found.number,
+        name: found.match.name,
+      });
+    },
+    onLateName: (found) => {
+      journal.setDirectoryName(found, found.party, found.match.name);
+    },
+  });
+
   const metrics = createDaemonMetrics({
     hub,
     phones: () =>
@@ -150,6 +170,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     trackStream: (close) => adminServer.trackStream(close),
     metrics,
+    callerNames,
     mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics }),
   });
 
@@ -177,6 +198,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ...options.journal,
       ...journalLogHooks(logger),
     });
+    callerNames.start();
     await phones.sync(cfg().phones);
     const adminHost = options.admin?.host ?? cfg().admin.host;
     const adminPort = await adminServer.listen(
@@ -219,7 +241,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     metrics.close();
     webhooks.close();
     scanScheduler.close();
-    await phones.stop();
+    await Promise.all([phones.stop(), callerNames.close()]);
     const unwritten = journal.close();
     if (unwritten > 0)
       logger.error(

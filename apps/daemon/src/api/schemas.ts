@@ -268,13 +268,18 @@ export const journalEntrySchema = v.object({
   /** The far end: caller for inbound, callee for outbound. */
   remoteNumber: v.nullable(v.string()),
   remoteCanonical: v.nullable(v.string()),
+  /** The name the phone sent for the far end. */
   remoteName: v.nullable(v.string()),
+  /** The name an office directory gave the far end's number (both are kept). */
+  remoteDirectoryName: v.nullable(v.string()),
   callerNumber: v.nullable(v.string()),
   callerCanonical: v.nullable(v.string()),
   callerName: v.nullable(v.string()),
+  callerDirectoryName: v.nullable(v.string()),
   calledNumber: v.nullable(v.string()),
   calledCanonical: v.nullable(v.string()),
   calledName: v.nullable(v.string()),
+  calledDirectoryName: v.nullable(v.string()),
   /** Epoch ms. */
   startedAt: v.number(),
   connectedAt: v.nullable(v.number()),
