@@ -276,9 +276,7 @@ function DialBox(props: { phoneId: string }): JSX.Element {
   const { rules, error: rulesError } = useDialRules();
   const action = useAction();
   const hits = useDirectorySearch(number);
-  const searching = /\p{L}/u.test(number);
-  const preview =
-    rules !== null && number.trim() !== '' && !searching ? dialPreview(number, rules) : null;
+  const preview = rules !== null && number.trim() !== '' ? dialPreview(number, rules) : null;
   const id = `dial-${props.phoneId}`;
   const dial = (target: string): void => {
     setResult(null);
@@ -297,7 +295,7 @@ function DialBox(props: { phoneId: string }): JSX.Element {
       class="dial"
       onSubmit={(e) => {
         e.preventDefault();
-        if (searching) return;
+        // Letters too: the daemon says why it cannot dial them (the hits below dial a number).
         dial(number);
       }}
     >
@@ -314,11 +312,7 @@ function DialBox(props: { phoneId: string }): JSX.Element {
           }}
         />
       </Field>
-      <button
-        class="primary"
-        type="submit"
-        disabled={action.busy || number.trim() === '' || searching}
-      >
+      <button class="primary" type="submit" disabled={action.busy || number.trim() === ''}>
         Dial
       </button>
       {hits.length > 0 ? (
