@@ -26,6 +26,12 @@ import {
   sseResyncEventSchema,
   webhookListSchema,
 } from '../api/schemas.js';
+import {
+  directorySearchResultSchema,
+  directoryTestRequestSchema,
+  directoryTestResultSchema,
+  directoryViewSchema,
+} from '../api/directory-schemas.js';
 
 const COMPONENTS = {
   ErrorBody: errorBodySchema,
@@ -44,6 +50,10 @@ const COMPONENTS = {
   JournalPage: journalPageSchema,
   DialingRules: dialingRulesSchema,
   WebhookList: webhookListSchema,
+  DirectoryView: directoryViewSchema,
+  DirectoryTestRequest: directoryTestRequestSchema,
+  DirectoryTestResult: directoryTestResultSchema,
+  DirectorySearchResult: directorySearchResultSchema,
   ListenerStatus: listenerStatusSchema,
   ListenerUpdate: listenerUpdateSchema,
   ListenerUpdateResult: listenerUpdateResultSchema,
@@ -179,6 +189,36 @@ const ROUTES: RouteDoc[] = [
     summary: 'Replace the outgoing webhooks',
     body: 'WebhookList',
     response: 'WebhookList',
+    errors: [400],
+  },
+  {
+    method: 'get',
+    path: '/api/directory',
+    summary: 'Caller-name directory sources (no passwords) and their health',
+    response: 'DirectoryView',
+  },
+  {
+    method: 'put',
+    path: '/api/directory',
+    summary: 'Replace the directory section (a source without password keeps the stored one)',
+    body: 'DirectoryView',
+    response: 'DirectoryView',
+    errors: [400],
+  },
+  {
+    method: 'post',
+    path: '/api/directory/test',
+    summary: 'Test lookup: what every source answers for a number (no cache)',
+    body: 'DirectoryTestRequest',
+    response: 'DirectoryTestResult',
+    errors: [400],
+  },
+  {
+    method: 'get',
+    path: '/api/directory/search',
+    summary: 'Directory entries whose name contains every word of q (the dial box)',
+    query: ['q', 'limit'],
+    response: 'DirectorySearchResult',
     errors: [400],
   },
   {
