@@ -149,6 +149,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
     webhooks: () => webhooks.stats,
     listenerActive: () => listener.state === 'active',
     actionUrlRejections: () => rejections.counts(),
+    directory: () => ({
+      sources: callerNames.health(),
+      lookups: callerNames.stats.lookups,
+      found: callerNames.stats.found,
+    }),
     version: VERSION,
   });
 
