@@ -28,6 +28,7 @@ import { createSnomPhones } from './daemon/snom-phones.js';
 import { createEventBuffer } from './events/event-buffer.js';
 import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
+import { createCallerNames } from './directory/caller-names.js';
 import { createDeferredJournal } from './journal/deferred-journal.js';
 import { createDaemonMetrics } from './metrics/daemon-metrics.js';
 import {
@@ -154,6 +155,25 @@ export function createDaemon(options: DaemonOptions): Daemon {
     return provisionPhone(runtime.client, phoneId, settings, action);
   };
 
+  // Caller names: looked up in the background, added to a live call as a `directory-name` step.
+  const callerNames = createCallerNames({
+    config,
+    hub,
+    logger,
+    isLive: (callId) => lineModel.getCall(callId) !== undefined,
+    annotate: (found) => {
+      lineModel.applyDirectoryName({
+        callId: found.callId,
+        party: found.party,
+        number: found.number,
+        name: found.match.name,
+      });
+    },
+    onLateName: (found) => {
+      journal.setDirectoryName(found, found.party, found.match.name);
+    },
+  });
+
   const metrics = createDaemonMetrics({
     hub,
     phones: () =>
@@ -164,6 +184,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
     webhooks: () => webhooks.stats,
     listenerActive: () => listener.state === 'active',
     actionUrlRejections: () => rejections.counts(),
+    directory: () => ({
+      sources: callerNames.health(),
+      lookups: callerNames.stats.lookups,
+      found: callerNames.stats.found,
+    }),
     version: VERSION,
     sections: [
       phonePortMetrics(
@@ -204,6 +229,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ...(integrations.mqtt === null ? {} : { mqtt: mqttHealth(integrations.mqtt) }),
       ...(integrations.email === null ? {} : { notify: { email: integrations.email.status() } }),
     }),
+    callerNames,
     mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics }),
     adminAddress: () => run.adminAddress,
   });
@@ -238,6 +264,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ...options.journal,
       ...journalLogHooks(logger),
     });
+    callerNames.start();
     await phones.sync(cfg().phones);
     // Before any socket: a bad mqtt/notify section (unknown line, unreadable TLS file) stops the
     // start. Neither connects synchronously, so neither can delay the ports.
@@ -290,7 +317,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     metrics.close();
     webhooks.close();
     scanScheduler.close();
-    await phones.stop();
+    await Promise.all([phones.stop(), callerNames.close()]);
     const unwritten = journal.close();
     if (unwritten > 0)
       logger.error(

@@ -76,6 +76,7 @@ export function mountTapi(
           })),
         clientFor: (phoneId) => daemon.phones.get(phoneId)?.client,
         dialRules: () => config.current.dialing,
+        preferDirectoryName: () => config.current.directory.overridePhoneName,
         provision: async (phoneId) => {
           const result = await daemon.provision(phoneId, 'write');
           if (!result.ok) throw new Error(`phone ${phoneId} did not take every Action URL`);

@@ -5,6 +5,7 @@ import { api, isUnauthorized, onUnauthorized } from './api/client.js';
 import type { PhoneList } from './api/types.js';
 import { ErrorBox } from './components/ui.js';
 import { ActionUrlsPage } from './pages/action-urls.js';
+import { DirectoryPage } from './pages/directory.js';
 import { DialingPage } from './pages/dialing.js';
 import { EventsPage } from './pages/events.js';
 import { JournalPage } from './pages/journal.js';
@@ -25,6 +26,7 @@ const NAV: readonly (readonly [string, string])[] = [
   ['/phones', 'Phones'],
   ['/action-urls', 'Action URLs'],
   ['/dialing', 'Dialing rules'],
+  ['/directory', 'Directory'],
   ['/journal', 'Journal'],
   ['/events', 'Events'],
 ];
@@ -187,6 +189,7 @@ function Page(props: { pathname: string }): JSX.Element {
   if (phone?.[1] !== undefined) return <PhoneEditPage id={decodeURIComponent(phone[1])} />;
   if (p === '/action-urls') return <ActionUrlsPage />;
   if (p === '/dialing') return <DialingPage />;
+  if (p === '/directory') return <DirectoryPage />;
   if (p === '/journal') return <JournalPage />;
   if (p === '/events') return <EventsPage />;
   return (

@@ -36,8 +36,14 @@ export type CallLocality = 'internal' | 'external' | 'unknown';
 export interface PartyId {
   /** The number or user part as reported, cleaned of `sip:`, `<>`, `;params`; null if unknown. */
   readonly number: string | null;
-  /** Display name; hostile input, never render as HTML. */
+  /** Display name as the phone (or PBX) sent it; hostile input, never render as HTML. */
   readonly displayName: string | null;
+  /**
+   * The name an office directory (LDAP, CardDAV, CSV) gave this number, added by a
+   * `directory-name` input after the call appeared; null until then. Kept beside
+   * `displayName`, never instead of it. Also hostile input.
+   */
+  readonly directoryName: string | null;
   /** TAPI canonical form `+49 (30) 1234567`, or the extension for internal numbers. */
   readonly canonical: string | null;
   /** E.164 `+49301234567` for external numbers, else null. */

@@ -55,7 +55,14 @@ export {
 } from './line-reducer/reduce-line.js';
 export type { LineReducerOptions, LineStep } from './line-reducer/reduce-line.js';
 export { createLineState } from './line-state.js';
-export type { LineInput, LineState, UnannouncedCall, UnboundEndedCall } from './line-state.js';
+export type {
+  DirectoryNameInput,
+  LineInput,
+  LineState,
+  NamedParty,
+  UnannouncedCall,
+  UnboundEndedCall,
+} from './line-state.js';
 export { UNKNOWN_PARTY, partyFromAddress } from './party.js';
 export { capabilityClassForModel, isHttpControlUnsupported } from './model-capabilities.js';
 export type { CapabilityClass } from './model-capabilities.js';

@@ -4,7 +4,12 @@ import type { DialRules } from './dial-rules.js';
 import type { EventHub } from './event-hub.js';
 import type { SnomlinkEvent } from './hub-event.js';
 import { reduceLine, type LineReducerOptions } from './line-reducer/reduce-line.js';
-import { createLineState, type LineInput, type LineState } from './line-state.js';
+import {
+  createLineState,
+  type DirectoryNameInput,
+  type LineInput,
+  type LineState,
+} from './line-state.js';
 
 /** Options of {@link createLineModel}. */
 export interface LineModelOptions {
@@ -33,6 +38,11 @@ export interface LineModel {
   liveCalls(phoneId?: string): readonly Call[];
   /** A live call by `Call.id`. */
   getCall(id: string): Call | undefined;
+  /**
+   * Gives a live call's party the name a directory found (a `directory-name` reducer input):
+   * publishes one `call-info`, or nothing when the call ended or the party's number changed.
+   */
+  applyDirectoryName(input: Omit<DirectoryNameInput, 'kind' | 'phoneId'>): readonly CallChange[];
   /** Forgets a phone; its live calls finish with mode `unknown`. */
   removePhone(phoneId: string): readonly CallChange[];
   setDialRules(rules: DialRules): void;
@@ -105,6 +115,12 @@ export function createLineModel(options: LineModelOptions = {}): LineModel {
     getCall(id: string): Call | undefined {
       const phoneId = index.get(id);
       return phoneId === undefined ? undefined : lines.get(phoneId)?.calls[id];
+    },
+    applyDirectoryName(input): readonly CallChange[] {
+      const phoneId = index.get(input.callId);
+      const state = phoneId === undefined ? undefined : lines.get(phoneId);
+      if (phoneId === undefined || state === undefined) return [];
+      return step(phoneId, state, { ...input, kind: 'directory-name', phoneId });
     },
     removePhone(phoneId: string): readonly CallChange[] {
       const state = lines.get(phoneId);

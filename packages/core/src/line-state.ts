@@ -58,8 +58,31 @@ export interface LineState {
   readonly hookDebtAt: number | null;
 }
 
-/** Input to the reducer: a phone event, or a clock tick that lets stale calls time out. */
-export type LineInput = ActionEvent | { readonly kind: 'tick' };
+/** The parties of a call a directory can name. */
+export type NamedParty = 'callerId' | 'calledId' | 'connectedId';
+
+/**
+ * A name an office directory found for one party of a live call (the daemon looks numbers up
+ * in the background). Applied only while that party still has `number`, so a late answer for a
+ * number the call no longer has changes nothing; an equal name is a no-op.
+ */
+export interface DirectoryNameInput {
+  readonly kind: 'directory-name';
+  readonly phoneId: string;
+  /** `Call.id` of the live call. */
+  readonly callId: string;
+  readonly party: NamedParty;
+  /** The party's `number` the lookup was made for. */
+  readonly number: string;
+  /** The directory's name for it; null removes a directory name. */
+  readonly name: string | null;
+}
+
+/**
+ * Input to the reducer: a phone event, a clock tick that lets stale calls time out, or a
+ * directory name for a live call's party.
+ */
+export type LineInput = ActionEvent | { readonly kind: 'tick' } | DirectoryNameInput;
 
 /** A fresh line with no calls. */
 export function createLineState(phoneId: string): LineState {

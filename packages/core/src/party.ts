@@ -6,6 +6,7 @@ import { DEFAULT_DIAL_RULES, normalizeNumber, type DialRules } from './dial-rule
 export const UNKNOWN_PARTY: PartyId = Object.freeze({
   number: null,
   displayName: null,
+  directoryName: null,
   canonical: null,
   e164: null,
   anonymous: true,
@@ -32,6 +33,7 @@ export function partyFromAddress(
   return {
     number: parsed.user,
     displayName: name,
+    directoryName: null,
     canonical: normalized.success ? normalized.output.canonical : null,
     e164: normalized.success ? normalized.output.e164 : null,
     anonymous: false,
@@ -74,6 +76,7 @@ export function sameParty(a: PartyId | null, b: PartyId | null): boolean {
   return (
     a.number === b.number &&
     a.displayName === b.displayName &&
+    a.directoryName === b.directoryName &&
     a.canonical === b.canonical &&
     a.e164 === b.e164 &&
     a.anonymous === b.anonymous &&

@@ -88,8 +88,8 @@ export interface Directory {
   /** Asks every source (no cache, no backoff) and says what each answered, for the admin UI. */
   test(number: string): Promise<DirectoryTestResult>;
   /**
-   * Loads the sources that answer from memory (CardDAV, CSV) now, so the first call does not
-   * wait for a whole address book. Never throws: a failure shows in `health()`. Takes as long
+   * Loads the sources that answer from memory (CardDAV, CSV) now, and opens (and binds) the
+   * LDAP connections, so the first call does not wait for a whole address book or a bind. Never throws: a failure shows in `health()`. Takes as long
    * as the slowest load, at most each source's `loadTimeoutMs` (30 s by default).
    */
   preload(): Promise<void>;

@@ -13,6 +13,7 @@ function party(number: string | null, name: string | null): PartyId {
   return {
     number,
     displayName: name,
+    directoryName: null,
     canonical: number,
     e164: null,
     anonymous: number === null,

@@ -99,6 +99,8 @@ describe('toPartyInfo', () => {
       flags: LINECALLPARTYID.ADDRESS | LINECALLPARTYID.NAME,
       number: '+4930123456',
       name: 'Anna',
+      phoneName: 'Anna',
+      directoryName: null,
       canonical: '+4930123456',
       e164: '+4930123456',
       dialable: '030123456',
@@ -175,5 +177,24 @@ describe('toCallInfoState', () => {
     );
     expect(toCallInfoState(['sipCallId'])).toBe(LINECALLINFOSTATE.CALLID);
     expect(toCallInfoState(['lastEventAt'])).toBe(LINECALLINFOSTATE.OTHER);
+  });
+});
+
+describe('toPartyInfo names', () => {
+  it('uses the phone name first and the directory name when the phone sent none', () => {
+    expect(toPartyInfo(party('+4930123', 'Reception', 'Jörg Müller'))).toMatchObject({
+      name: 'Reception',
+      phoneName: 'Reception',
+      directoryName: 'Jörg Müller',
+    });
+    const dirOnly = toPartyInfo(party('+4930123', null, 'Jörg Müller'));
+    expect(dirOnly.name).toBe('Jörg Müller');
+    expect(dirOnly.flags & LINECALLPARTYID.NAME).toBe(LINECALLPARTYID.NAME);
+  });
+
+  it('prefers the directory name when told to', () => {
+    expect(toPartyInfo(party('+4930123', 'Reception', 'Jörg Müller'), undefined, true).name).toBe(
+      'Jörg Müller',
+    );
   });
 });

@@ -130,8 +130,14 @@ export interface LinePartyInfo {
   readonly flags: number;
   /** The number as reported (user part of the SIP URI), null if unknown or withheld. */
   readonly number: string | null;
-  /** Display name; hostile input, never render as HTML. */
+  /**
+   * The caller-ID name TAPI shows: the phone's display name, else the directory's (the
+   * directory's first when `preferDirectoryName`). Hostile input, never render as HTML.
+   */
   readonly name: string | null;
+  /** The name the phone sent, and the name an office directory gave the number (both kept). */
+  readonly phoneName: string | null;
+  readonly directoryName: string | null;
   /** TAPI canonical form `+49 (30) 1234567`, or the extension for internal numbers. */
   readonly canonical: string | null;
   /** E.164 for external numbers. */
@@ -178,6 +184,8 @@ export type DialableFn = (number: string) => string | null;
 /** Options of {@link toLineCallInfo}. */
 export interface LineCallInfoOptions {
   readonly dialable?: DialableFn;
+  /** Show a directory name instead of the phone's (the daemon's `directory.overridePhoneName`). */
+  readonly preferDirectoryName?: boolean;
   readonly capabilities?: LineCapabilities;
 }
 
@@ -201,21 +209,30 @@ const UNKNOWN_PARTY: LinePartyInfo = {
   flags: LINECALLPARTYID.UNKNOWN,
   number: null,
   name: null,
+  phoneName: null,
+  directoryName: null,
   canonical: null,
   e164: null,
   dialable: null,
 };
 
 /** A core PartyId as a LINECALLINFO party, with `LINECALLPARTYID_*` flags and a dialable form. */
-export function toPartyInfo(party: PartyId | null, dialable?: DialableFn): LinePartyInfo {
+export function toPartyInfo(
+  party: PartyId | null,
+  dialable?: DialableFn,
+  preferDirectoryName = false,
+): LinePartyInfo {
   if (party === null) return UNKNOWN_PARTY;
+  const phoneName = party.displayName === '' ? null : party.displayName;
+  const directoryName = party.directoryName === '' ? null : party.directoryName;
+  const name = preferDirectoryName ? (directoryName ?? phoneName) : (phoneName ?? directoryName);
   // core sets `anonymous` both for a withheld number and for "nothing reported" (parameterless
   // phones): only a party the phone did report (raw present) was withheld on purpose.
   const blocked = party.anonymous && party.raw !== null && party.raw !== '';
   let flags = 0;
   if (blocked) flags |= LINECALLPARTYID.BLOCKED;
   if (party.number !== null && !party.anonymous) flags |= LINECALLPARTYID.ADDRESS;
-  if (party.displayName !== null && party.displayName !== '') flags |= LINECALLPARTYID.NAME;
+  if (name !== null) flags |= LINECALLPARTYID.NAME;
   if (flags === 0) flags = LINECALLPARTYID.UNKNOWN;
   const number = party.anonymous ? null : party.number;
   const source = party.e164 ?? number;
@@ -230,7 +247,9 @@ export function toPartyInfo(party: PartyId | null, dialable?: DialableFn): LineP
   return {
     flags,
     number,
-    name: party.displayName === '' ? null : party.displayName,
+    name,
+    phoneName,
+    directoryName,
     canonical: party.anonymous ? null : party.canonical,
     e164: party.anonymous ? null : party.e164,
     dialable: dial,
@@ -252,9 +271,9 @@ export function toLineCallInfo(call: Call, options: LineCallInfoOptions = {}): L
     callStateMode: tapi.mode,
     callStateName: tapi.name,
     callFeatures: callFeatures(call.state, options.capabilities),
-    callerId: toPartyInfo(call.callerId, options.dialable),
-    calledId: toPartyInfo(call.calledId, options.dialable),
-    connectedId: toPartyInfo(call.connectedId, options.dialable),
+    callerId: toPartyInfo(call.callerId, options.dialable, options.preferDirectoryName),
+    calledId: toPartyInfo(call.calledId, options.dialable, options.preferDirectoryName),
+    connectedId: toPartyInfo(call.connectedId, options.dialable, options.preferDirectoryName),
     disconnectMode: ended ? toDisconnectMode(call.disconnectMode ?? 'unknown') : null,
     startedAt: call.startedAt,
     connectedAt: call.connectedAt,

@@ -60,6 +60,12 @@ export interface TapiBridgeOptions {
   readonly hub: EventHub<SnomlinkEvent>;
   /** The HTTP client of a phone; undefined when there is none. */
   readonly clientFor: (phoneId: string) => TapiPhoneControl | undefined;
+  /**
+   * Whether a directory name replaces the phone's in the caller-ID `name` (both are always in
+   * `phoneName` / `directoryName`). Default false: the phone's name wins, the directory's
+   * fills in when the phone sent none.
+   */
+  readonly preferDirectoryName?: boolean | (() => boolean);
   /** Dial rules for lineMakeCall/lineBlindTransfer and the `dialable` info fields. */
   readonly dialRules: DialRules | (() => DialRules);
   /** Seeds calls that were live before the bridge started (snapshots stay complete). */
@@ -183,7 +189,14 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
     return r.success ? r.output : null;
   };
   const info = (call: Call): LineCallInfo =>
-    toLineCallInfo(call, { dialable, capabilities: capabilitiesOf(call.phoneId) });
+    toLineCallInfo(call, {
+      dialable,
+      capabilities: capabilitiesOf(call.phoneId),
+      preferDirectoryName:
+        typeof options.preferDirectoryName === 'function'
+          ? options.preferDirectoryName()
+          : (options.preferDirectoryName ?? false),
+    });
 
   const seed = (lineId?: string): void => {
     if (!options.lineModel) return;

@@ -271,6 +271,7 @@ describe('createTapiRoute over a real WebSocket', () => {
           callerId: {
             number: '1',
             displayName: big,
+            directoryName: null,
             canonical: '1',
             e164: null,
             anonymous: false,

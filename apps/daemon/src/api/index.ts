@@ -90,3 +90,21 @@ export type {
   RecentEvent,
   RecentEvents,
 } from './schemas.js';
+export {
+  directoryMatchSchema,
+  directorySearchQuerySchema,
+  directorySearchResultSchema,
+  directorySourceHealthSchema,
+  directorySourceViewSchema,
+  directoryTestRequestSchema,
+  directoryTestResultSchema,
+  directoryViewSchema,
+} from './directory-schemas.js';
+export type {
+  DirectoryMatchView,
+  DirectorySearchResult,
+  DirectorySourceHealth,
+  DirectorySourceView,
+  DirectoryTestResultView,
+  DirectoryView,
+} from './directory-schemas.js';

@@ -4,6 +4,7 @@
  * `@snomlink/daemon/api`. The OpenAPI document at `/api/openapi.json` is generated from them.
  */
 import * as v from 'valibot';
+import { directorySourceHealthSchema } from './directory-schemas.js';
 import {
   ACTION_EVENT_KINDS,
   CALL_STATES,
@@ -203,7 +204,10 @@ export type DialResult = v.InferOutput<typeof dialResultSchema>;
 /** One party of a call (core PartyId). */
 export const partyIdSchema = v.object({
   number: v.nullable(v.string()),
+  /** Display name as the phone sent it. */
   displayName: v.nullable(v.string()),
+  /** The name an office directory gave the number (added after the call appeared), or null. */
+  directoryName: v.nullable(v.string()),
   canonical: v.nullable(v.string()),
   e164: v.nullable(v.string()),
   anonymous: v.boolean(),
@@ -264,13 +268,18 @@ export const journalEntrySchema = v.object({
   /** The far end: caller for inbound, callee for outbound. */
   remoteNumber: v.nullable(v.string()),
   remoteCanonical: v.nullable(v.string()),
+  /** The name the phone sent for the far end. */
   remoteName: v.nullable(v.string()),
+  /** The name an office directory gave the far end's number (both are kept). */
+  remoteDirectoryName: v.nullable(v.string()),
   callerNumber: v.nullable(v.string()),
   callerCanonical: v.nullable(v.string()),
   callerName: v.nullable(v.string()),
+  callerDirectoryName: v.nullable(v.string()),
   calledNumber: v.nullable(v.string()),
   calledCanonical: v.nullable(v.string()),
   calledName: v.nullable(v.string()),
+  calledDirectoryName: v.nullable(v.string()),
   /** Epoch ms. */
   startedAt: v.number(),
   connectedAt: v.nullable(v.number()),
@@ -524,6 +533,8 @@ export const healthSchema = v.object({
       }),
     }),
   ),
+  /** Health of each caller-name directory source, in order (`state: 'failing'` when unhealthy). */
+  directory: v.optional(v.array(directorySourceHealthSchema)),
 });
 /** Answer of `GET /api/health`. */
 export type Health = v.InferOutput<typeof healthSchema>;

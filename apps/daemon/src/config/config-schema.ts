@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { DEFAULT_DIAL_RULES, dialRulesSchema } from '@snomlink/core';
+import { directoryConfigSchema } from '@snomlink/directory';
 import {
   hostPortSchema,
   phoneAuthSchema,
@@ -59,6 +60,24 @@ export function phoneConfig(fields: v.InferInput<typeof phoneConfigSchema>): Pho
   return v.parse(phoneConfigSchema, fields);
 }
 
+/**
+ * The `directory` section: caller-name sources in order, cache lifetimes and the lookup timeout
+ * (the schema of `@snomlink/directory`), plus `overridePhoneName`: whether a directory name is
+ * shown (TAPI caller ID, web UI) instead of a name the phone sent. Both are always kept.
+ */
+export const directorySectionSchema = v.pipe(
+  v.object({
+    ...directoryConfigSchema.entries,
+    overridePhoneName: v.optional(v.boolean(), false),
+  }),
+  v.check((d) => {
+    const ids = d.sources.map((s, i) => s.id ?? `${s.type}-${String(i + 1)}`);
+    return new Set(ids).size === ids.length;
+  }, 'directory source ids must be unique'),
+);
+/** The `directory` section as validated (defaults filled in). */
+export type DirectorySection = v.InferOutput<typeof directorySectionSchema>;
+
 /** The whole config file. Every section has defaults, so `{}` is a valid (token-less) start. */
 export const configSchema = v.object({
   version: v.optional(v.literal(1), 1),
@@ -117,6 +136,7 @@ export const configSchema = v.object({
   mqtt: v.optional(mqttConfigSchema),
   /** Missed-call notifications (`notify.email`); absent = off. */
   notify: v.optional(notifyConfigSchema),
+  directory: v.optional(directorySectionSchema, {}),
   /** Directory of the built web UI; null = next to the bundle (apps/web-ui/dist). */
   webUiDir: v.optional(v.nullable(v.string()), null),
 });

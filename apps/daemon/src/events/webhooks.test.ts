@@ -25,6 +25,7 @@ describe('webhooks', () => {
         number: '+4930123456',
         canonical: '+49 (30) 123456',
         name: 'Anna & Jörg',
+        directoryName: '',
       },
     );
     expect(url).toBe(

@@ -9,10 +9,12 @@ export interface WebhookContext {
   readonly callId: string;
   readonly direction: string;
   readonly state: string;
-  /** The far end's number as reported, canonical form, display name. */
+  /** The far end's number as reported, canonical form, name (the phone's, else the directory's). */
   readonly number: string;
   readonly canonical: string;
   readonly name: string;
+  /** The name an office directory gave the far end ('' when none, or not yet). */
+  readonly directoryName: string;
 }
 
 /** Placeholders a webhook URL may contain. */
@@ -20,6 +22,7 @@ export const WEBHOOK_PLACEHOLDERS = [
   'number',
   'canonical',
   'name',
+  'directoryName',
   'phone',
   'callId',
   'direction',
@@ -46,7 +49,9 @@ function callContext(event: WebhookEvent, call: Call): WebhookContext {
     state: call.state,
     number: remote.number ?? '',
     canonical: remote.canonical ?? '',
-    name: remote.displayName ?? '',
+    // The phone's name, else the directory's (it is on the call once the lookup returned).
+    name: remote.displayName ?? remote.directoryName ?? '',
+    directoryName: remote.directoryName ?? '',
   };
 }
 
@@ -83,6 +88,7 @@ export function webhookEventsFor(
           number: '',
           canonical: '',
           name: '',
+          directoryName: '',
         },
       });
       break;

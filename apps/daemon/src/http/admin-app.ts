@@ -6,6 +6,7 @@ import { jsonError } from './api-error-body.js';
 import { requireToken } from './auth.js';
 import { buildOpenApiDocument } from './openapi-document.js';
 import type { OpenApiDocument } from './openapi-document.js';
+import { directoryRoutes } from './directory-routes.js';
 import { createNotifyRoutes } from './notify-routes.js';
 import { requireSameOrigin } from './origin.js';
 import { describe } from './route-docs.js';
@@ -79,6 +80,8 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   app.route('/api/listener', listenerRoutes(deps));
   app.route('/api/events', eventRoutes(deps));
   if (deps.notify !== undefined) app.route('/api/notify', createNotifyRoutes(deps.notify));
+  if (deps.callerNames !== undefined)
+    app.route('/api/directory', directoryRoutes({ ...deps, callerNames: deps.callerNames }));
 
   // Generated once, on first request, when every route (including `mount`'s) is in place.
   let document: Promise<OpenApiDocument> | null = null;

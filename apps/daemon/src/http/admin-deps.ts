@@ -11,6 +11,7 @@ import type { ConfigStore } from '../config/config-store.js';
 import type { EventBuffer } from '../events/event-buffer.js';
 import type { Journal } from '../journal/journal.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
+import type { DirectoryRoutesDeps } from './directory-routes.js';
 import type { NotifyRoutesDeps } from './notify-routes.js';
 
 /** The listener as the admin API controls it. */
@@ -79,6 +80,8 @@ export interface AdminAppDeps {
   readonly notify?: NotifyRoutesDeps;
   /** MQTT and e-mail status for `GET /api/health` (only the configured ones). */
   readonly integrations?: () => Pick<Health, 'mqtt' | 'notify'>;
+  /** Caller-name directories: `/api/directory` and the `directory` entries of `/api/health`. */
+  readonly callerNames?: DirectoryRoutesDeps['callerNames'];
   /**
    * The address the admin server is bound to (`host:port`), once it is; an `Origin` naming it
    * is same-origin even when the request's `Host` differs. Absent: only `Host` counts.

@@ -1,4 +1,4 @@
-import type { FinishedCall } from '@snomlink/core';
+import type { FinishedCall, NamedParty } from '@snomlink/core';
 import type { JournalPage } from '../api/schemas.js';
 import { openJournal } from './journal.js';
 import type { Journal, JournalOptions, JournalQueryOptions, JournalStatus } from './journal.js';
@@ -53,6 +53,15 @@ class Deferred implements DeferredJournal {
   setRetentionDays(days: number): void {
     if (this.#journal === null) this.#retentionDays = days;
     else this.#journal.setRetentionDays(days);
+  }
+
+  setDirectoryName(
+    call: { phoneId: string; callId: string },
+    party: NamedParty,
+    name: string,
+  ): void {
+    // Before the open, no finished call can be waiting for a late name worth keeping.
+    this.#journal?.setDirectoryName(call, party, name);
   }
 
   get status(): JournalStatus {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { backoffDelay, type FinishedCall, type PartyId } from '@snomlink/core';
+import { backoffDelay, type FinishedCall, type NamedParty, type PartyId } from '@snomlink/core';
 import type { JournalEntry, JournalPage } from '../api/schemas.js';
 
 /** Filters and paging of {@link Journal.query}. */
@@ -77,6 +77,15 @@ export interface Journal {
   /** Deletes entries older than the retention; returns how many. */
   prune(): number;
   setRetentionDays(days: number): void;
+  /**
+   * Adds a directory name that arrived after its call finished (journalled, or still waiting
+   * to be written). Only fills an empty name; never throws (a failure shows in `status`).
+   */
+  setDirectoryName(
+    call: { phoneId: string; callId: string },
+    party: NamedParty,
+    name: string,
+  ): void;
   readonly status: JournalStatus;
   /**
    * Failed write attempts since start (each failed batch or retry counts once, the final
@@ -100,12 +109,15 @@ interface Row {
   remote_number: string | null;
   remote_canonical: string | null;
   remote_name: string | null;
+  remote_directory_name: string | null;
   caller_number: string | null;
   caller_canonical: string | null;
   caller_name: string | null;
+  caller_directory_name: string | null;
   called_number: string | null;
   called_canonical: string | null;
   called_name: string | null;
+  called_directory_name: string | null;
   started_at: number;
   connected_at: number | null;
   ended_at: number;
@@ -129,11 +141,38 @@ CREATE TABLE IF NOT EXISTS calls (
   ended_at INTEGER NOT NULL,
   disconnect_mode TEXT,
   missed INTEGER NOT NULL,
+  remote_directory_name TEXT, caller_directory_name TEXT, called_directory_name TEXT,
   UNIQUE (phone_id, call_id, started_at)
 );
 CREATE INDEX IF NOT EXISTS calls_phone ON calls (phone_id, id);
 CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended_at);
 `;
+
+/** Columns added after the first release: a database from before gets them on open. */
+const ADDED_COLUMNS = ['remote_directory_name', 'caller_directory_name', 'called_directory_name'];
+
+/** Adds the columns an older journal lacks (SQLite's ADD COLUMN is cheap: no table rewrite). */
+function migrate(handle: Database.Database): void {
+  const have = new Set(
+    (handle.prepare('PRAGMA table_info(calls)').all() as { name: string }[]).map((c) => c.name),
+  );
+  const missing = ADDED_COLUMNS.filter((column) => !have.has(column));
+  if (missing.length === 0) return;
+  handle.transaction(() => {
+    for (const column of missing) handle.exec(`ALTER TABLE calls ADD COLUMN ${column} TEXT`);
+  })();
+}
+
+/** Fills a late directory name into an empty column of the call's row (caller, callee, remote). */
+const SET_DIRECTORY_NAME = `UPDATE calls SET
+  caller_directory_name = CASE WHEN @party = 'callerId'
+    THEN COALESCE(caller_directory_name, @name) ELSE caller_directory_name END,
+  called_directory_name = CASE WHEN @party = 'calledId'
+    THEN COALESCE(called_directory_name, @name) ELSE called_directory_name END,
+  remote_directory_name = CASE
+    WHEN @party = (CASE direction WHEN 'outbound' THEN 'calledId' ELSE 'callerId' END)
+    THEN COALESCE(remote_directory_name, @name) ELSE remote_directory_name END
+  WHERE phone_id = @phone AND call_id = @call`;
 
 const DAY_MS = 86_400_000;
 
@@ -166,12 +205,15 @@ function toRowValues(call: FinishedCall): Omit<Row, 'id'> {
     remote_number: remote.number,
     remote_canonical: remote.canonical,
     remote_name: remote.displayName,
+    remote_directory_name: remote.directoryName,
     caller_number: call.callerId.number,
     caller_canonical: call.callerId.canonical,
     caller_name: call.callerId.displayName,
+    caller_directory_name: call.callerId.directoryName,
     called_number: call.calledId.number,
     called_canonical: call.calledId.canonical,
     called_name: call.calledId.displayName,
+    called_directory_name: call.calledId.directoryName,
     started_at: Math.round(call.startedAt),
     connected_at: call.connectedAt === null ? null : Math.round(call.connectedAt),
     ended_at: Math.round(call.endedAt),
@@ -191,12 +233,15 @@ function fromRow(row: Row): JournalEntry {
     remoteNumber: row.remote_number,
     remoteCanonical: row.remote_canonical,
     remoteName: row.remote_name,
+    remoteDirectoryName: row.remote_directory_name,
     callerNumber: row.caller_number,
     callerCanonical: row.caller_canonical,
     callerName: row.caller_name,
+    callerDirectoryName: row.caller_directory_name,
     calledNumber: row.called_number,
     calledCanonical: row.called_canonical,
     calledName: row.called_name,
+    calledDirectoryName: row.called_directory_name,
     startedAt: row.started_at,
     connectedAt: row.connected_at,
     endedAt: row.ended_at,
@@ -238,15 +283,18 @@ export function openJournal(options: JournalOptions): Journal {
       if (options.file !== ':memory:') handle.pragma('journal_mode = WAL');
       handle.pragma('synchronous = NORMAL');
       handle.exec(SCHEMA);
+      migrate(handle);
       insert = handle.prepare(
         `INSERT OR IGNORE INTO calls (call_id, sip_call_id, phone_id, direction, locality,
-          remote_number, remote_canonical, remote_name, caller_number, caller_canonical, caller_name,
-          called_number, called_canonical, called_name, started_at, connected_at, ended_at,
-          disconnect_mode, missed)
+          remote_number, remote_canonical, remote_name, remote_directory_name,
+          caller_number, caller_canonical, caller_name, caller_directory_name,
+          called_number, called_canonical, called_name, called_directory_name,
+          started_at, connected_at, ended_at, disconnect_mode, missed)
          VALUES (@call_id, @sip_call_id, @phone_id, @direction, @locality, @remote_number,
-          @remote_canonical, @remote_name, @caller_number, @caller_canonical, @caller_name,
-          @called_number, @called_canonical, @called_name, @started_at, @connected_at, @ended_at,
-          @disconnect_mode, @missed)`,
+          @remote_canonical, @remote_name, @remote_directory_name,
+          @caller_number, @caller_canonical, @caller_name, @caller_directory_name,
+          @called_number, @called_canonical, @called_name, @called_directory_name,
+          @started_at, @connected_at, @ended_at, @disconnect_mode, @missed)`,
       );
       return handle;
     } catch (error) {
@@ -381,6 +429,29 @@ export function openJournal(options: JournalOptions): Journal {
       if (lastError === null) drain();
       else schedule(retryDelay());
     },
+    setDirectoryName(target, party, name) {
+      if (closed || party === 'connectedId') return;
+      const index = pending.findIndex(
+        (c) => c.id === target.callId && c.phoneId === target.phoneId,
+      );
+      const queued = pending[index];
+      if (queued !== undefined) {
+        if (queued[party].directoryName === null)
+          pending[index] = { ...queued, [party]: { ...queued[party], directoryName: name } };
+        return;
+      }
+      if (db === null) return;
+      try {
+        db.prepare(SET_DIRECTORY_NAME).run({
+          name,
+          party,
+          phone: target.phoneId,
+          call: target.callId,
+        });
+      } catch (error) {
+        setError(error);
+      }
+    },
     query(query = {}) {
       // Reopen after a failure so readers recover too.
       const handle = db ?? (db = openDb());
@@ -406,6 +477,7 @@ export function openJournal(options: JournalOptions): Journal {
       if (query.q !== undefined && query.q !== '') {
         where.push(
           `(remote_number LIKE @q ESCAPE '\\' OR remote_canonical LIKE @q ESCAPE '\\' OR remote_name LIKE @q ESCAPE '\\'
+            OR remote_directory_name LIKE @q ESCAPE '\\'
             OR caller_number LIKE @q ESCAPE '\\' OR caller_name LIKE @q ESCAPE '\\'
             OR called_number LIKE @q ESCAPE '\\' OR called_name LIKE @q ESCAPE '\\')`,
         );

@@ -43,6 +43,12 @@ export interface DaemonMetricsSources {
   readonly version: string;
   /** More families rendered after `snomlink_listener_up` (phone port, MQTT, e-mail). */
   readonly sections?: readonly MetricsSection[];
+  /** Caller-name directory sources (id and health) and lookup counts; omitted = no directory metrics. */
+  readonly directory?: () => {
+    readonly sources: readonly { readonly id: string; readonly healthy: boolean }[];
+    readonly lookups: number;
+    readonly found: number;
+  };
   /** Sample the event loop delay (perf_hooks). Default true. */
   readonly eventLoop?: boolean;
 }
@@ -224,6 +230,24 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
         'Failed journal write attempts (first try and retries).',
       );
       out.sample('snomlink_journal_write_failures_total', sources.journal.writeFailures);
+
+      const directory = sources.directory?.();
+      if (directory !== undefined) {
+        out.family(
+          'snomlink_directory_source_up',
+          'gauge',
+          '1 while a caller-name directory source answers, 0 while it fails (skipped with backoff).',
+        );
+        for (const s of directory.sources)
+          out.sample('snomlink_directory_source_up', s.healthy ? 1 : 0, { source: s.id });
+        out.family(
+          'snomlink_directory_lookups_total',
+          'counter',
+          'Caller-name lookups started for calls, and those that found a name.',
+        );
+        out.sample('snomlink_directory_lookups_total', directory.lookups, { result: 'started' });
+        out.sample('snomlink_directory_lookups_total', directory.found, { result: 'found' });
+      }
 
       out.family('snomlink_sse_clients', 'gauge', 'Connected Server-Sent Events readers.');
       out.sample('snomlink_sse_clients', sources.sseClients());

@@ -1,10 +1,15 @@
 import type { FinishedCall, PartyId } from '@snomlink/core';
 
-/** A party with just a number (and optional name). */
-export function party(number: string | null, displayName: string | null = null): PartyId {
+/** A party with just a number (and optional phone name and directory name). */
+export function party(
+  number: string | null,
+  displayName: string | null = null,
+  directoryName: string | null = null,
+): PartyId {
   return {
     number,
     displayName,
+    directoryName,
     canonical: number,
     e164: number?.startsWith('+') ? number : null,
     anonymous: number === null,

@@ -190,6 +190,11 @@ export function JournalPage(): JSX.Element {
                     ) : null}
                   </td>
                   <td style={{ overflowWrap: 'anywhere' }}>
+                    {e.remoteDirectoryName !== null && e.remoteDirectoryName !== e.remoteName ? (
+                      <div data-testid="journal-directory-name" title="from the directory">
+                        {e.remoteDirectoryName}
+                      </div>
+                    ) : null}
                     {e.remoteName !== null && e.remoteName !== '' ? (
                       <div>{e.remoteName}</div>
                     ) : null}

@@ -1,7 +1,14 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, seg } from '../api/client.js';
-import type { CallCommand, CallView, DialResult, ListenerStatus, PhoneView } from '../api/types.js';
+import type {
+  CallCommand,
+  CallView,
+  DialResult,
+  DirectorySearchResult,
+  ListenerStatus,
+  PhoneView,
+} from '../api/types.js';
 import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
 import { HealthBadge } from '../components/health.js';
 import { useDialRules } from '../dial-rules-store.js';
@@ -164,6 +171,15 @@ function CallRow(props: { call: CallView; now: number }): JSX.Element {
             {party.displayName}
           </span>
         ) : null}{' '}
+        {party.directoryName !== null && party.directoryName !== '' ? (
+          <span
+            class={party.displayName === null ? 'name' : 'muted'}
+            title="from the directory"
+            data-testid="call-directory-name"
+          >
+            {party.displayName === null ? party.directoryName : `(${party.directoryName})`}
+          </span>
+        ) : null}{' '}
         <span class="mono" data-testid="call-number">
           {number}
         </span>
@@ -222,31 +238,68 @@ function CallRow(props: { call: CallView; now: number }): JSX.Element {
   );
 }
 
+/** Directory entries whose name matches `text` (letters typed into the dial box), debounced. */
+function useDirectorySearch(text: string): DirectorySearchResult['hits'] {
+  const [hits, setHits] = useState<DirectorySearchResult['hits']>([]);
+  const query = /\p{L}/u.test(text) && text.trim().length >= 2 ? text.trim() : '';
+  useEffect(() => {
+    if (query === '') {
+      setHits([]);
+      return;
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      api<DirectorySearchResult>(
+        'GET',
+        `/api/directory/search?q=${encodeURIComponent(query)}&limit=8`,
+        { signal: controller.signal },
+      ).then(
+        (r) => {
+          setHits(r.hits);
+        },
+        () => {
+          if (!controller.signal.aborted) setHits([]);
+        },
+      );
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [query]);
+  return hits;
+}
+
 function DialBox(props: { phoneId: string }): JSX.Element {
   const [number, setNumber] = useState('');
   const [result, setResult] = useState<DialResult | null>(null);
   const { rules, error: rulesError } = useDialRules();
   const action = useAction();
+  const hits = useDirectorySearch(number);
   const preview = rules !== null && number.trim() !== '' ? dialPreview(number, rules) : null;
   const id = `dial-${props.phoneId}`;
+  const dial = (target: string): void => {
+    setResult(null);
+    void action
+      .run(() =>
+        api<DialResult>('POST', `/api/phones/${seg(props.phoneId)}/dial`, {
+          body: { number: target.trim() },
+        }),
+      )
+      .then((r) => {
+        if (r !== undefined) setResult(r);
+      });
+  };
   return (
     <form
       class="dial"
       onSubmit={(e) => {
         e.preventDefault();
-        setResult(null);
-        void action
-          .run(() =>
-            api<DialResult>('POST', `/api/phones/${seg(props.phoneId)}/dial`, {
-              body: { number: number.trim() },
-            }),
-          )
-          .then((r) => {
-            if (r !== undefined) setResult(r);
-          });
+        // Letters too: the daemon says why it cannot dial them (the hits below dial a number).
+        dial(number);
       }}
     >
-      <Field id={id} label="Dial a number">
+      <Field id={id} label="Dial a number or search a name">
         <input
           id={id}
           type="tel"
@@ -262,6 +315,29 @@ function DialBox(props: { phoneId: string }): JSX.Element {
       <button class="primary" type="submit" disabled={action.busy || number.trim() === ''}>
         Dial
       </button>
+      {hits.length > 0 ? (
+        <ul class="search-hits" style={{ flexBasis: '100%' }} data-testid="directory-hits">
+          {hits.flatMap((hit) =>
+            hit.numbers.map((n) => (
+              <li key={`${hit.source}:${hit.entryId}:${n.value}`}>
+                <button
+                  type="button"
+                  data-testid="directory-hit"
+                  disabled={action.busy}
+                  onClick={() => {
+                    setNumber(n.value);
+                    dial(n.value);
+                  }}
+                >
+                  {hit.name}
+                  {hit.organization !== null ? ` (${hit.organization})` : ''} ·{' '}
+                  <span class="mono">{n.value}</span> <span class="muted small">{n.label}</span>
+                </button>
+              </li>
+            )),
+          )}
+        </ul>
+      ) : null}
       <div style={{ flexBasis: '100%' }} class="small" aria-live="polite">
         {preview !== null ? (
           preview.dialable !== null ? (

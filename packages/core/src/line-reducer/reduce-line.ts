@@ -3,6 +3,7 @@ import type { CallChange } from '../call.js';
 import { DEFAULT_DIAL_RULES, type DialRules } from '../dial-rules.js';
 import type { LineInput, LineState } from '../line-state.js';
 import { applyEvent } from './apply-event.js';
+import { applyDirectoryName } from './directory-name.js';
 import { closeStep, openStep } from './step.js';
 import { endAll, expireStale, reportsNoCalls } from './timeouts.js';
 
@@ -58,7 +59,8 @@ function isActionEvent(input: LineInput): input is ActionEvent {
  *
  * Every input first ends calls that saw no event for `setupTimeoutMs` (setup states) or
  * `staleCallTimeoutMs` (any state). A call that ends emits `call-state` → disconnected,
- * `call-state` → idle and `call-finished` in the same step and leaves `lineState.calls`.
+ * `call-state` → idle and `call-finished` in the same step and leaves `lineState.calls`. A
+ * `directory-name` input only names a live call's party (one `call-info`).
  */
 export function reduceLine(
   state: LineState,
@@ -79,6 +81,8 @@ export function reduceLine(
       step.source = input.source;
       applyEvent(step, input);
       if (reportsNoCalls(input.kind, input.params.nrOngoingCalls)) endAll(step, null);
+    } else if (input.kind === 'directory-name' && input.phoneId === state.phoneId) {
+      applyDirectoryName(step, input);
     }
     if (!step.changed && step.changes.length === 0) return { lineState: state, changes: [] };
     return { lineState: closeStep(step), changes: step.changes };

@@ -76,6 +76,11 @@ export interface LdapSource extends DirectorySource {
   readonly kind: 'ldap';
   /** The filter a lookup of `query` sends (escaped), for the admin's "test lookup". */
   lookupFilter(query: NumberQuery): string;
+  /**
+   * Opens the connection (StartTLS, bind) now, so the first call does not pay for it; the
+   * directory's `preload` calls it. Rejects when the server cannot be reached or refuses the bind.
+   */
+  refresh(): Promise<void>;
 }
 
 function attributeValues(entry: Entry, name: string): string[] {
@@ -244,6 +249,9 @@ export function createLdapSource(options: LdapSourceOptions, dialing: DialRules)
     id: options.id,
     kind: 'ldap',
     lookupFilter,
+    async refresh() {
+      await connect();
+    },
     async lookup(query, signal) {
       const entries = await run(lookupFilter(query), 20, signal);
       for (const raw of entries) {

@@ -1,11 +1,19 @@
 import type { Call, PartyId } from '@snomlink/core';
 
-/** A core PartyId for tests: `party('+4930123456', 'Anna')`. */
-export function party(number: string | null, displayName: string | null = null): PartyId {
+/**
+ * A core PartyId for tests: `party('+4930123456', 'Anna')`, with a directory name as the
+ * third argument.
+ */
+export function party(
+  number: string | null,
+  displayName: string | null = null,
+  directoryName: string | null = null,
+): PartyId {
   const e164 = number?.startsWith('+') ? number : null;
   return {
     number,
     displayName,
+    directoryName,
     canonical: number,
     e164,
     anonymous: false,
@@ -17,6 +25,7 @@ export function party(number: string | null, displayName: string | null = null):
 export const ANONYMOUS_PARTY: PartyId = {
   number: null,
   displayName: 'Anonymous',
+  directoryName: null,
   canonical: null,
   e164: null,
   anonymous: true,

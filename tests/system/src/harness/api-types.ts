@@ -5,6 +5,8 @@
 export interface ApiParty {
   number: string | null;
   displayName: string | null;
+  /** The name an office directory gave the number (issue 17), or null. */
+  directoryName: string | null;
   canonical: string | null;
   e164: string | null;
   anonymous: boolean;

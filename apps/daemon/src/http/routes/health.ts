@@ -73,6 +73,7 @@ export function healthRoutes(deps: AdminAppDeps): Hono {
         },
         listener,
         ...deps.integrations?.(),
+        ...(deps.callerNames === undefined ? {} : { directory: deps.callerNames.health() }),
       };
       return c.json(body);
     },
