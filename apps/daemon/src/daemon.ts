@@ -25,6 +25,10 @@ import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
 import { createDeferredJournal } from './journal/deferred-journal.js';
 import { createDaemonMetrics } from './metrics/daemon-metrics.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createTokenUsage } from './users/token-usage.js';
+import { createTokenVerifier } from './users/token-verifier.js';
+import { createUserStore } from './users/user-store.js';
 import { createActionUrlRejections } from './phones/action-url-rejections.js';
 import { provisionPhone } from './phones/provision.js';
 import { VERSION } from './version.js';
@@ -132,6 +136,20 @@ export function createDaemon(options: DaemonOptions): Daemon {
     version: VERSION,
   });
 
+  // Users and scoped tokens live in the config; the audit log and last-used times in the
+  // journal's database (opened in start()).
+  const audit = createAuditLog();
+  const verifier = createTokenVerifier({ users: () => cfg().users });
+  const usage = createTokenUsage({
+    save: (rows) => {
+      audit.saveTokenUsage(rows);
+    },
+    onError: (error: unknown) => {
+      logger.warn({ err: error }, "storing the tokens' last-used times failed; retrying later");
+    },
+  });
+  const users = createUserStore({ config, verifier, usage });
+
   const adminServer = createAdminServer({ onServer: options.onAdminServer });
   const app = createAdminApp({
     config,
@@ -150,6 +168,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     trackStream: (close) => adminServer.trackStream(close),
     metrics,
+    access: { verifier, usage, users, audit },
     mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics }),
   });
 
@@ -177,6 +196,17 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ...options.journal,
       ...journalLogHooks(logger),
     });
+    audit.open({
+      file: join(options.dataDir, 'journal.sqlite'),
+      retentionDays: () => cfg().journal.retentionDays,
+      onWriteError: (error) => {
+        logger.error(
+          { err: error },
+          'AUDIT LOG WRITE FAILED; the records stay queued and are retried',
+        );
+      },
+    });
+    usage.load(audit.loadTokenUsage());
     await phones.sync(cfg().phones);
     const adminHost = options.admin?.host ?? cfg().admin.host;
     const adminPort = await adminServer.listen(
@@ -220,6 +250,13 @@ export function createDaemon(options: DaemonOptions): Daemon {
     webhooks.close();
     scanScheduler.close();
     await phones.stop();
+    usage.close();
+    const lostAudit = audit.close();
+    if (lostAudit > 0)
+      logger.error(
+        { lost: lostAudit },
+        `AUDIT LOG WRITE FAILED at shutdown: ${String(lostAudit)} records lost`,
+      );
     const unwritten = journal.close();
     if (unwritten > 0)
       logger.error(

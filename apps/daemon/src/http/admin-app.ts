@@ -42,7 +42,9 @@ import { UNKNOWN_HEALTH, logScanEnabled } from '../phones/phone-manager.js';
 import { toPhoneApiError } from '../phones/phone-errors.js';
 import { provisionPhone } from '../phones/provision.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
-import { clearTokenCookie, requireToken } from './auth.js';
+import { mountAccess } from './access.js';
+import type { AdminAccess } from './access.js';
+import { clearTokenCookie } from './auth.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createStaticHandler } from './static-files.js';
 
@@ -108,6 +110,8 @@ export interface AdminAppDeps {
   readonly trackStream?: (close: () => void) => () => void;
   /** Serves `GET /api/metrics` (Prometheus text) and counts SSE resyncs; without it, 404. */
   readonly metrics?: MetricsEndpoint;
+  /** Users, scoped tokens and the audit log; without it only the admin token signs in. */
+  readonly access?: AdminAccess;
 }
 
 function jsonError(c: Context, status: number, error: string, detail: string): Response {
@@ -241,14 +245,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
       : c.text('not found', 404),
   );
 
-  app.use(
-    '/api/*',
-    requireToken(() => deps.config.current.admin.token),
-  );
-  app.use(
-    '/tapi',
-    requireToken(() => deps.config.current.admin.token),
-  );
+  const auth = mountAccess(app, () => deps.config.current.admin.token, deps.access);
   app.use('/api/*', async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');
@@ -659,7 +656,6 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
       const token = c.req.query('token');
       if (token !== undefined) {
         // `/?token=…` from the printed admin URL: check it, set the cookie, drop it from the URL.
-        const auth = requireToken(() => deps.config.current.admin.token);
         await auth(c, () => Promise.resolve());
         const url = new URL(c.req.url);
         url.searchParams.delete('token');
