@@ -169,7 +169,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     trackStream: (close) => adminServer.trackStream(close),
     metrics,
     access: { verifier, usage, users, audit },
-    mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics }),
+    mount: (a) =>
+      options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics, audit }),
   });
 
   const unsubscribeHub = fanOutHub(hub, { events, journal, webhooks, logger });
@@ -273,6 +274,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     journal,
     events,
     metrics,
+    audit,
     app,
     actionUrls,
     listenerStatus: () => listenerControl.status(),

@@ -22,6 +22,8 @@ export const USER_ROUTES: readonly UserRoute[] = [
   { method: 'GET', path: /^\/api\/me$/, role: 'viewer' },
   { method: 'POST', path: /^\/api\/sign-out$/, role: 'viewer' },
   { method: 'GET', path: /^\/api\/openapi\.json$/, role: 'viewer' },
+  // The bridge gets the token's TapiAccess: only its lines, control only on its control lines.
+  { method: 'GET', path: /^\/tapi$/, role: 'viewer' },
 ];
 
 const RANK: Readonly<Record<UserRole, number>> = { viewer: 0, agent: 1, admin: 2 };

@@ -94,7 +94,7 @@ describe('user store and token verifier', () => {
   });
 
   it('applies a scope change and a deletion to a cached token at once', async () => {
-    const user = await store.create({ name: 'Bob', role: 'viewer', lines: ['a'] });
+    const user = await store.create({ name: 'Bob', role: 'viewer', lines: ['a'], control: [] });
     const { token } = await store.createToken(user.id, 'pc');
     expect([...((await verifier.verify(token))?.lines ?? [])]).toEqual(['a']);
     await store.update(user.id, { lines: ['b'] });
@@ -105,7 +105,7 @@ describe('user store and token verifier', () => {
   });
 
   it('runs scrypt once for concurrent requests and again only after the cache expired', async () => {
-    const user = await store.create({ name: 'Cy', role: 'viewer', lines: ['a'] });
+    const user = await store.create({ name: 'Cy', role: 'viewer', lines: ['a'], control: [] });
     const { token } = await store.createToken(user.id, 'pc');
     const results = await Promise.all([
       verifier.verify(token),
@@ -120,7 +120,9 @@ describe('user store and token verifier', () => {
 
   it('rejects an invalid user without changing the config', async () => {
     const before = await readFile(config.file, 'utf8');
-    await expect(store.create({ name: 'x', role: 'viewer', lines: ['bad id!'] })).rejects.toThrow();
+    await expect(
+      store.create({ name: 'x', role: 'viewer', lines: ['bad id!'], control: [] }),
+    ).rejects.toThrow();
     expect(await readFile(config.file, 'utf8')).toBe(before);
   });
 });
