@@ -25,3 +25,16 @@ describe('action events', () => {
     ).toThrow();
   });
 });
+
+describe('actionEventSchema: an empty $local (snom-evidence.md §1, tine20)', () => {
+  it('accepts local: "" and keeps remote as user@host', () => {
+    const parsed = safeParseActionEvent({
+      phoneId: 'p1',
+      kind: 'incoming',
+      source: 'action-url',
+      receivedAt: 1,
+      params: { callId: '3c3b966053be-phxdiv27t9gm', local: '', remote: '015112345678@fritz.box' },
+    });
+    expect(parsed.success).toBe(true);
+  });
+});

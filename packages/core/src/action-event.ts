@@ -36,6 +36,7 @@ export const PARAMETERLESS_EVENT_KINDS = ['incoming', 'outgoing', 'offhook', 'on
 
 /** Where an event came from: the phone's own Action URL, or our scan of its log. */
 export const EVENT_SOURCES = ['action-url', 'log-scan'] as const;
+/** Where an event came from (one of {@link EVENT_SOURCES}). */
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /** valibot schema of an Action URL event kind. */
@@ -65,6 +66,7 @@ export const actionEventParamsSchema = v.object({
    */
   reason: v.optional(v.picklist(DISCONNECT_MODES)),
 });
+/** The parsed Action URL parameters of an event (see `actionEventParamsSchema`). */
 export type ActionEventParams = v.InferOutput<typeof actionEventParamsSchema>;
 
 /** valibot schema of one call event from a phone, whatever its source. */

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanDisplayName, parseAddress, repairMojibake } from './address.js';
+import { createLineModel } from './line-model.js';
+import { actionEvent } from './testing/index.js';
 
 describe('parseAddress', () => {
   const rows: [
@@ -93,5 +95,74 @@ describe('display names', () => {
     expect(cleanDisplayName('$display_remote')).toBeNull();
     expect(cleanDisplayName('')).toBeNull();
     expect(cleanDisplayName(undefined)).toBeNull();
+  });
+});
+
+describe('parseAddress: what real snom phones send (snom-evidence.md)', () => {
+  // §1: `$remote` / `$local` arrive as user@host without `sip:` (chstoltz/CalloraCTI
+  // web/xml_snom.php "for snom, they send number@realm"; tine20 Phone/Frontend/Snom.php).
+  it.each([
+    ['015112345678@fritz.box', '015112345678', 'fritz.box'],
+    ['201@pbx.example', '201', 'pbx.example'],
+    ['+4930123456@pbx.example:5060', '+4930123456', 'pbx.example'],
+    ['%2B4930123456@pbx.example', '+4930123456', 'pbx.example'],
+    ['**21@pbx.example', '**21', 'pbx.example'],
+    ['201@[2001:db8::1]:5060', '201', '[2001:db8::1]'],
+    // The defensive `sip:` variant (snom's own demo app strips it) gives the same number.
+    ['sip:015112345678@fritz.box', '015112345678', 'fritz.box'],
+  ])('%s → user %s', (raw, user, host) => {
+    expect(parseAddress(raw)).toMatchObject({ user, host, anonymous: false, unknown: false });
+  });
+
+  // §4: request URIs and Contacts carry `;line=<token>`; display names have commas, quotes,
+  // backslash escapes and non-ASCII letters.
+  it.each([
+    ['sip:547@10.110.100.110:3072;line=wxecg2hg', '547', null],
+    ['<sip:547@10.110.100.110:3072;line=wxecg2hg>;reg-id=1', '547', null],
+    ['"Müller, Anna" <sip:+4930123456@pbx.example>;tag=9f', '+4930123456', 'Müller, Anna'],
+    [
+      '"O\'Brien \\"Bob\\", Støre" <sip:0301234567@pbx.example>',
+      '0301234567',
+      'O\'Brien "Bob", Støre',
+    ],
+    [
+      '"\\"Dr.\\" Zoë Ångström, MD" <sip:0049891234567@pbx.example>',
+      '0049891234567',
+      '"Dr." Zoë Ångström, MD',
+    ],
+  ])('%s', (raw, user, displayName) => {
+    expect(parseAddress(raw)).toMatchObject({ user, displayName });
+  });
+
+  // §1: `$local` can be empty on some events (tine20): an unknown party, never an error.
+  it.each(['', '   '])('empty $local %j is unknown, not a failure', (raw) => {
+    expect(parseAddress(raw)).toEqual({
+      user: null,
+      host: null,
+      displayName: null,
+      anonymous: false,
+      unknown: true,
+      raw,
+    });
+  });
+});
+
+describe('user@host parties through the line model (snom-evidence.md §1)', () => {
+  it('gives the user part as the number of the live and the finished call; an empty $local is unknown', () => {
+    const model = createLineModel({ now: () => 1_000 });
+    const params = {
+      callId: '3c3b966053be-phxdiv27t9gm',
+      remote: '015112345678@fritz.box',
+      displayRemote: 'Jürgen Weiß',
+      local: '',
+    };
+    model.apply(actionEvent('p1', 'incoming', params));
+    const live = model.getCall('3c3b966053be-phxdiv27t9gm');
+    expect(live?.callerId).toMatchObject({ number: '015112345678', displayName: 'Jürgen Weiß' });
+    expect(live?.calledId.number).toBeNull();
+    model.apply(actionEvent('p1', 'connected', params));
+    const end = model.apply(actionEvent('p1', 'disconnected', params));
+    const finished = end.find((c) => c.type === 'call-finished');
+    expect(finished?.call.callerId.number).toBe('015112345678');
   });
 });

@@ -1,5 +1,3 @@
-import type { ActionEvent } from './action-event.js';
-
 /** TAPI-aligned call states (ARCHITECTURE section 3); `idle` is terminal. */
 export const CALL_STATES = [
   'offering',
@@ -14,6 +12,7 @@ export const CALL_STATES = [
   'disconnected',
   'idle',
 ] as const;
+/** A call's state (one of {@link CALL_STATES}). */
 export type CallState = (typeof CALL_STATES)[number];
 
 /** Why a call ended. */
@@ -25,6 +24,7 @@ export const DISCONNECT_MODES = [
   'cancelled',
   'unknown',
 ] as const;
+/** Why a call ended (one of {@link DISCONNECT_MODES}). */
 export type DisconnectMode = (typeof DISCONNECT_MODES)[number];
 
 /** Who started the call. */
@@ -78,17 +78,6 @@ export interface FinishedCall extends Call {
   readonly missed: boolean;
 }
 
-/** Per-phone line state held between events. */
-export interface LineState {
-  readonly phoneId: string;
-  /** Live calls (not yet idle), keyed by `Call.id`. */
-  readonly calls: Readonly<Record<string, Call>>;
-  /** Whether the handset is off hook as far as we know. */
-  readonly offhook: boolean;
-  /** Counter for synthetic call ids; part of the state so the reducer stays pure. */
-  readonly nextSyntheticId: number;
-}
-
 /** What one reducer step changed; published on the hub in this order. */
 export type CallChange =
   | { readonly type: 'call-state'; readonly call: Call; readonly previousState: CallState | null }
@@ -99,6 +88,3 @@ export type CallChange =
       readonly fields: readonly (keyof Call)[];
     }
   | { readonly type: 'call-finished'; readonly call: FinishedCall };
-
-/** Input to the reducer: a phone event, or a clock tick that lets stale calls time out. */
-export type LineInput = ActionEvent | { readonly kind: 'tick' };

@@ -30,6 +30,7 @@ export const dialRulesSchema = v.object({
   ),
   internalMaxLength: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8)),
 });
+/** How numbers are normalised and made dialable at this site (see `dialRulesSchema`). */
 export type DialRules = v.InferOutput<typeof dialRulesSchema>;
 
 /** Default rules: Germany, no area code, no outside line, extensions up to 4 digits. */
@@ -59,6 +60,10 @@ export interface NumberIssue {
   readonly code: 'empty' | 'invalid-characters' | 'too-long' | 'too-short' | 'invalid-number';
   readonly message: string;
 }
+/**
+ * A number operation's result: the output, or why the input is not a usable number (expected
+ * failures are data, not exceptions).
+ */
 export type NumberResult<T> =
   | { readonly success: true; readonly output: T }
   | { readonly success: false; readonly issues: readonly NumberIssue[] };

@@ -42,6 +42,27 @@ describe('createEventHub', () => {
     spy.mockRestore();
   });
 
+  it('reports a throwing subscriber to the logger option instead of the console', () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logged: { context: { readonly err?: unknown }; message: string }[] = [];
+    const hub = createEventHub<number>({
+      logger: {
+        error: (context, message) => logged.push({ context, message }),
+        warn: () => undefined,
+      },
+    });
+    const thrown = new Error('x');
+    hub.subscribe(() => {
+      throw thrown;
+    });
+    hub.publish(1);
+    expect(logged).toEqual([
+      { context: { err: thrown }, message: 'snomlink event hub: a subscriber threw' },
+    ]);
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+  });
+
   it('unsubscribing during publish does not skip the other listeners', () => {
     const hub = createEventHub<number>();
     const seen: string[] = [];

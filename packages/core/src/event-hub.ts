@@ -1,3 +1,5 @@
+import type { Logger } from './logger.js';
+
 /** What a hub stream yields: a value, or a note that a slow reader lost `count` values. */
 export type HubItem<T> =
   | { readonly type: 'value'; readonly value: T }
@@ -9,9 +11,11 @@ export interface EventHubOptions {
   readonly bufferSize?: number;
   /**
    * Called when a synchronous listener throws. The publisher never sees the error.
-   * Default: `console.error`.
+   * Default: report it to `logger`.
    */
   readonly onListenerError?: (error: unknown) => void;
+  /** Where a throwing listener is reported when `onListenerError` is not given. Default `console`. */
+  readonly logger?: Logger;
 }
 
 /** Options of {@link EventHub.stream}. */
@@ -93,10 +97,13 @@ class Ring<T> {
  */
 export function createEventHub<T>(options: EventHubOptions = {}): EventHub<T> {
   const defaultBufferSize = validBufferSize(options.bufferSize, DEFAULT_HUB_BUFFER_SIZE);
+  const { logger } = options;
   const onListenerError =
     options.onListenerError ??
     ((error: unknown): void => {
-      console.error('snomlink event hub: a subscriber threw', error);
+      if (logger !== undefined)
+        logger.error({ err: error }, 'snomlink event hub: a subscriber threw');
+      else console.error('snomlink event hub: a subscriber threw', error);
     });
   // Copy-on-write: publish iterates a snapshot without copying.
   let listeners: readonly Listener<T>[] = [];

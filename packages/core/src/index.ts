@@ -1,3 +1,5 @@
+// Deliberately not exported: the reducer's internal steps (src/line-reducer/* besides reduceLine),
+// the party-merging helpers of party.ts, the hub's ring buffer; test helpers live in ./testing.
 export {
   ACTION_EVENT_KINDS,
   PARAMETERLESS_EVENT_KINDS,
@@ -14,6 +16,9 @@ export type {
   ActionEventParams,
   EventSource,
 } from './action-event.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffJitter, BackoffOptions } from './backoff.js';
+export { constantTimeEqual } from './constant-time-equal.js';
 export { cleanDisplayName, parseAddress, repairMojibake } from './address.js';
 export type { ParsedAddress } from './address.js';
 export { CALL_STATES, DISCONNECT_MODES } from './call.js';
@@ -25,8 +30,6 @@ export type {
   CallState,
   DisconnectMode,
   FinishedCall,
-  LineInput,
-  LineState,
   PartyId,
 } from './call.js';
 export {
@@ -38,6 +41,7 @@ export {
 } from './dial-rules.js';
 export type { DialRules, NormalizedNumber, NumberIssue, NumberResult } from './dial-rules.js';
 export { hasErrorName } from './error-name.js';
+export type { Logger } from './logger.js';
 export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';
@@ -47,11 +51,11 @@ export {
   DEFAULT_LOG_SCAN_GRACE_MS,
   DEFAULT_SETUP_TIMEOUT_MS,
   DEFAULT_STALE_CALL_TIMEOUT_MS,
-  UNKNOWN_PARTY,
-  createLineState,
-  partyFromAddress,
   reduceLine,
-} from './line-reducer.js';
-export type { LineReducerOptions, LineStep } from './line-reducer.js';
+} from './line-reducer/reduce-line.js';
+export type { LineReducerOptions, LineStep } from './line-reducer/reduce-line.js';
+export { createLineState } from './line-state.js';
+export type { LineInput, LineState, UnannouncedCall, UnboundEndedCall } from './line-state.js';
+export { UNKNOWN_PARTY, partyFromAddress } from './party.js';
 export { capabilityClassForModel, isHttpControlUnsupported } from './model-capabilities.js';
 export type { CapabilityClass } from './model-capabilities.js';

@@ -1,9 +1,10 @@
 import type { ActionEvent } from './action-event.js';
-import type { Call, CallChange, LineInput, LineState } from './call.js';
+import type { Call, CallChange } from './call.js';
 import type { DialRules } from './dial-rules.js';
 import type { EventHub } from './event-hub.js';
 import type { SnomlinkEvent } from './hub-event.js';
-import { createLineState, reduceLine, type LineReducerOptions } from './line-reducer.js';
+import { reduceLine, type LineReducerOptions } from './line-reducer/reduce-line.js';
+import { createLineState, type LineInput, type LineState } from './line-state.js';
 
 /** Options of {@link createLineModel}. */
 export interface LineModelOptions {

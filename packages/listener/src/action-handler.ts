@@ -1,10 +1,11 @@
 import { ACTION_EVENT_KINDS } from '@snomlink/core';
 import type { ActionEvent, ActionEventKind } from '@snomlink/core';
 import { createRateLimiter } from './rate-limiter.js';
-import { splitActionQuery, toActionEventParams } from './raw-query.js';
+import { MAX_QUERY_PARTS, splitActionQuery, toActionEventParams } from './raw-query.js';
 import { secretsMatch } from './secret.js';
 import { createSourceChecker } from './source-check.js';
-import type { ListenerOptions, ListenerRejection } from './listener-app.js';
+import { CONSOLE_LOGGER } from './listener-options.js';
+import type { ListenerLogger, ListenerOptions, ListenerRejection } from './listener-options.js';
 
 /** Default longest accepted request target. */
 export const DEFAULT_MAX_URL_LENGTH = 8192;
@@ -75,12 +76,13 @@ function short(value: string): string {
 export function reportRejection(
   onReject: ListenerOptions['onReject'],
   rejection: ListenerRejection,
+  logger: ListenerLogger = CONSOLE_LOGGER,
 ): void {
   if (onReject === undefined) return;
   try {
     onReject(rejection);
   } catch (error) {
-    console.error('snomlink listener: onReject failed:', error);
+    logger.error('onReject failed', error);
   }
 }
 
@@ -95,13 +97,11 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
       ? undefined
       : createRateLimiter(options.rateLimit, now);
   const checkSource = options.checkSourceAddress === true ? createSourceChecker(now) : undefined;
+  const logger = options.logger ?? CONSOLE_LOGGER;
   const reportError =
     options.onCallbackError ??
     ((error: unknown, event: ActionEvent): void => {
-      console.error(
-        `snomlink listener: onEvent failed for ${event.kind} from phone ${event.phoneId}:`,
-        error,
-      );
+      logger.error(`onEvent failed for ${event.kind} from phone ${event.phoneId}`, error);
     });
 
   // Accepted events wait here until the answers are written; one setImmediate drains them all,
@@ -127,6 +127,13 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
   function accept(phoneId: string, kind: ActionEventKind, target: string): Outcome {
     const q = target.indexOf('?');
     const query = splitActionQuery(q < 0 ? '' : target.slice(q + 1));
+    if (query.tooManyParts === true) {
+      return {
+        status: 400,
+        error: 'bad-request',
+        detail: `the query has more than ${String(MAX_QUERY_PARTS)} parts`,
+      };
+    }
     const phone = options.resolvePhone(phoneId);
     if (phone === undefined) {
       return {
@@ -167,7 +174,7 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
     if (phoneId !== undefined) rejection.phoneId = short(phoneId);
     const address = remote();
     if (address !== undefined) rejection.remoteAddress = address;
-    reportRejection(onReject, rejection);
+    reportRejection(onReject, rejection, logger);
     return outcome;
   }
 

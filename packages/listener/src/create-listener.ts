@@ -3,9 +3,15 @@ import type { Hono } from 'hono';
 import { ListenerError, ListenerStartError } from './errors.js';
 import type { ListenerStartErrorCode } from './errors.js';
 import { buildListenerApp } from './listener-app.js';
-import type { ListenerBindings, ListenerOptions } from './listener-app.js';
+import { CONSOLE_LOGGER } from './listener-options.js';
+import type {
+  CreateListenerOptions,
+  ListenerBindings,
+  ListenerConnectionEvent,
+  ListenerStats,
+} from './listener-options.js';
 import { createPhoneServer } from './phone-server.js';
-import type { PhoneServer, PhoneServerLimits } from './phone-server.js';
+import type { PhoneServer } from './phone-server.js';
 
 /** Where to listen. */
 export interface ListenerStartOptions {
@@ -20,9 +26,6 @@ export interface ListenerAddress {
   host: string;
   port: number;
 }
-
-/** Options of `createListener`: the app's options plus the phone port's limits. */
-export interface CreateListenerOptions extends ListenerOptions, PhoneServerLimits {}
 
 /** The Action URL server: a Hono app plus its lifecycle on a port. */
 export interface Listener {
@@ -39,6 +42,11 @@ export interface Listener {
   readonly state: 'active' | 'inactive';
   /** The address bound, or null when inactive. */
   readonly address: ListenerAddress | null;
+  /**
+   * Open connections now, and connections refused, evicted and dropped since creation (for
+   * metrics; `onConnectionEvent` tells about each one as it happens).
+   */
+  stats(): ListenerStats;
 }
 
 interface Running {
@@ -87,12 +95,25 @@ export function createListener(options: CreateListenerOptions): Listener {
     app.fetch(request, env);
   let running: Running | null = null;
   let starting: Promise<ListenerAddress> | null = null;
+  const logger = options.logger ?? CONSOLE_LOGGER;
+  const counts = { refused: 0, evicted: 0, dropped: 0 };
+  const { onConnectionEvent } = options;
+  const count = (event: ListenerConnectionEvent): void => {
+    counts[event.type] += 1;
+    onConnectionEvent?.(event);
+  };
 
   async function bind(host: string, port: number): Promise<Running> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ListenerStartError('invalid-port', host, port);
     }
-    const phoneServer = createPhoneServer({ ...options, handler, fetch });
+    const phoneServer = createPhoneServer({
+      ...options,
+      handler,
+      fetch,
+      logger,
+      onConnectionEvent: count,
+    });
     const { server } = phoneServer;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: unknown): void => {
@@ -109,7 +130,7 @@ export function createListener(options: CreateListenerOptions): Listener {
       }
     });
     server.on('error', (error) => {
-      console.error('snomlink listener: server error', error);
+      logger.error('server error', error);
     });
     const info = server.address() as AddressInfo;
     return { phoneServer, address: { host, port: info.port } };
@@ -146,6 +167,9 @@ export function createListener(options: CreateListenerOptions): Listener {
     },
     get address(): ListenerAddress | null {
       return running === null ? null : { ...running.address };
+    },
+    stats(): ListenerStats {
+      return { connections: running?.phoneServer.connections ?? 0, ...counts };
     },
   };
 }

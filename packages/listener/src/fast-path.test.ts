@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { matchFastPath } from './fast-path.js';
 import { buildListenerApp } from './listener-app.js';
 import { createPhoneServer } from './phone-server.js';
-import type { ListenerOptions, ListenerPhone } from './listener-app.js';
+import type { ListenerOptions, ListenerPhone } from './listener-options.js';
 import { sendRawRequest } from './testing/send-raw-request.js';
 import type { RawResponse } from './testing/send-raw-request.js';
 

@@ -3,7 +3,7 @@ import type { ActionEvent } from '@snomlink/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createListener } from './create-listener.js';
 import type { Listener } from './create-listener.js';
-import type { ListenerPhone } from './listener-app.js';
+import type { ListenerPhone } from './listener-options.js';
 import { sendRawRequest } from './testing/send-raw-request.js';
 
 // Seeded PRNG (mulberry32) so a failure is reproducible: change SEED to explore.

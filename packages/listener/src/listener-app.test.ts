@@ -12,7 +12,7 @@ import type {
   ListenerOptions,
   ListenerPhone,
   ListenerRejection,
-} from './listener-app.js';
+} from './listener-options.js';
 import { expandActionUrl } from './testing/phone-request.js';
 
 const SECRET = 's3cr3t-Token_0123456789';

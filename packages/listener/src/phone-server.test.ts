@@ -3,8 +3,12 @@ import type { Socket } from 'node:net';
 import type { ActionEvent } from '@snomlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createListener } from './create-listener.js';
-import type { CreateListenerOptions, Listener } from './create-listener.js';
-import type { ListenerPhone, ListenerRejection } from './listener-app.js';
+import type { Listener } from './create-listener.js';
+import type {
+  CreateListenerOptions,
+  ListenerPhone,
+  ListenerRejection,
+} from './listener-options.js';
 
 const HOST = '127.0.0.1';
 const SECRET = 'k-3f9a8b7c6d5e4f3a2b1c';

@@ -38,6 +38,8 @@ export interface RawActionQuery {
   secret: string | undefined;
   /** Raw values by query key; the first occurrence of a key wins, except `dr` (see below). */
   values: Partial<Record<keyof typeof QUERY_KEYS, string>>;
+  /** More than `MAX_QUERY_PARTS` parts: the rest was not read (the listener answers 400). */
+  tooManyParts?: true;
 }
 
 /** Result of turning a raw query into event params: the params, or what was wrong. */
@@ -71,26 +73,38 @@ function keyAt(
   }
 }
 
+/** Most `&`-separated parts of a query that are read; a phone sends seven. */
+export const MAX_QUERY_PARTS = 64;
+
 /**
  * Splits an Action URL query the way phones write it: keys in any order, separated by `&`,
  * the first occurrence of a key wins (so a caller-controlled `$remote` cannot override `k`),
  * and `dr=` takes everything to the end of the query, `&`, `#`, `=` and spaces included.
  * `+` is never turned into a space.
+ *
+ * Linear whatever the query: the searches for `&` and `=` each move forward only, and at most
+ * `MAX_QUERY_PARTS` parts are read (a query with more sets `tooManyParts`, answered 400).
  */
 export function splitActionQuery(query: string): RawActionQuery {
   const values: RawActionQuery['values'] = {};
   let secret: string | undefined;
   const length = query.length;
   let pos = 0;
+  let parts = 0;
+  let eq = -1;
   while (pos < length) {
+    if (++parts > MAX_QUERY_PARTS) return { secret, values, tooManyParts: true };
     if (query.startsWith('dr=', pos)) {
       values.dr ??= query.slice(pos + 3);
       break;
     }
     let end = query.indexOf('&', pos);
     if (end < 0) end = length;
-    const eq = query.indexOf('=', pos);
-    if (eq >= 0 && eq < end) {
+    if (eq < pos) {
+      eq = query.indexOf('=', pos);
+      if (eq < 0) eq = length; // no `=` anywhere after here: never searched again
+    }
+    if (eq < end) {
       const key = keyAt(query, pos, eq);
       if (key === 'k') {
         secret ??= query.slice(eq + 1, end);

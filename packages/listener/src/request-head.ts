@@ -17,6 +17,8 @@ export interface RequestHead {
 /** A head that cannot be served: answered 400 and the connection closed. */
 export interface HeadError {
   detail: string;
+  /** The head has more lines than allowed (answered 431 rather than 400). */
+  tooManyLines?: true;
 }
 
 /** Where the head that starts at `from` ends: `end` excludes the blank line, `next` follows it. */
@@ -66,16 +68,35 @@ const READ_HEADERS: Partial<Record<number, string>> = {
   17: 'transfer-encoding',
 };
 
+/** The most lines a head may have when no limit is given (request line included). */
+export const DEFAULT_MAX_HEAD_LINES = 100;
+
 /**
  * Parses a request head (Latin-1 text, one character per byte, without the blank line): the
  * tolerant request line of `parseRequestLine`, and the headers that decide the framing —
  * Connection, Content-Length, Transfer-Encoding and Expect. Nothing else is read, not even Host
  * (which HTTP/1.1 requires): the port serves one site, and an event is not worth losing over a
  * header nobody uses.
+ *
+ * RFC 9112 framing is strict where a lenient reading lets a front and this server disagree about
+ * where a request ends: whitespace before a header's colon, an obs-fold continuation line, a
+ * bare CR, and a non-digit or repeated Content-Length are refused (`HeadError`, answered 400).
+ *
+ * Linear in the head's length whatever its shape: every search (line end, colon, CR) moves
+ * forward from where the previous one stopped, so each byte is scanned once per search, and at
+ * most `maxLines` lines are read (more → `tooManyLines`, answered 431).
  */
-export function parseRequestHead(text: string): RequestHead | HeadError {
+export function parseRequestHead(
+  text: string,
+  maxLines = DEFAULT_MAX_HEAD_LINES,
+): RequestHead | HeadError {
+  const length = text.length;
   let lineEnd = text.indexOf('\n');
-  if (lineEnd < 0) lineEnd = text.length;
+  if (lineEnd < 0) lineEnd = length;
+  // A CR is allowed only right before a LF (or as the last character: the head's last line end).
+  let cr = text.indexOf('\r');
+  if (cr < 0) cr = length;
+  if (cr >= 0 && cr < lineEnd - 1) return { detail: 'bare CR in the request line' };
   const requestLine = parseRequestLine(
     text.charCodeAt(lineEnd - 1) === 13 ? text.slice(0, lineEnd - 1) : text.slice(0, lineEnd),
   );
@@ -85,15 +106,33 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
   let contentLength: string | undefined;
   let transferEncoding = false;
   let expectsContinue = false;
+  let lines = 1;
+  let colon = -1;
   let at = lineEnd + 1;
-  while (at < text.length) {
+  while (at < length) {
+    if (++lines > maxLines) {
+      return {
+        detail: `more than ${String(maxLines)} lines in the request head`,
+        tooManyLines: true,
+      };
+    }
     let end = text.indexOf('\n', at);
-    if (end < 0) end = text.length;
-    const colon = text.indexOf(':', at);
-    // Lines without a colon and obsolete line folding carry nothing this port reads.
-    if (colon > at && colon < end && text.charCodeAt(at) !== 32 && text.charCodeAt(at) !== 9) {
+    if (end < 0) end = length;
+    if (cr < at) {
+      cr = text.indexOf('\r', at);
+      if (cr < 0) cr = length; // no CR anywhere after here: never searched again
+    }
+    if (cr >= 0 && cr < end - 1) return { detail: 'bare CR in a header line' };
+    const first = text.charCodeAt(at);
+    if (first === 32 || first === 9) return { detail: 'obsolete line folding in the head' };
+    if (colon < at) colon = text.indexOf(':', at);
+    if (colon < 0) colon = length; // no colon anywhere after here: never searched again
+    // Lines without a colon carry nothing this port reads.
+    if (colon > at && colon < end) {
+      const before = text.charCodeAt(colon - 1);
+      if (before === 32 || before === 9) return { detail: 'whitespace before a header colon' };
       const wanted = READ_HEADERS[colon - at];
-      if (wanted !== undefined && (text.charCodeAt(at) | 0x20) === wanted.charCodeAt(0)) {
+      if (wanted !== undefined && (first | 0x20) === wanted.charCodeAt(0)) {
         const name = text.slice(at, colon).toLowerCase();
         const value = text.slice(colon + 1, end).trim();
         if (name === 'connection') {
@@ -101,9 +140,7 @@ export function parseRequestHead(text: string): RequestHead | HeadError {
             connection === '' ? value.toLowerCase() : `${connection},${value.toLowerCase()}`;
         } else if (name === 'content-length') {
           if (!DIGITS.test(value)) return { detail: 'invalid Content-Length header' };
-          if (contentLength !== undefined && contentLength !== value) {
-            return { detail: 'conflicting Content-Length headers' };
-          }
+          if (contentLength !== undefined) return { detail: 'repeated Content-Length header' };
           contentLength = value;
         } else if (name === 'transfer-encoding') {
           transferEncoding = true;

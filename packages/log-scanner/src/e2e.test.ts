@@ -163,4 +163,36 @@ describe('end to end against a 190-class simulated phone', () => {
     await waitFor(events, (e) => e.kind === 'disconnected');
     expect(events.map((e) => e.kind)).toEqual(['outgoing', 'connected', 'disconnected']);
   });
+
+  // Every trace format the simulator's firmware profiles write (snom-evidence.md §4), through
+  // snom-client over a real socket.
+  it.each(['public', 'fw7-embedded', 'syslog', 'legacy'] as const)(
+    'the %s trace format: caller with a comma in the name, connected, rejected-outgoing busy',
+    async (sipTraceFormat) => {
+      const { events, phone } = await scanned190(`p-${sipTraceFormat}`, 's', {
+        sipTraceFormat,
+        answerDelayMs: 50,
+      });
+      const callId = await phone.ring('+4930123456', { display: 'Müller, Anna' });
+      const incoming = await waitFor(events, (e) => e.kind === 'incoming');
+      expect(incoming.params).toMatchObject({ callId, displayRemote: 'Müller, Anna' });
+      await phone.answer();
+      await waitFor(events, (e) => e.kind === 'connected');
+      await phone.hangUp();
+      await waitFor(events, (e) => e.kind === 'disconnected');
+      // Let the scanner clear the log first (the README's known clear-vs-new-INVITE race).
+      await waitFor(events, () => phone.logText === '');
+
+      const out = await phone.dial('0301234567', { autoAnswer: false });
+      await waitFor(events, (e) => e.kind === 'outgoing' && e.params.callId === out);
+      await phone.remoteHangUp(out);
+      const ended = await waitFor(
+        events,
+        (e) => e.kind === 'disconnected' && e.params.callId === out,
+      );
+      expect(ended.params.reason).toBe('busy');
+      expect(out).toMatch(/^[0-9a-f]{12}-[a-z0-9]{12}$/);
+    },
+    30_000,
+  );
 });

@@ -30,6 +30,11 @@ describe('fixture logs', () => {
     ['interleaved', 'interleaved.txt'],
     ['wrapped-buffer', 'wrapped-buffer.htm'],
     ['html-br-entities', 'html-br-entities.htm'],
+    // Public formats (snom-evidence.md §4); each fixture names its source in its first lines.
+    ['public-trace-incoming', 'public-trace-incoming.txt'],
+    ['public-trace-rejected', 'public-trace-rejected.htm'],
+    ['fw7-log-outgoing-busy', 'fw7-log-outgoing-busy.txt'],
+    ['fw8-log-missed-compact', 'fw8-log-missed-compact.txt'],
   ];
 
   it.each(cases)('%s yields the expected events', (name, file) => {

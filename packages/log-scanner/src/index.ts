@@ -1,5 +1,7 @@
 export {
   DEFAULT_MESSAGE_START_PATTERNS,
+  LEGACY_INTRO_PATTERN,
+  SIP_TRACE_INTRO_PATTERN,
   decodeEntities,
   htmlToText,
   parseLog,
@@ -28,8 +30,16 @@ export type {
   LogScanCursor,
   ScannedCall,
 } from './infer-call-events.js';
-export { createLogScanner } from './log-scanner.js';
+export {
+  DEFAULT_MAX_READ_CHARS,
+  LIKELY_LOG_PAGES,
+  createLogScanner,
+  newestPart,
+} from './log-scanner.js';
 export type {
+  LogClearRequest,
+  LogPage,
+  LogReadRequest,
   LogScanner,
   LogScannerOptions,
   LogScannerStats,

@@ -171,7 +171,7 @@ describe('inferCallEvents', () => {
 
   it('messages without a direction announce nothing but still end a known call', () => {
     const [setup, , end] = scenarioPhases({ ...out, outcome: 'rejected' });
-    const strip = (t: string): string => t.replace(/^\[5\].*\n/gm, '');
+    const strip = (t: string): string => t.replace(/^(?:\[5\]|Sent to |Received from ).*\n/gm, '');
     expect(infer(strip(log(setup!))).events).toEqual([]);
     const first = infer(log(setup!));
     expect(

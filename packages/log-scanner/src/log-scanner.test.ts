@@ -146,6 +146,9 @@ describe('createLogScanner', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(events.map((e) => e.kind)).toEqual(['incoming', 'connected', 'disconnected']);
     expect(new Set(events.map((e) => e.params.callId))).toEqual(new Set(['c1@pbx.example']));
+    // The clear waits for a quiet time (clearDelayMs, 2 s) so a next call is not wiped.
+    expect(phone.clears).toBe(0);
+    await vi.advanceTimersByTimeAsync(2000);
     expect(phone.clears).toBe(1);
     expect(phone.text).toBe('');
     expect(scanner.live).toBe(false);
@@ -166,6 +169,7 @@ describe('createLogScanner', () => {
     phone.write(end!);
     await vi.advanceTimersByTimeAsync(1500);
     expect(events.map((e) => e.kind)).toEqual(['incoming', 'disconnected']);
+    await vi.advanceTimersByTimeAsync(2000); // the quiet time before the clear
     expect(phone.clears).toBe(1);
     const reads = phone.reads;
     await vi.advanceTimersByTimeAsync(30_000);
@@ -292,5 +296,142 @@ describe('createLogScanner', () => {
     expect(new Set(all.map((e) => e.phoneId)).size).toBe(50);
     expect(all.every((e) => e.kind === 'incoming')).toBe(true);
     await Promise.all(scanners.map((s) => s.stop()));
+  });
+});
+
+describe('createLogScanner: clearing the log', () => {
+  it('a call that starts during the quiet time cancels the clear and is read from the log', async () => {
+    const { phone, events, scanner } = setup();
+    const first = scenarioPhases({ ...call, outcome: 'missed' });
+    phone.write(first[0]!);
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(0);
+    phone.write(first[2]!);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(events.map((e) => e.kind)).toEqual(['incoming', 'disconnected']);
+    // 100 ms after the first call ended, the next one rings.
+    await vi.advanceTimersByTimeAsync(100);
+    const second = scenarioPhases({ ...call, callId: 'c2@pbx.example', outcome: 'missed' });
+    phone.write(second[0]!);
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(phone.clears).toBe(0);
+    expect(events.map((e) => [e.kind, e.params.callId])).toContainEqual([
+      'incoming',
+      'c2@pbx.example',
+    ]);
+    phone.write(second[2]!);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(phone.clears).toBe(1);
+    await scanner.stop();
+  });
+
+  it('clearDelayMs: 0 clears as soon as the last call ended', async () => {
+    const { phone, scanner } = setup({ clearDelayMs: 0 });
+    const [ring, , end] = scenarioPhases({ ...call, outcome: 'missed' });
+    phone.write(ring!);
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(0);
+    phone.write(end!);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(phone.clears).toBe(1);
+    await scanner.stop();
+  });
+});
+
+describe('createLogScanner: log page fallback and read cap', () => {
+  /** A phone that serves its log only at `servedAt`; other paths answer 404 like SnomHttpError. */
+  function pagedPhone(servedAt: string | undefined) {
+    const [ring] = scenarioPhases(call);
+    const text = ring!.map((m) => formatSipLogEntry(m)).join('');
+    const reads: (string | undefined)[] = [];
+    const clears: (string | undefined)[] = [];
+    const notFound = (path: string | undefined): Error =>
+      Object.assign(new Error(`phone answered 404 to ${path ?? 'the log page'}`), {
+        status: 404,
+      });
+    const client = {
+      readLog: async (request?: { path?: string }): Promise<string> => {
+        await Promise.resolve();
+        reads.push(request?.path);
+        if (request?.path !== servedAt) throw notFound(request?.path);
+        return wrapLogHtml(text);
+      },
+      clearLog: async (request?: { path?: string }): Promise<void> => {
+        await Promise.resolve();
+        clears.push(request?.path);
+      },
+    };
+    return { client, reads, clears };
+  }
+
+  it('tries the likely pages when the configured one answers 404 and remembers the one that worked', async () => {
+    const phone = pagedPhone('/sip_trace.htm');
+    const { events, scanner } = setup({ client: phone.client, burstDelaysMs: [] });
+    scanner.notify(urlEvent('incoming'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(events.map((e) => e.params.remote)).toEqual(['sip:+4930123456@pbx.example']);
+    expect(phone.reads).toEqual([undefined, '/log.htm', '/sip_trace.htm']);
+    expect(scanner.logPage).toEqual({
+      path: '/sip_trace.htm',
+      clearPath: '/sip_trace.htm?clear=1',
+    });
+    await scanner.scanNow();
+    expect(phone.reads.slice(3)).toEqual(['/sip_trace.htm']);
+    expect(scanner.status.state).toBe('reachable');
+    await scanner.stop();
+  });
+
+  it('keeps reading the configured page when it answers, and reports failure when no page exists', async () => {
+    const ok = pagedPhone(undefined);
+    const first = setup({ client: ok.client });
+    await first.scanner.scanNow();
+    expect(ok.reads).toEqual([undefined]);
+    expect(first.scanner.logPage).toBeNull();
+    await first.scanner.stop();
+
+    const none = pagedPhone('/nowhere.htm');
+    const second = setup({ client: none.client, unreachableAfter: 1 });
+    await second.scanner.scanNow();
+    expect(none.reads).toEqual([
+      undefined,
+      '/log.htm',
+      '/sip_trace.htm',
+      '/siptrace.htm',
+      '/syslog.htm',
+    ]);
+    expect(second.scanner.status.state).toBe('unreachable');
+    expect(second.scanner.logPage).toBeNull();
+    await second.scanner.stop();
+  });
+
+  it('does not fall back when the list is empty', async () => {
+    const phone = pagedPhone('/sip_trace.htm');
+    const { scanner } = setup({ client: phone.client, fallbackLogPages: [] });
+    await scanner.scanNow();
+    expect(phone.reads).toEqual([undefined]);
+    await scanner.stop();
+  });
+
+  it('parses only the newest maxReadChars of a huge page and still finds the newest call', async () => {
+    const [ring] = scenarioPhases(call);
+    const junk = 'x'.repeat(200).concat('\n').repeat(20_000); // ~4 MB of text lines
+    const page = `${junk}${ring!.map((m) => formatSipLogEntry(m)).join('')}`;
+    const requests: (number | undefined)[] = [];
+    const { events, scanner } = setup({
+      maxReadChars: 64 * 1024,
+      client: {
+        readLog: (request?: { maxBytes?: number }) => {
+          requests.push(request?.maxBytes);
+          return Promise.resolve(page);
+        },
+        clearLog: () => Promise.resolve(),
+      },
+    });
+    await scanner.scanNow();
+    expect(requests).toEqual([64 * 1024]);
+    expect(scanner.stats.truncatedReads).toBe(1);
+    expect(events.map((e) => e.kind)).toEqual(['incoming']);
+    await scanner.stop();
   });
 });

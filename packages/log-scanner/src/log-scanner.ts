@@ -4,11 +4,49 @@ import { createLogScanCursor, inferCallEvents, type LogScanCursor } from './infe
 import { parseLog, type ParseLogOptions } from './parse-log.js';
 import type { ScanPriority, ScanScheduler } from './scan-scheduler.js';
 
-/** What the scanner needs from a phone: `@snomlink/snom-client`'s `SnomClient` fits. */
-export interface LogSource {
-  readLog(): Promise<string>;
-  clearLog(): Promise<void>;
+/** Which page to read, when the scanner falls back from the configured one (see {@link LogPage}). */
+export interface LogReadRequest {
+  /** Path of the page to read instead of the configured one (`/sip_trace.htm`). */
+  readonly path?: string;
+  /** The most the scanner will look at; a source may stop reading after this many bytes. */
+  readonly maxBytes?: number;
 }
+
+/** Which clear action to use, matching the page that was read. */
+export interface LogClearRequest {
+  readonly path?: string;
+}
+
+/**
+ * What the scanner needs from a phone: `@snomlink/snom-client`'s `SnomClient` fits. Without an
+ * argument the source reads its configured page; a source that can read other pages honours
+ * `request.path` (the fallback list only helps then).
+ */
+export interface LogSource {
+  readLog(request?: LogReadRequest): Promise<string>;
+  clearLog(request?: LogClearRequest): Promise<void>;
+}
+
+/** A candidate log page and the request that clears it. */
+export interface LogPage {
+  readonly path: string;
+  readonly clearPath: string;
+}
+
+/**
+ * Pages tried, in order, when the configured log page answers 404. A GUESS: no public source
+ * names the URLs of the snom log page, SIP trace page or clear action (snom-evidence.md §4).
+ * The first one that answers is remembered for the phone.
+ */
+export const LIKELY_LOG_PAGES: readonly LogPage[] = [
+  { path: '/log.htm', clearPath: '/log.htm?clear_log=1' },
+  { path: '/sip_trace.htm', clearPath: '/sip_trace.htm?clear=1' },
+  { path: '/siptrace.htm', clearPath: '/siptrace.htm?clear=1' },
+  { path: '/syslog.htm', clearPath: '/syslog.htm?clear_log=1' },
+];
+
+/** Default cap on the log text looked at per read: 256 KiB (a full snom buffer is about 64 KiB). */
+export const DEFAULT_MAX_READ_CHARS = 256 * 1024;
 
 /** Whether the phone's log could be read lately. */
 export interface LogScannerStatus {
@@ -27,6 +65,8 @@ export interface LogScannerStats {
   readonly clears: number;
   readonly failures: number;
   readonly events: number;
+  /** Reads whose text was longer than `maxReadChars` and was cut to its newest part. */
+  readonly truncatedReads: number;
 }
 
 /** Options of {@link createLogScanner}. */
@@ -47,6 +87,12 @@ export interface LogScannerOptions {
   readonly burstDelaysMs?: readonly number[];
   /** Clear the phone's log after a call ended so the next read is small. Default true. */
   readonly clearAfterCall?: boolean;
+  /**
+   * Quiet time after the last call before the log is cleared (default 2000 ms). Any Action URL
+   * in between cancels the clear, so a call that starts right after another is not wiped from the
+   * log before it was read. 0 clears at once.
+   */
+  readonly clearDelayMs?: number;
   /** Shared slots for phone requests; without one the scanner reads whenever it wants. */
   readonly scheduler?: ScanScheduler;
   /** Called when the phone becomes unreachable or reachable again. */
@@ -61,6 +107,16 @@ export interface LogScannerOptions {
   readonly onhookSettleMs?: number;
   /** A ringing call not seen to end is given up after this long. Default 300000. */
   readonly setupTimeoutMs?: number;
+  /**
+   * Pages tried when the configured one answers 404 (default {@link LIKELY_LOG_PAGES}, a guess);
+   * the one that works is remembered. `[]` turns the fallback off.
+   */
+  readonly fallbackLogPages?: readonly LogPage[];
+  /**
+   * The most log text parsed per read (default 256 KiB): a longer page is cut to its newest part
+   * at a line break, so a huge or hostile page cannot stall the process.
+   */
+  readonly maxReadChars?: number;
   /** Parser options, e.g. your own `messageStartPatterns` for another log format. */
   readonly parse?: ParseLogOptions;
   /** Calls the cursor remembers. Default 256. */
@@ -93,6 +149,26 @@ export interface LogScanner {
   readonly live: boolean;
   readonly cursor: LogScanCursor;
   readonly stats: LogScannerStats;
+  /** The fallback page that answered, remembered for this phone; null while the configured page is used. */
+  readonly logPage: LogPage | null;
+}
+
+/** True when a read failed because the page does not exist (a 404 anywhere in the cause chain). */
+function isNotFound(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth += 1) {
+    if ((e as { status?: unknown }).status === 404) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The newest `max` characters of `text`, starting at a line break when there is one. */
+export function newestPart(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tail = text.slice(text.length - max);
+  const nl = tail.indexOf('\n');
+  return nl >= 0 && nl < tail.length - 1 ? tail.slice(nl + 1) : tail;
 }
 
 interface LiveCall {
@@ -120,12 +196,15 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   const connectedIntervalMs = Math.max(1, options.connectedIntervalMs ?? intervalMs);
   const burst = options.burstDelaysMs ?? [100, 200, 400, 800];
   const clearAfterCall = options.clearAfterCall ?? true;
+  const clearDelayMs = Math.max(0, options.clearDelayMs ?? 2000);
   const retryInitial = Math.max(1, options.retry?.initialMs ?? 1000);
   const retryMax = Math.max(retryInitial, options.retry?.maxMs ?? 60000);
   const unreachableAfter = Math.max(1, options.unreachableAfter ?? 2);
   const announceTimeoutMs = options.announceTimeoutMs ?? 60000;
   const onhookSettleMs = options.onhookSettleMs ?? 10000;
   const setupTimeoutMs = options.setupTimeoutMs ?? 300000;
+  const fallbackPages = options.fallbackLogPages ?? LIKELY_LOG_PAGES;
+  const maxReadChars = Math.max(1024, options.maxReadChars ?? DEFAULT_MAX_READ_CHARS);
 
   const listeners = new Set<(s: LogScannerStatus) => void>();
   if (options.onStatus) listeners.add(options.onStatus);
@@ -149,6 +228,8 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   let inFlight: Promise<void> | null = null;
   let rereadRequested = false;
   let failures = 0;
+  /** The fallback page that worked for this phone (null: the configured page). */
+  let page: LogPage | null = null;
   let status: LogScannerStatus = {
     phoneId,
     state: 'reachable',
@@ -156,7 +237,7 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
     lastError: null,
     at: now(),
   };
-  const stats = { reads: 0, clears: 0, failures: 0, events: 0 };
+  const stats = { reads: 0, clears: 0, failures: 0, events: 0, truncatedReads: 0 };
 
   const setStatus = (next: LogScannerStatus): void => {
     status = next;
@@ -272,15 +353,51 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
     }
   };
 
+  const readFrom = (candidate: LogPage | null, priority: ScanPriority): Promise<string> => {
+    const request: LogReadRequest =
+      candidate === null
+        ? { maxBytes: maxReadChars }
+        : { path: candidate.path, maxBytes: maxReadChars };
+    const read = (): Promise<string> => client.readLog(request);
+    return options.scheduler ? options.scheduler.run(read, { priority }) : read();
+  };
+
+  /**
+   * Reads the remembered page; when it answers 404, tries the configured page and then the
+   * fallback list once each, and remembers the first that answers.
+   */
+  const readPage = async (priority: ScanPriority): Promise<string> => {
+    try {
+      return await readFrom(page, priority);
+    } catch (first) {
+      if (!isNotFound(first) || fallbackPages.length === 0) throw first;
+      const candidates: (LogPage | null)[] = [null, ...fallbackPages].filter((c) => c !== page);
+      for (const candidate of candidates) {
+        if (stopped) break;
+        try {
+          const text = await readFrom(candidate, priority);
+          page = candidate;
+          return text;
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      throw first;
+    }
+  };
+
   const readOnce = async (priority: ScanPriority): Promise<boolean> => {
     let text: string;
     try {
-      const read = (): Promise<string> => client.readLog();
-      text = await (options.scheduler ? options.scheduler.run(read, { priority }) : read());
+      text = await readPage(priority);
       stats.reads += 1;
     } catch (e) {
       recordFailure('read', e);
       return false;
+    }
+    if (text.length > maxReadChars) {
+      stats.truncatedReads += 1;
+      text = newestPart(text, maxReadChars);
     }
     recordSuccess();
     if (stopped) return true;
@@ -297,7 +414,8 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
 
   const clearLog = async (): Promise<void> => {
     try {
-      const clear = (): Promise<void> => client.clearLog();
+      const clear = (): Promise<void> =>
+        page === null ? client.clearLog() : client.clearLog({ path: page.clearPath });
       await (options.scheduler ? options.scheduler.run(clear, { priority: 'normal' }) : clear());
       stats.clears += 1;
       endedSinceClear = 0;
@@ -342,13 +460,34 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
     burstIndex = 0;
     onhookAt = null;
     if (clearAfterCall && endedSinceClear > 0) {
-      await clearLog();
-      // A notify may have arrived while the clear was on its way.
-      if (isRunning() && (isLive() || wasRereadRequested())) {
-        rereadRequested = false;
-        arm(0);
+      if (clearDelayMs > 0) {
+        // Cancelled by the next notify (startRead clears the timer).
+        clearTimer();
+        timer = timers.setTimeout(() => {
+          timer = null;
+          startClear();
+        }, clearDelayMs);
+        return;
       }
+      await clearAndResume();
     }
+  };
+
+  const clearAndResume = async (): Promise<void> => {
+    await clearLog();
+    // A notify may have arrived while the clear was on its way.
+    if (isRunning() && (isLive() || wasRereadRequested())) {
+      rereadRequested = false;
+      arm(0);
+    }
+  };
+
+  const startClear = (): void => {
+    if (stopped || inFlight !== null || isLive()) return;
+    inFlight = (async () => {
+      await clearAndResume();
+      inFlight = null;
+    })();
   };
 
   const startRead = (priority: ScanPriority): void => {
@@ -433,6 +572,9 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
     },
     get stats() {
       return { ...stats };
+    },
+    get logPage() {
+      return page;
     },
   };
   return scanner;

@@ -110,3 +110,125 @@ describe('parseNameAddr', () => {
     expect(parseNameAddr(input)).toEqual(expected);
   });
 });
+
+describe('parseLog: the public SIP-trace intro lines (snom-evidence.md §4)', () => {
+  const message = [
+    'INVITE sip:547@10.110.100.110:3072;line=wxecg2hg SIP/2.0',
+    'From: "Müller, Anna" <sip:+4930123456@pbx.example>;tag=1',
+    'To: <sip:547@pbx.example>',
+    'Call-ID: 3c3b966053be-phxdiv27t9gm',
+    'CSeq: 1 INVITE',
+    '',
+  ].join('\n');
+  const intros: [string, 'sent' | 'received', string | null][] = [
+    // Verbatim from abptech "Snom (190/320/360) Phone Function Keys Explained".
+    [
+      'Sent to udp:209.189.239.106:5060 at 19/10/2005 12:26:20:770 (425 bytes):',
+      'sent',
+      '19/10/2005 12:26:20:770',
+    ],
+    [
+      'Received from udp:192.0.2.10:5060 at 2/12/2026 03:31:02:770 (425 bytes):',
+      'received',
+      '2/12/2026 03:31:02:770',
+    ],
+    [
+      'Received from udp:192.0.2.10:5060 at 2/12/2026 03:31:02:770 (425 bytes)',
+      'received',
+      '2/12/2026 03:31:02:770',
+    ],
+    [
+      'Received from tls:[2001:db8::1]:5061 at 12/2/2026 3:31:02 PM (425 bytes):',
+      'received',
+      '12/2/2026 3:31:02 PM',
+    ],
+    ['Sent to tcp:192.0.2.10:5060 at sometime unknown (12 bytes):', 'sent', 'sometime unknown'],
+    ['Sent to udp:192.0.2.10:5060 (425 bytes):', 'sent', null],
+    ['Received from 192.0.2.10:5060 (425 bytes)', 'received', null],
+    ['Sent to udp:192.0.2.10:5060:', 'sent', null],
+    ['[5] Received from udp:192.0.2.10:5060 (425 bytes):', 'received', null],
+    [
+      '[5]26/11/2026 23:41:02.123 SIP: Received from udp:127.0.0.1:5060 (412 bytes):',
+      'received',
+      '26/11/2026 23:41:02.123',
+    ],
+    [
+      'Apr  2 18:30:58  [DEBUG2] SIP: Sent to udp:192.0.2.10:5060 (425 bytes):',
+      'sent',
+      'Apr  2 18:30:58',
+    ],
+    [
+      '[2] 11/4/2006 10:52:43: Received from udp:192.0.2.10:5060 at 11/4/2006 10:52:43 (425 bytes):',
+      'received',
+      '11/4/2006 10:52:43',
+    ],
+    [
+      '2/12/2026 03:31:02:770 Sent to udp:192.0.2.10:5060 (425 bytes):',
+      'sent',
+      '2/12/2026 03:31:02:770',
+    ],
+  ];
+
+  it.each(intros)('%s', (intro, direction, time) => {
+    for (const eol of ['\n', '\r\n']) {
+      const { records, issues } = parseLog(`${intro}\n\n${message}`.replace(/\n/g, eol));
+      expect(issues).toEqual([]);
+      const sip = records.filter((r) => r.type === 'sip');
+      expect(sip).toHaveLength(1);
+      expect(sip[0]).toMatchObject({
+        method: 'INVITE',
+        requestUri: 'sip:547@10.110.100.110:3072;line=wxecg2hg',
+        callId: '3c3b966053be-phxdiv27t9gm',
+        direction,
+        time,
+      });
+    }
+  });
+
+  it('finds the same intro lines in an HTML page', () => {
+    const page = `<html><body><pre>${intros
+      .map(
+        ([i]) =>
+          `${i.replace(/&/g, '&amp;')}\n\n${message.replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
+      )
+      .join('\n')}</pre></body></html>`;
+    const sip = parseLog(page).records.filter((r) => r.type === 'sip');
+    expect(sip.map((r) => r.direction)).toEqual(intros.map(([, d]) => d));
+  });
+
+  it('does not take free text for an intro line', () => {
+    for (const text of [
+      'PHN: Sent to voicemail',
+      'Received from the PBX: nothing',
+      'Sent to udp server failed (see above)',
+      'the phone Sent to 192.0.2.1 a request',
+    ]) {
+      const { records } = parseLog(`${text}\n`);
+      expect(records).toEqual([{ type: 'text', text, line: 1 }]);
+    }
+  });
+
+  it('reads SIP lines that each carry a firmware 6/7 or 8.x log head', () => {
+    for (const head of ['[5] 11/4/2006 10:52:43: ', 'Apr  2 18:30:58  [DEBUG2] SIP: ']) {
+      const text = [`${head}Received from udp:192.0.2.10:5060 (425 bytes):`]
+        .concat(message.split('\n').map((l) => `${head}${l}`))
+        .join('\n');
+      const sip = parseLog(text).records.filter((r) => r.type === 'sip');
+      expect(sip).toEqual([
+        expect.objectContaining({
+          direction: 'received',
+          callId: '3c3b966053be-phxdiv27t9gm',
+          from: '"Müller, Anna" <sip:+4930123456@pbx.example>;tag=1',
+        }),
+      ]);
+    }
+  });
+
+  it('ignores an overlong line instead of testing it against the intro patterns', () => {
+    const long = `Received from udp:${'9'.repeat(100_000)} (1 bytes):`;
+    const started = performance.now();
+    const { records } = parseLog(`${long}\n${message}`);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(records.filter((r) => r.type === 'sip')[0]?.direction).toBe('unknown');
+  });
+});

@@ -73,13 +73,63 @@ export interface ParseLogOptions {
 }
 
 /**
- * The assumed snom log line before each SIP message:
- * `[5]26/11/2026 23:41:02.123 SIP: Received from udp:127.0.0.1:5060 (412 bytes):`.
- * Unanchored, so a line whose front was cut off by a wrapped buffer still counts.
+ * The SIP-trace intro line of real snom phones (snom-evidence.md §4, abptech "Snom (190/320/360)
+ * Phone Function Keys Explained"): `Sent to udp:209.189.239.106:5060 at 19/10/2005 12:26:20:770
+ * (425 bytes):`. `Sent to` / `Received from`, an optional transport, the peer, an optional
+ * ` at <time stamp in any format>`, an optional `(<n> bytes)` and an optional trailing colon. Any
+ * prefix (a level `[5]`, a time stamp, a facility `SIP:`, a syslog head) may come before it, and
+ * the line is unanchored at its start so a line whose front a wrapped buffer cut off still counts.
+ * A transport or the byte count must be present, so free text such as "Sent to voicemail" is not
+ * taken for an intro line.
+ */
+export const SIP_TRACE_INTRO_PATTERN =
+  /(?<![A-Za-z])(?<direction>Sent to|Received from)\s+(?=(?:udp|tcp|tls|sctp|wss?):|[^\s(]+(?:\s+at\s+[^(]*)?\s*\(\s*\d+\s*bytes?\s*\))(?:(?:udp|tcp|tls|sctp|wss?):)?[^\s(]+(?:\s+at\s+(?<time>[^(]*?))?\s*(?:\(\s*\d+\s*bytes?\s*\))?\s*:?\s*$/i;
+
+/**
+ * The start-line format of snomlink's first guess (`[5]26/11/2026 23:41:02.123 SIP: Received
+ * (412 bytes):`), kept so logs written by older simulators and custom firmware still parse.
+ */
+export const LEGACY_INTRO_PATTERN =
+  /(?<time>\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)?\s*SIP:\s*(?<direction>Received from|Received|Sent to|Sending to|Send to|Sent)\b/i;
+
+/**
+ * Default message-start patterns: the public SIP-trace intro line in any of its forms, then
+ * the legacy guess. The time stamp is never needed to find a message.
  */
 export const DEFAULT_MESSAGE_START_PATTERNS: readonly RegExp[] = [
-  /(?<time>\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)?\s*SIP:\s*(?<direction>Received from|Received|Sent to|Sending to|Send to|Sent)\b/i,
+  SIP_TRACE_INTRO_PATTERN,
+  LEGACY_INTRO_PATTERN,
 ];
+
+/** Longest line tested against the message-start patterns; intro lines are short. */
+const MAX_INTRO_LINE = 512;
+
+/**
+ * Log-line heads of the phone's log page that may precede an embedded SIP line (snom-evidence.md
+ * §4): firmware 6/7 `[2] 11/4/2006 10:52:43: ` (snom wiki FAQ) and firmware 8.x
+ * `Apr  2 18:30:58  [NOTICE] PHN: ` (Snomio debug docs), each with an optional facility.
+ */
+const LOG_LINE_HEADS: readonly RegExp[] = [
+  /^\[\d{1,2}\]\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\s+\d{1,2}:\d{2}:\d{2}(?:[.:,]\d{1,6})?(?::?\s(?:[A-Z][A-Z0-9_]{1,15}:\s)?|:$)/,
+  /^[A-Z][a-z]{2}\s+\d{1,2}\s+\d{1,2}:\d{2}:\d{2}(?:[.:,]\d{1,6})?\s+\[[A-Z][A-Z0-9]{1,10}\]\s+(?:[A-Z][A-Z0-9_]{1,15}:\s?)?/,
+];
+
+/** A time stamp in a prefix: `26/11/2026 23:41:02.123`, `2026-11-26T23:41:02`, `Apr  2 18:30:58`. */
+const PREFIX_TIME =
+  /\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]\d{1,2}:\d{2}:\d{2}(?:[.,:]\d{1,6})?|[A-Z][a-z]{2}\s+\d{1,2}\s+\d{1,2}:\d{2}:\d{2}(?:[.,:]\d{1,6})?/;
+
+/** Removes a firmware 6/7 or 8.x log-line head, returning the embedded text (or the line). */
+function stripLogHead(line: string): string {
+  if (line.length === 0) return line;
+  const c = line.charCodeAt(0);
+  // Only `[` or an upper-case month name can start a head.
+  if (c !== 0x5b && (c < 0x41 || c > 0x5a)) return line;
+  for (const head of LOG_LINE_HEADS) {
+    const m = head.exec(line);
+    if (m) return line.slice(m[0].length);
+  }
+  return line;
+}
 
 const SIP_METHODS = new Set([
   'INVITE',
@@ -166,7 +216,14 @@ function matchStart(line: string, patterns: readonly RegExp[]): StartMatch | nul
     pattern.lastIndex = 0;
     const m = pattern.exec(line);
     if (m) {
-      return { direction: directionOf(m.groups?.direction), time: m.groups?.time ?? null };
+      const stated = m.groups?.time?.trim();
+      const time =
+        stated !== undefined && stated !== ''
+          ? stated
+          : m.index > 0
+            ? (PREFIX_TIME.exec(line.slice(0, m.index))?.[0] ?? null)
+            : null;
+      return { direction: directionOf(m.groups?.direction), time };
     }
   }
   return null;
@@ -319,8 +376,11 @@ export function parseLog(text: unknown, options: ParseLogOptions = {}): ParsedLo
   let body: { remaining: number } | null = null;
 
   for (let i = 0; i < lines.length; i += 1) {
-    const raw = lines[i] ?? '';
+    const full = lines[i] ?? '';
     const lineNo = i + 1;
+    // Text records keep the whole line; SIP lines are read without a log-page line head.
+    const original = full.trimEnd();
+    const raw = stripLogHead(full);
     const line = raw.trimEnd();
     const trimmed = line.trimStart();
 
@@ -332,7 +392,7 @@ export function parseLog(text: unknown, options: ParseLogOptions = {}): ParsedLo
           skipped += 1;
         } else if (skipped === 0) {
           // Before any SIP fragment: a possibly truncated first line of ordinary text.
-          records.push({ type: 'text', text: line, line: lineNo });
+          records.push({ type: 'text', text: original, line: lineNo });
         } else {
           skipped += 1;
         }
@@ -348,7 +408,8 @@ export function parseLog(text: unknown, options: ParseLogOptions = {}): ParsedLo
       }
     }
 
-    const intro = trimmed.includes(':') ? safeMatch(trimmed, patterns) : null;
+    const introText = original.trimStart();
+    const intro = introText.includes(':') ? safeMatch(introText, patterns) : null;
 
     if (body !== null) {
       if (trimmed === '' || intro !== null || matchStartLine(trimmed) !== null) {
@@ -422,7 +483,7 @@ export function parseLog(text: unknown, options: ParseLogOptions = {}): ParsedLo
       });
       pending = null;
     }
-    records.push({ type: 'text', text: line, line: lineNo });
+    records.push({ type: 'text', text: original, line: lineNo });
   }
 
   if (inPreamble && skipped > 0) {
@@ -444,6 +505,7 @@ export function parseLog(text: unknown, options: ParseLogOptions = {}): ParsedLo
 }
 
 function safeMatch(line: string, patterns: readonly RegExp[]): StartMatch | null {
+  if (line.length > MAX_INTRO_LINE) return null;
   try {
     return matchStart(line, patterns);
   } catch {

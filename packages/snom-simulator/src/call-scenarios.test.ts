@@ -36,8 +36,11 @@ function parameterlessUrls(base: string): Record<string, string> {
 }
 
 /** The request target a full-class phone sends, as the latin1 view of its UTF-8 bytes. */
-function full(kind: string, v: { cid: string; n: number; remote: string; dr?: string }): string {
-  const text = `/snom/p1/${kind}?k=s3cret&cid=${v.cid}&n=${String(v.n)}&user=201&local=sip:201@pbx.example&remote=${v.remote}&dr=${v.dr ?? ''}`;
+function full(
+  kind: string,
+  v: { cid: string; n: number; remote: string; dr?: string; local?: string },
+): string {
+  const text = `/snom/p1/${kind}?k=s3cret&cid=${v.cid}&n=${String(v.n)}&user=201&local=${v.local ?? '201@pbx.example'}&remote=${v.remote}&dr=${v.dr ?? ''}`;
   return Buffer.from(text, 'utf8').toString('latin1');
 }
 const bare = (kind: string): string => `/snom/p1/${kind}?k=s3cret`;
@@ -81,7 +84,8 @@ async function phoneWith(
 }
 
 const targets = (): string[] => receiver.received.map((r) => r.target);
-const ANNA = 'sip:+4930123456@pbx.example';
+// `$remote` / `$local` arrive as user@host without `sip:` (snom-evidence.md §1).
+const ANNA = '+4930123456@pbx.example';
 
 describe('full class (snom360): Action URL sequences byte for byte', () => {
   it('incoming call answered and hung up', async () => {
@@ -106,7 +110,7 @@ describe('full class (snom360): Action URL sequences byte for byte', () => {
     expect(phone.firedActionUrls.every((f) => f.status === 200 && f.error === null)).toBe(true);
     expect(receiver.received.every((r) => r.remoteAddress === '127.0.0.2')).toBe(true);
     expect(receiver.received[0]?.raw).toBe(
-      `GET ${targets()[0] ?? ''} HTTP/1.1\r\nHost: 127.0.0.1:${String(receiver.port)}\r\nUser-Agent: snom360-SIP 8.7.5.35\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
+      `GET ${targets()[0] ?? ''} HTTP/1.1\r\nHost: 127.0.0.1:${String(receiver.port)}\r\nUser-Agent: Mozilla/4.0 (compatible; snom360-SIP 8.7.5.35 1.1.3-s)\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
     );
   });
 
@@ -137,7 +141,7 @@ describe('full class (snom360): Action URL sequences byte for byte', () => {
     const connected = await phone.waitForActionUrl('connected');
     await phone.remoteHangUp();
     const cid = connected.callId ?? '';
-    const remote = 'sip:+4940555@pbx.example';
+    const remote = '+4940555@pbx.example';
     expect(targets()).toEqual([
       full('offhook', { cid, n: 1, remote }),
       full('outgoing', { cid, n: 1, remote }),
@@ -176,7 +180,7 @@ describe('full class (snom360): Action URL sequences byte for byte', () => {
     await phone.remoteHangUp(b);
     await phone.unhold(a);
     await phone.hangUp(a);
-    const bob = 'sip:202@pbx.example';
+    const bob = '202@pbx.example';
     expect(targets()).toEqual([
       full('incoming', { cid: a, n: 1, remote: ANNA }),
       full('offhook', { cid: a, n: 1, remote: ANNA }),
@@ -209,7 +213,36 @@ describe('full class (snom360): Action URL sequences byte for byte', () => {
     const { phone } = await phoneWith('full', { actionUrlEncoding: 'encoded' });
     const cid = await phone.ring('+4930123456', { display: 'Jörg & Co' });
     expect(targets()).toEqual([
-      `/snom/p1/incoming?k=s3cret&cid=${encodeURIComponent(cid)}&n=1&user=201&local=sip%3A201%40pbx.example&remote=sip%3A%2B4930123456%40pbx.example&dr=J%C3%B6rg%20%26%20Co`,
+      `/snom/p1/incoming?k=s3cret&cid=${encodeURIComponent(cid)}&n=1&user=201&local=201%40pbx.example&remote=%2B4930123456%40pbx.example&dr=J%C3%B6rg%20%26%20Co`,
+    ]);
+  });
+
+  it('addressForm sip-uri keeps the sip: prefix on $remote and $local (robustness variant)', async () => {
+    const { phone } = await phoneWith('full', { addressForm: 'sip-uri' });
+    const cid = await phone.ring('+4930123456', { display: 'Anna' });
+    expect(targets()).toEqual([
+      full('incoming', {
+        cid,
+        n: 1,
+        remote: 'sip:+4930123456@pbx.example',
+        local: 'sip:201@pbx.example',
+        dr: 'Anna',
+      }),
+    ]);
+  });
+
+  it('the callee rejects an outgoing call: the caller fires disconnected, then onhook', async () => {
+    const { phone } = await phoneWith('full');
+    const cid = await phone.dial('+4940555', { autoAnswer: false });
+    await phone.remoteHangUp(cid);
+    await phone.waitForActionUrl('onhook');
+    const remote = '+4940555@pbx.example';
+    expect(cid).toMatch(/^[0-9a-f]{12}-[a-z0-9]{12}$/);
+    expect(targets()).toEqual([
+      full('offhook', { cid, n: 1, remote }),
+      full('outgoing', { cid, n: 1, remote }),
+      full('disconnected', { cid, n: 0, remote }),
+      full('onhook', { cid, n: 0, remote }),
     ]);
   });
 

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '@snomlink/core';
 
 /** Digest algorithms the simulated phone can ask for (RFC 7616). */
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
@@ -46,12 +47,6 @@ export function parseAuthParams(text: string): Map<string, string> {
     params.set(key.toLowerCase(), m[2] === undefined ? (m[3] ?? '') : m[2].replace(/\\(.)/g, '$1'));
   }
   return params;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Create the Digest verifier a simulated phone uses. */
@@ -102,7 +97,7 @@ export function createDigestVerifier(options: DigestVerifierOptions): DigestVeri
         qop === undefined
           ? hash(algorithm, `${ha1}:${nonce}:${ha2}`)
           : hash(algorithm, `${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
-      if (!safeEqual(expected, response.toLowerCase())) {
+      if (!constantTimeEqual(expected, response.toLowerCase())) {
         return { ok: false, challenge: challenge(false), reason: 'bad-credentials' };
       }
       const state = nonces.get(nonce);

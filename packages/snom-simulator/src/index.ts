@@ -1,6 +1,19 @@
 export { createSimulatedPhone } from './simulated-phone.js';
 export type { DialOptions, SimulatedPhone, SimulatedPhoneOptions } from './simulated-phone.js';
 export { ACTION_URL_SETTINGS, PARAMETERLESS_KINDS } from './types.js';
+export {
+  FIRMWARE_PROFILES,
+  defaultProfileForModel,
+  firmwareProfileSpec,
+  httpUserAgent,
+  pageTitle,
+} from './firmware-profiles.js';
+export type {
+  FirmwareProfile,
+  FirmwareProfileSpec,
+  LogLineFormat,
+  SipTraceFormat,
+} from './firmware-profiles.js';
 export type {
   FiredActionUrl,
   PhoneFault,

@@ -46,9 +46,9 @@ export function renderLogPage(text: string): string {
   return `<html><head><title>Log</title></head><body><pre>${escapeHtml(text)}</pre></body></html>\n`;
 }
 
-/** `index.htm` (the page command.htm redirects to). */
-export function renderIndexPage(model: string, identity: string): string {
-  return `<html><head><title>${escapeHtml(model)}</title></head><body><h1>${escapeHtml(model)}</h1><p>Identity 1: ${escapeHtml(identity)}</p></body></html>\n`;
+/** `index.htm` (the page command.htm redirects to); the title is like `snom 360` (Greenbone). */
+export function renderIndexPage(title: string, identity: string): string {
+  return `<html><head><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>Identity 1: ${escapeHtml(identity)}</p></body></html>\n`;
 }
 
 /** What the `garbage` fault answers: HTML-ish junk that parses as nothing useful. */

@@ -27,6 +27,15 @@ import {
 import { selfSignedCertificate } from './self-signed.js';
 import { DEFAULT_LOG_MAX_CHARS, SipLog } from './sip-log.js';
 import {
+  defaultProfileForModel,
+  firmwareProfileSpec,
+  httpUserAgent,
+  pageTitle,
+  type FirmwareProfile,
+  type LogLineFormat,
+  type SipTraceFormat,
+} from './firmware-profiles.js';
+import {
   ACTION_URL_SETTINGS,
   PARAMETERLESS_KINDS,
   type FiredActionUrl,
@@ -39,7 +48,13 @@ import {
 
 /** Options of {@link createSimulatedPhone}. */
 export interface SimulatedPhoneOptions {
-  /** 'snom360' (default, full params), 'snom190' (parameterless), 'D785', 'D865' (D8xx: Phone Manager, no HTTP commands). */
+  /**
+   * Firmware era: log formats, HTTP identity and quirks (see {@link FirmwareProfile}). Default
+   * from the model (`3.x-190` for 190-class models, `10.1`/`10.1-D8xx` for D models, else `8.7`);
+   * without a model, `8.7` on a snom360.
+   */
+  firmwareProfile?: FirmwareProfile;
+  /** 'snom360' (default, full params), 'snom190' (parameterless), 'D785', 'D865' (D8xx: Phone Manager, no HTTP commands). Default from `firmwareProfile`. */
   model?: string;
   /** Default 'none'. */
   auth?: 'none' | 'basic' | 'digest';
@@ -75,6 +90,15 @@ export interface SimulatedPhoneOptions {
   settings?: Readonly<Record<string, string>>;
   /** Write the SIP-trace-like log (default: true for 190-class phones, false otherwise). */
   sipLog?: boolean;
+  /** How SIP messages are introduced in the log; default from the firmware profile. */
+  sipTraceFormat?: SipTraceFormat;
+  /** Line head of the log's own lines; default from the firmware profile. */
+  logLineFormat?: LogLineFormat;
+  /**
+   * How `$remote` / `$local` expand: `user@host` (default, as real phones send them,
+   * snom-evidence.md §1) or `sip-uri` (`sip:user@host`, for robustness tests).
+   */
+  addressForm?: 'user@host' | 'sip-uri';
   /** Log buffer size in characters (default 64 KiB); older text is dropped first. */
   logMaxChars?: number;
   /** How many requests / fired Action URLs to keep (default 10 000 each). */
@@ -126,6 +150,10 @@ export interface SimulatedPhone {
   readonly logText: string;
   /** The SIP URI of the phone's own identity. */
   readonly identityUri: string;
+  /** The firmware era this phone plays. */
+  readonly firmwareProfile: FirmwareProfile;
+  /** HTTP requests being answered right now (what `chokeOnConcurrent` looks at). */
+  readonly activeRequests: number;
   /** Write settings as `dummy.htm` would. */
   setSettings(settings: Readonly<Record<string, string>>): void;
   /** An incoming call starts ringing; resolves with its Call-ID once `incoming` was fired. */
@@ -205,6 +233,20 @@ function hex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
 
+/** Lower-case letters and digits, as in snom Call-ID tails and `;line=` tokens. */
+function randomToken(length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const b of bytes) out += alphabet[b % alphabet.length] ?? 'x';
+  return out;
+}
+
+/** A Call-ID the phone makes itself: `3c3b966053be-phxdiv27t9gm` (tine20; snom-evidence.md §1). */
+function snomCallId(): string {
+  return `${hex(6)}-${randomToken(12)}`;
+}
+
 function decodeValue(raw: string, plusAsSpace: boolean): string {
   const text = plusAsSpace ? raw.replace(/\+/g, ' ') : raw;
   try {
@@ -226,7 +268,11 @@ function toSipUri(address: string, host: string): string {
  * address; Action URLs written into its settings fire as calls progress.
  */
 export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): SimulatedPhone {
-  const model = options.model ?? 'snom360';
+  const firmwareProfile =
+    options.firmwareProfile ??
+    (options.model === undefined ? '8.7' : defaultProfileForModel(options.model));
+  const profile = firmwareProfileSpec(firmwareProfile);
+  const model = options.model ?? profile.defaultModel;
   const capabilities = capabilityClassForModel(model);
   const phoneManager = isHttpControlUnsupported(model);
   const now = options.now ?? Date.now;
@@ -243,10 +289,26 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     options.actionUrlEncoding === 'encoded' ? encodeURIComponent : (v: string): string => v;
   const charset = options.actionUrlCharset ?? 'utf8';
   const mac = (options.mac ?? `000413${hex(3)}`).toUpperCase();
-  const firmware = options.firmware ?? DEFAULT_FIRMWARE[model] ?? '8.7.5.35';
+  const firmware =
+    options.firmware ??
+    (options.firmwareProfile === undefined
+      ? (DEFAULT_FIRMWARE[model] ?? profile.firmware)
+      : profile.firmware);
   const sipLogEnabled = options.sipLog ?? capabilities === 'parameterless';
-  const log = new SipLog(options.logMaxChars ?? DEFAULT_LOG_MAX_CHARS, now);
-  const userAgent = `${model}-SIP ${firmware}`;
+  const log = new SipLog(options.logMaxChars ?? DEFAULT_LOG_MAX_CHARS, now, {
+    trace: options.sipTraceFormat ?? profile.traceFormat,
+    lines: options.logLineFormat ?? profile.logLineFormat,
+  });
+  /** The HTTP client's User-Agent (Action URLs), in the public Mozilla/4.0 form. */
+  const userAgent = httpUserAgent(model, firmware);
+  /** The SIP User-Agent header (`snom370/8.7.5.48`, snom-evidence.md §4). */
+  const sipUserAgent = `${model}/${firmware}`;
+  const addressForm = options.addressForm ?? 'user@host';
+  /** `$remote` / `$local` as the phone expands them. */
+  const expandAddress = (uri: string): string =>
+    addressForm === 'sip-uri' ? uri : uri.replace(/^sips?:/i, '');
+  /** The `;line=` token real snom phones put in their Contact (snom-evidence.md §4). */
+  const lineToken = randomToken(8);
 
   const settings = new Map<string, string>(Object.entries(options.settings ?? {}));
   const storedSettings = new Set<string>();
@@ -261,6 +323,8 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   const sockets = new Set<net.Socket>();
 
   let seq = 0;
+  /** HTTP requests being answered now (for the `chokeOnConcurrent` fault). */
+  let inFlight = 0;
   let queue: Promise<void> = Promise.resolve();
   let hookOff = false;
   let keypad = '';
@@ -316,8 +380,8 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       active_user: identity.user,
       active_host: identity.host,
       active_url: identityUri,
-      local: identityUri,
-      remote: call?.remote ?? '',
+      local: expandAddress(identityUri),
+      remote: call?.remote === undefined ? '' : expandAddress(call.remote),
       display_local: identity.displayName ?? '',
       display_remote: call?.display ?? '',
       phone_ip: ip,
@@ -400,7 +464,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
 
   /** A request the PBX sends to this phone's own URI (ACK, CANCEL). */
   function toOwnUri(method: string): string {
-    return `${method} sip:${identity.user}@${ownContact()} SIP/2.0`;
+    return `${method} sip:${identity.user}@${ownContact()};line=${lineToken} SIP/2.0`;
   }
 
   function sipHeaders(call: CallRecord, cseq: string, fromLocal: boolean): string[] {
@@ -431,9 +495,17 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     toTagKnown = true,
   ): void {
     if (!sipLogEnabled) return;
+    const own =
+      direction === 'sent'
+        ? [
+            `Contact: <sip:${identity.user}@${ownContact()};line=${lineToken}>`,
+            `User-Agent: ${sipUserAgent}`,
+          ]
+        : [];
     log.sip(direction, PBX, [
       startLine,
       ...sipHeaders(call, cseq, !toTagKnown),
+      ...own,
       'Content-Length: 0',
     ]);
   }
@@ -529,7 +601,8 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
 
   function doRing(from: string, opts: { display?: string; callId?: string }): CallRecord {
     const call = newCallRecord({
-      id: opts.callId ?? `${hex(8)}@${PBX.split(':')[0] ?? '127.0.0.1'}`,
+      // A PBX-made Call-ID: `7027a58643aeb25149e4861076f1b0a9@10.0.0.1` (tine20).
+      id: opts.callId ?? `${hex(16)}@${PBX.split(':')[0] ?? '127.0.0.1'}`,
       direction: 'incoming',
       state: 'ringing',
       remote: toSipUri(from, identity.host),
@@ -600,10 +673,15 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     return queue;
   }
 
+  /**
+   * The callee rejects or is busy: the caller's phone fires `disconnected`, then `onhook`
+   * (p4irin/remote_phone_control against snom 3xx on 8.7; snom-evidence.md §1).
+   */
   function doFarEndBusy(call: CallRecord): Promise<void> {
     endCall(call);
     logSip('received', call, 'SIP/2.0 486 Busy Here', `${String(call.cseq)} INVITE`);
     logSip('sent', call, `ACK ${call.remote} SIP/2.0`, `${String(call.cseq)} ACK`);
+    void fire('disconnected', call);
     maybeOnhook(call);
     return queue;
   }
@@ -620,7 +698,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
 
   function doDial(number: string, opts: DialOptions): CallRecord {
     const call = newCallRecord({
-      id: opts.callId ?? `${hex(8)}@${address?.host ?? '127.0.0.1'}`,
+      id: opts.callId ?? snomCallId(),
       direction: 'outgoing',
       state: 'dialing',
       remote: toSipUri(number, identity.host),
@@ -759,10 +837,19 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Length': String(Buffer.byteLength(body)),
       Connection: 'close',
-      Server: userAgent,
+      Server: 'snom embedded',
       ...headers,
     });
     res.end(body);
+  }
+
+  /** Firmware 10.x: a wrong password gets 200 and "Login failed!" (symcon/Snom; Medium). */
+  function sendLoginFailed(res: http.ServerResponse): void {
+    send(
+      res,
+      200,
+      `<html><head><title>${pageTitle(model)}</title></head><body><p class="error">Login failed!</p><form method="post" action="/"><input name="user"><input type="password" name="pass"></form></body></html>\n`,
+    );
   }
 
   function checkAuth(req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -771,6 +858,10 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     if (auth === 'basic') {
       const expected = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
       if (header === expected) return true;
+      if (header !== undefined && profile.loginFailedWith200) {
+        sendLoginFailed(res);
+        return false;
+      }
       send(res, 401, '<html><body>401 Unauthorized</body></html>\n', {
         'WWW-Authenticate': `Basic realm="${realm}"`,
       });
@@ -778,6 +869,10 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     }
     const result = digest?.check(req.method ?? 'GET', req.url ?? '/', header);
     if (result === undefined || result.ok) return true;
+    if (result.reason === 'bad-credentials' && profile.loginFailedWith200) {
+      sendLoginFailed(res);
+      return false;
+    }
     send(res, 401, '<html><body>401 Unauthorized</body></html>\n', {
       'WWW-Authenticate': result.challenge,
     });
@@ -790,6 +885,17 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       const eq = part.indexOf('=');
       return eq === -1 ? [part, undefined] : [part.slice(0, eq), part.slice(eq + 1)];
     });
+  }
+
+  /** Writes the `name=value` pairs of a `settings=save` request (dummy.htm, settings.htm). */
+  function saveSettings(pairs: readonly [string, string | undefined][]): void {
+    const store = pairs.some(([k, v]) => k === 'store_settings' && v === 'save');
+    for (const [k, v] of pairs) {
+      if (k === 'settings' || k === 'store_settings' || v === undefined) continue;
+      const name = decodeValue(k, plusAsSpace);
+      settings.set(name, decodeValue(v, plusAsSpace));
+      if (store) storedSettings.add(name);
+    }
   }
 
   function route(
@@ -818,7 +924,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       return;
     }
     if (page === '/' || page === '/index.htm') {
-      send(res, 200, renderIndexPage(model, identityUri));
+      send(res, 200, renderIndexPage(pageTitle(model), identityUri));
       return;
     }
     if (phoneManager) {
@@ -829,19 +935,13 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     const pairs = queryPairs(query);
     switch (page) {
       case '/dummy.htm': {
-        if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) {
-          const store = pairs.some(([k, v]) => k === 'store_settings' && v === 'save');
-          for (const [k, v] of pairs) {
-            if (k === 'settings' || k === 'store_settings' || v === undefined) continue;
-            const name = decodeValue(k, plusAsSpace);
-            settings.set(name, decodeValue(v, plusAsSpace));
-            if (store) storedSettings.add(name);
-          }
-        }
+        if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) saveSettings(pairs);
         send(res, 200, '<html><body>OK</body></html>\n');
         return;
       }
       case '/settings.htm':
+        // `settings.htm?settings=save&name=value` writes like dummy.htm (Snomio debug docs; High).
+        if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) saveSettings(pairs);
         send(res, 200, renderSettingsPage(settings));
         return;
       case '/log.htm':
@@ -897,6 +997,16 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
         pushBounded(requests, record);
         for (const listener of requestListeners) listener(record);
       });
+      inFlight += 1;
+      res.on('close', () => {
+        inFlight -= 1;
+      });
+      if (fault.chokeOnConcurrent === true && inFlight > 1) {
+        // The embedded server copes badly with concurrency: incomplete headers, then the
+        // connection closes (rostgaard/Phonio; snom-evidence.md §3).
+        req.socket.end('HTTP/1.1 200 OK\r\nServer: snom embedded\r\nContent-Ty');
+        return;
+      }
       const respond = (): void => {
         if (res.destroyed) return;
         if (!secure && (fault.requireHttps === true || options.https === true)) {
@@ -999,6 +1109,7 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     model,
     capabilities,
     identityUri,
+    firmwareProfile,
     get url() {
       if (address === null) return null;
       const scheme = options.https === true ? 'https' : 'http';
@@ -1016,6 +1127,9 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     },
     get logText() {
       return log.read();
+    },
+    get activeRequests() {
+      return inFlight;
     },
     get fault() {
       return { ...fault };

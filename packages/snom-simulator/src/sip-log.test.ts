@@ -16,24 +16,28 @@ afterEach(async () => {
 /** The SIP messages in the log: [direction, start line, headers by name]. */
 function messages(text: string): { dir: string; start: string; headers: Map<string, string> }[] {
   const out: { dir: string; start: string; headers: Map<string, string> }[] = [];
-  const blocks = text.split(/\n\n/);
-  for (const block of blocks) {
-    const lines = block.split('\n').filter((l) => l !== '');
-    const head = lines.findIndex((l) => /SIP: (Received from|Sent to) udp:/.test(l));
-    if (head === -1) continue;
-    const dir = /Received/.test(lines[head] ?? '') ? 'in' : 'out';
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const intro = /(Received from|Sent to) udp:/.exec(lines[i] ?? '');
+    if (intro === null) continue;
+    let j = i + 1;
+    while ((lines[j] ?? '') === '') j += 1;
     const headers = new Map<string, string>();
-    for (const l of lines.slice(head + 2)) {
-      const i = l.indexOf(': ');
-      headers.set(l.slice(0, i), l.slice(i + 2));
+    const start = lines[j] ?? '';
+    for (j += 1; j < lines.length && (lines[j] ?? '') !== ''; j += 1) {
+      const l = lines[j] ?? '';
+      const k = l.indexOf(': ');
+      headers.set(l.slice(0, k), l.slice(k + 2));
     }
-    out.push({ dir, start: lines[head + 1] ?? '', headers });
+    out.push({ dir: intro[1] === 'Received from' ? 'in' : 'out', start, headers });
+    i = j;
   }
   return out;
 }
 
+/** The public intro line (snom-evidence.md §4): `Received from udp:… at 2/12/2026 08:31:02:770 (425 bytes):`. */
 const HEADER_LINE =
-  /^\[5\]\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d\.\d{3} SIP: (Received from|Sent to) udp:127\.0\.0\.1:5060 \(\d+ bytes\):$/m;
+  /^(Received from|Sent to) udp:127\.0\.0\.1:5060 at \d{1,2}\/\d{1,2}\/\d{4} \d\d:\d\d:\d\d:\d{3} \(\d+ bytes\):$/m;
 
 describe('190-class SIP-trace-like log', () => {
   it('incoming answered and hung up: INVITE, 180, 200, ACK, BYE, 200', async () => {
@@ -46,19 +50,24 @@ describe('190-class SIP-trace-like log', () => {
     await phone.hangUp();
     const text = phone.logText;
     expect(text).toMatch(HEADER_LINE);
-    expect(text).toMatch(/^\[5\][^\n]* PHN: Ringing line 1$/m);
+    // Firmware 6/7 log line head (snom wiki FAQ), the era of the 190's 3.x firmware.
+    expect(text).toMatch(/^\[5\] \d{1,2}\/\d{1,2}\/\d{4} \d\d:\d\d:\d\d: PHN: Ringing line 1$/m);
     const m = messages(text);
     expect(
       m.map((x) => [
         x.dir,
-        x.start.split(' ').slice(0, 3).join(' '),
+        x.start
+          .replace(/;line=[a-z0-9]+/, ';line=')
+          .split(' ')
+          .slice(0, 3)
+          .join(' '),
         x.headers.get('CSeq')?.split(' ')[1],
       ]),
     ).toEqual([
-      ['in', 'INVITE sip:201@127.0.0.3:5060 SIP/2.0', 'INVITE'],
+      ['in', 'INVITE sip:201@127.0.0.3:5060;line= SIP/2.0', 'INVITE'],
       ['out', 'SIP/2.0 180 Ringing', 'INVITE'],
       ['out', 'SIP/2.0 200 OK', 'INVITE'],
-      ['in', 'ACK sip:201@127.0.0.3:5060 SIP/2.0', 'ACK'],
+      ['in', 'ACK sip:201@127.0.0.3:5060;line= SIP/2.0', 'ACK'],
       ['out', 'BYE sip:+4930123456@pbx.example SIP/2.0', 'BYE'],
       ['in', 'SIP/2.0 200 OK', 'BYE'],
     ]);
@@ -71,7 +80,7 @@ describe('190-class SIP-trace-like log', () => {
     expect(m.every((x) => x.headers.get('Call-ID') === cid)).toBe(true);
     expect(m[2]?.headers.get('CSeq')).toBe(invite?.headers.get('CSeq'));
     // the byte count in the header line matches the message
-    const first = /\((\d+) bytes\):\n([\s\S]*?)\n\n/.exec(text);
+    const first = /\((\d+) bytes\):\n\n([\s\S]*?)\n\n/.exec(text);
     expect(Number(first?.[1])).toBe(
       Buffer.byteLength(`${(first?.[2] ?? '').split('\n').join('\r\n')}\r\n\r\n`),
     );
@@ -141,5 +150,15 @@ describe('190-class SIP-trace-like log', () => {
     for (let i = 0; i < 10; i += 1) log.line('PHN', `line ${String(i)}`);
     expect(log.read().length).toBe(100);
     expect(log.read().endsWith('PHN: line 9\n')).toBe(true);
+  });
+
+  it('the sent messages carry a ;line= Contact and the snom SIP User-Agent', async () => {
+    const phone = await phone190();
+    await phone.ring('+4930123456');
+    const ringing = messages(phone.logText)[1];
+    expect(ringing?.headers.get('Contact')).toMatch(
+      /^<sip:201@127\.0\.0\.3:5060;line=[a-z0-9]{8}>$/,
+    );
+    expect(ringing?.headers.get('User-Agent')).toBe('snom190/3.60s');
   });
 });

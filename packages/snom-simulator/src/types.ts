@@ -88,7 +88,7 @@ export interface SimulatedCall {
   readonly id: string;
   readonly direction: 'incoming' | 'outgoing';
   readonly state: SimulatedCallState;
-  /** The far end's SIP URI, e.g. `sip:+4930123456@pbx.example`. */
+  /** The far end's SIP URI, e.g. `sip:+4930123456@pbx.example` (`$remote` drops the `sip:`). */
   readonly remote: string;
   readonly display: string;
   /** DTMF digits sent during the call (`key_dtmf=` or keypad keys). */
@@ -109,4 +109,9 @@ export interface PhoneFault {
   requireHttps?: boolean;
   /** Answer every request with 200 and HTML junk. */
   garbage?: boolean;
+  /**
+   * A request that arrives while another is being answered gets incomplete headers and a closed
+   * connection (the embedded server copes badly with concurrency; rostgaard/Phonio, Medium).
+   */
+  chokeOnConcurrent?: boolean;
 }

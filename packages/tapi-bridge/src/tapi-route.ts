@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '@snomlink/core';
 import { Hono, type Context } from 'hono';
 import type { UpgradeWebSocket, WSContext } from 'hono/ws';
 import { createRpcSession, type RpcSession, type TapiMethodOutcome } from './rpc-session.js';
@@ -60,11 +60,10 @@ export function tapiTokenFromRequest(c: Context): string | null {
  */
 export function tapiTokenAuth(token: string | (() => string)): (c: Context) => boolean {
   return (c) => {
-    const expected = Buffer.from(typeof token === 'function' ? token() : token);
+    const expected = typeof token === 'function' ? token() : token;
     const given = tapiTokenFromRequest(c);
     if (given === null || expected.length === 0) return false;
-    const actual = Buffer.from(given);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+    return constantTimeEqual(given, expected);
   };
 }
 

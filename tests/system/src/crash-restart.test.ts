@@ -36,7 +36,8 @@ function stateOf(sse: SseClient, sipCallId: string, state: string): Promise<SseC
 function reportedNumber(phone: TestPhone, kind: string, callId: string): string {
   const fired = phone.phone.firedActionUrls.find((f) => f.kind === kind && f.callId === callId);
   const remote = fired === undefined ? undefined : /[?&]remote=([^&]*)/.exec(fired.url)?.[1];
-  const user = remote === undefined ? undefined : /^sips?:([^@]+)@/.exec(remote)?.[1];
+  // Real phones send `user@host` without `sip:` (snom-evidence.md §1); accept both forms.
+  const user = remote === undefined ? undefined : /^(?:sips?:)?([^@]+)@/.exec(remote)?.[1];
   if (user === undefined) throw new Error(`no ${kind} Action URL with a $remote for ${callId}`);
   return user;
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '@snomlink/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { ApiError } from '../errors.js';
@@ -6,11 +6,12 @@ import { ApiError } from '../errors.js';
 /** Name of the session cookie set after a `?token=` login. */
 export const TOKEN_COOKIE = 'snomlink_token';
 
-/** Compares two secrets in constant time (over their SHA-256, so lengths need not match). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+/**
+ * Compares a presented token with the configured one without an early exit (core's
+ * `constantTimeEqual`, shared by every package); an empty configured token never matches.
+ */
+export function safeEqual(presented: string, expected: string): boolean {
+  return expected !== '' && constantTimeEqual(presented, expected);
 }
 
 /** The token a request presents: bearer header, then cookie, then `?token=`. */

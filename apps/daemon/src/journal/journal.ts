@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { FinishedCall, PartyId } from '@snomlink/core';
+import { backoffDelay, type FinishedCall, type PartyId } from '@snomlink/core';
 import type { JournalEntry, JournalPage } from '../api/schemas.js';
 
 /** Filters and paging of {@link Journal.query}. */
@@ -39,7 +39,11 @@ export interface JournalOptions {
   readonly retentionDays?: number;
   /** Called on a write failure and on recovery (for loud logs). */
   readonly onStatus?: (status: JournalStatus) => void;
-  /** First retry delay after a failed write (doubles up to `retryMaxMs`). Default 1000. */
+  /**
+   * Delay cap of the first retry after a failed write; the cap doubles per failed retry up to
+   * `retryMaxMs`, and each delay is drawn between half and all of it (core's `backoffDelay`,
+   * equal jitter). Default 1000.
+   */
   readonly retryInitialMs?: number;
   /** Longest retry delay. Default 10000. */
   readonly retryMaxMs?: number;
@@ -220,7 +224,10 @@ export function openJournal(options: JournalOptions): Journal {
   const pending: FinishedCall[] = [];
   let lastError: string | null = null;
   let timer: NodeJS.Timeout | undefined;
-  let retryDelay = retryInitialMs;
+  /** Failed retries in a row: the backoff exponent. */
+  let retryAttempt = 0;
+  const retryDelay = (): number =>
+    backoffDelay(retryAttempt, { baseMs: retryInitialMs, maxMs: retryMaxMs, jitter: 'equal' });
   let dropped = 0;
   let writeFailures = 0;
   let unreportedDrops = 0;
@@ -298,7 +305,7 @@ export function openJournal(options: JournalOptions): Journal {
       }
       if (lastError !== null && pending.length === 0) {
         lastError = null;
-        retryDelay = retryInitialMs;
+        retryAttempt = 0;
         options.onStatus?.(status());
       }
       return pending.length === 0 ? 'done' : 'more';
@@ -328,8 +335,8 @@ export function openJournal(options: JournalOptions): Journal {
       schedule(0);
       return;
     }
-    const delay = retryDelay;
-    retryDelay = Math.min(retryDelay * 2, retryMaxMs);
+    const delay = retryDelay();
+    retryAttempt++;
     schedule(delay);
   };
 
@@ -374,7 +381,7 @@ export function openJournal(options: JournalOptions): Journal {
       // every call would block the event loop for the busy timeout each time.
       if (timer !== undefined) return;
       if (lastError === null) drain();
-      else schedule(retryDelay);
+      else schedule(retryDelay());
     },
     query(query = {}) {
       // Reopen after a failure so readers recover too.

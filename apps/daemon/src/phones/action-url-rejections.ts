@@ -21,6 +21,7 @@ export interface RejectionLogger {
   debug(context: object, message: string): void;
 }
 
+/** Options of {@link createActionUrlRejections}. */
 export interface ActionUrlRejectionsOptions {
   readonly logger: RejectionLogger;
   /** Whether `phoneId` is a configured phone (only those get a warning). */

@@ -159,16 +159,28 @@ export function formatLogTime(epochMs: number): string {
   return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
 }
 
-/** Writes one message in the assumed 190-class log format (header line, lines, blank line), LF. */
+/**
+ * How a SIP message is introduced in the log: `public` is the SIP-trace format real snom phones
+ * print (snom-evidence.md §4: `Received from udp:… at 19/10/2005 12:26:20:770 (425 bytes):`, a
+ * blank line, the message); `legacy` is snomlink's first guess (`[5]… SIP: Received from …`).
+ */
+export type SipLogFormat = 'public' | 'legacy';
+
+/** Writes one message as the phone logs it (intro line, message lines, blank line), LF. */
 export function formatSipLogEntry(
   message: SipLogMessage,
   epochMs = Date.UTC(2026, 10, 26, 23, 41, 2, 123),
+  format: SipLogFormat = 'public',
 ): string {
   const lines = [message.startLine, ...message.headers.map(([k, v]) => `${k}: ${v}`)];
   const text = `${lines.join('\r\n')}\r\n\r\n`;
   const bytes = Buffer.byteLength(text, 'utf8');
   const verb = message.direction === 'sent' ? 'Sent to' : 'Received from';
-  return `[5]${formatLogTime(epochMs)} SIP: ${verb} udp:127.0.0.1:5060 (${bytes} bytes):\n${lines.join('\n')}\n\n`;
+  if (format === 'legacy') {
+    return `[5]${formatLogTime(epochMs)} SIP: ${verb} udp:127.0.0.1:5060 (${bytes} bytes):\n${lines.join('\n')}\n\n`;
+  }
+  const time = formatLogTime(epochMs).replace(/\.(\d{3})$/, ':$1');
+  return `${verb} udp:127.0.0.1:5060 at ${time} (${bytes} bytes):\n\n${lines.join('\n')}\n\n`;
 }
 
 /** Escapes text for the log page (`&`, `<`, `>`, `"`). */

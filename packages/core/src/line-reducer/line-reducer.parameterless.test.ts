@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ActionEventKind, ActionEventParams } from './action-event.js';
-import type { CallChange, FinishedCall, LineState } from './call.js';
-import type { DialRules } from './dial-rules.js';
-import { DEFAULT_SETUP_TIMEOUT_MS, createLineState, reduceLine } from './line-reducer.js';
-import { actionEvent } from './testing/index.js';
+import type { ActionEventKind, ActionEventParams } from '../action-event.js';
+import type { CallChange, FinishedCall } from '../call.js';
+import type { DialRules } from '../dial-rules.js';
+import { createLineState, type LineState } from '../line-state.js';
+import { DEFAULT_SETUP_TIMEOUT_MS, reduceLine } from './reduce-line.js';
+import { actionEvent } from '../testing/index.js';
 
 // A snom 190-class phone sends Action URLs without parameters (incoming, outgoing, offhook,
 // onhook: one synthetic call); the daemon's log scanner reports the same call from the phone's

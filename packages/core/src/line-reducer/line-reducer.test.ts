@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ActionEventKind, ActionEventParams } from './action-event.js';
-import type { CallChange, LineInput, LineState } from './call.js';
-import type { DialRules } from './dial-rules.js';
+import type { ActionEventKind, ActionEventParams } from '../action-event.js';
+import type { CallChange } from '../call.js';
+import type { DialRules } from '../dial-rules.js';
+import { createLineState, type LineInput, type LineState } from '../line-state.js';
 import {
   DEFAULT_SETUP_TIMEOUT_MS,
   DEFAULT_STALE_CALL_TIMEOUT_MS,
-  createLineState,
   reduceLine,
-} from './line-reducer.js';
-import { actionEvent } from './testing/index.js';
+} from './reduce-line.js';
+import { actionEvent } from '../testing/index.js';
 
 const RULES: DialRules = {
   countryCode: '49',

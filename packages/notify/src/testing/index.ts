@@ -1,0 +1,2 @@
+export { startSilentServer, startSmtpSink } from './smtp-sink.js';
+export type { SinkMessage, SmtpSink, SmtpSinkOptions } from './smtp-sink.js';
