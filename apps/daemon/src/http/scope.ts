@@ -74,3 +74,14 @@ export function eventsFor(c: Context, buffer: EventBuffer): EventBuffer {
     ? buffer
     : scopedEventBuffer(buffer, (phoneId) => canSeeLine(principal, phoneId));
 }
+
+/**
+ * A phone view as the request may see it: unchanged for an admin; for a user the phone's login
+ * name is left out (the password never is in a view).
+ */
+export function phoneViewFor<T extends { readonly username: string | null }>(
+  c: Context,
+  view: T,
+): T {
+  return isAdmin(principalOf(c)) ? view : { ...view, username: null };
+}
