@@ -171,6 +171,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     access: { verifier, usage, users, audit },
     mount: (a) =>
       options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics, audit }),
+    adminAddress: () => run.adminAddress,
   });
 
   const unsubscribeHub = fanOutHub(hub, { events, journal, webhooks, logger });
@@ -183,9 +184,15 @@ export function createDaemon(options: DaemonOptions): Daemon {
   });
 
   // The daemon's own run state (every part above keeps its state in its own object).
-  const run: { ticker: NodeJS.Timeout | undefined; stopping: Promise<void> | null } = {
+  const run: {
+    ticker: NodeJS.Timeout | undefined;
+    stopping: Promise<void> | null;
+    /** `host:port` of the admin URL once bound: an Origin naming it is same-origin. */
+    adminAddress: string | null;
+  } = {
     ticker: undefined,
     stopping: null,
+    adminAddress: null,
   };
 
   const start = async (): Promise<DaemonAddresses> => {
@@ -231,6 +238,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     run.ticker.unref();
     phones.start();
     const urlHost = isWildcardHost(adminHost) ? '127.0.0.1' : adminHost;
+    run.adminAddress = `${formatHost(urlHost)}:${String(adminPort)}`;
     return {
       listener: listenerControl.status(),
       admin: { host: adminHost, port: adminPort },

@@ -3,12 +3,19 @@ import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
-import { createTapiBridge, createTapiRoute, tapiTokenAuth } from '@snomlink/tapi-bridge';
+import {
+  TAPI_MAX_BATCH,
+  TAPI_MAX_MESSAGE_BYTES,
+  createTapiBridge,
+  createTapiRoute,
+  tapiTokenAuth,
+} from '@snomlink/tapi-bridge';
 import type { TapiAccess, TapiBridge, TapiMethodOutcome } from '@snomlink/tapi-bridge';
 import type { AuditLog } from './audit/audit-log.js';
 import type { DaemonOptions, DaemonParts } from './daemon.js';
 import { safeEqual, TOKEN_COOKIE } from './http/auth.js';
 import { clientAddress } from './http/principal-auth.js';
+import { describe } from './http/route-docs.js';
 import { canControlLine, canSeeLine } from './users/principal.js';
 import type { Principal } from './users/principal.js';
 
@@ -72,9 +79,9 @@ function auditTapi(
 
 /**
  * The TAPI JSON-RPC WebSocket at `/tapi` on the admin port (tapi-bridge's route on
- * @hono/node-ws). Auth: the admin token or a user token as Bearer, `?token=`, or the admin
- * panel's cookie; a user token sees and controls only its lines, and control requests are
- * audited.
+ * @hono/node-ws). Auth: the admin token or a user token (scoped to its lines, control requests
+ * audited) as Bearer, `?token=`, subprotocol `token.<token>`, or
+ * the admin panel's cookie.
  */
 export function mountTapi(
   logger: Logger,
@@ -88,6 +95,10 @@ export function mountTapi(
       // @hono/node-ws returns plain closures (no `this`).
       // eslint-disable-next-line @typescript-eslint/unbound-method
       const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
+      // @hono/node-ws 1.3 creates its server without options; ws reads maxPayload from them
+      // for every upgrade, so a message over the documented limit closes the socket (1009)
+      // before it is buffered whole.
+      wss.options.maxPayload = TAPI_MAX_MESSAGE_BYTES;
       inject = (server) => {
         injectWebSocket(server);
       };
@@ -127,42 +138,55 @@ export function mountTapi(
       // One route per connection, so that its errors (a client cut off for not reading, an
       // unexpected error in one of its requests) are logged with that client's address.
       // The request URL is never logged: it may carry ?token=.
-      app.all('/tapi', (c) => {
-        const client = clientAddress(c);
-        // Set by the admin app's authentication in front of /tapi (admin or user token).
-        const principal = c.get('principal') as Principal | undefined;
-        const route = new Hono().route(
-          '/tapi',
-          createTapiRoute({
-            bridge: tapiBridge,
-            upgradeWebSocket,
-            authenticate: (ctx) => {
-              if (principal !== undefined) return tapiAccess(principal);
-              if (tokenAuth(ctx)) return true;
-              const cookie = getCookie(ctx, TOKEN_COOKIE);
-              return cookie !== undefined && safeEqual(cookie, config.current.admin.token);
-            },
-            ...(principal === undefined
-              ? {}
-              : {
-                  onMethod: (outcome: TapiMethodOutcome) => {
-                    auditTapi(daemon.audit, principal, client, outcome);
-                  },
-                }),
-            ...(options.maxBufferedBytes === undefined
-              ? {}
-              : { maxBufferedBytes: options.maxBufferedBytes }),
-            onError: (error) => {
-              logger.warn(
-                { client, err: error instanceof Error ? error.message : String(error) },
-                'TAPI client error',
-              );
-            },
-          }),
-        );
-        // The same env object: @hono/node-ws marks the upgrade on it.
-        return route.fetch(c.req.raw, c.env);
-      });
+      app.get(
+        '/tapi',
+        describe({
+          tag: 'tapi',
+          summary: 'TAPI over JSON-RPC 2.0 on a WebSocket (upgrade; subprotocol snomlink-tapi.v1)',
+          description:
+            'Answers 101 and speaks JSON-RPC; 426 without an upgrade. Cross-origin upgrades are ' +
+            `refused (403). Messages over ${String(TAPI_MAX_MESSAGE_BYTES)} bytes close the socket (1009); ` +
+            `a batch holds at most ${String(TAPI_MAX_BATCH)} requests.`,
+          status: 101,
+          errors: [403, 426],
+        }),
+        (c) => {
+          const client = clientAddress(c);
+          // Set by the admin app's authentication in front of /tapi (admin or user token).
+          const principal = c.get('principal') as Principal | undefined;
+          const route = new Hono().route(
+            '/tapi',
+            createTapiRoute({
+              bridge: tapiBridge,
+              upgradeWebSocket,
+              authenticate: (ctx) => {
+                if (principal !== undefined) return tapiAccess(principal);
+                if (tokenAuth(ctx)) return true;
+                const cookie = getCookie(ctx, TOKEN_COOKIE);
+                return cookie !== undefined && safeEqual(cookie, config.current.admin.token);
+              },
+              ...(principal === undefined
+                ? {}
+                : {
+                    onMethod: (outcome: TapiMethodOutcome) => {
+                      auditTapi(daemon.audit, principal, client, outcome);
+                    },
+                  }),
+              ...(options.maxBufferedBytes === undefined
+                ? {}
+                : { maxBufferedBytes: options.maxBufferedBytes }),
+              onError: (error) => {
+                logger.warn(
+                  { client, err: error instanceof Error ? error.message : String(error) },
+                  'TAPI client error',
+                );
+              },
+            }),
+          );
+          // The same env object: @hono/node-ws marks the upgrade on it.
+          return route.fetch(c.req.raw, c.env);
+        },
+      );
     },
     onAdminServer(server) {
       inject?.(server);

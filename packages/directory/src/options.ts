@@ -70,6 +70,7 @@ export const directorySourceSchema = v.variant('type', [
   carddavSourceSchema,
   csvSourceSchema,
 ]);
+/** One directory source's config: LDAP, CardDAV or CSV, told apart by `type`. */
 export type DirectorySourceConfig = v.InferOutput<typeof directorySourceSchema>;
 
 /** Backoff after a source fails: base delay doubling per failure up to max, jittered. */
@@ -91,5 +92,7 @@ export const directoryConfigSchema = v.object({
   maxCacheEntries: v.optional(ms(0, 10_000_000), 10_000),
   backoff: v.optional(backoffSchema, {}),
 });
+/** The `directory` config section with every default filled in. */
 export type DirectoryConfig = v.InferOutput<typeof directoryConfigSchema>;
+/** The `directory` config section as written in a config file (defaults may be left out). */
 export type DirectoryConfigInput = v.InferInput<typeof directoryConfigSchema>;

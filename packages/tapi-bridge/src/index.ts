@@ -68,7 +68,7 @@ export type {
   TapiPhoneControl,
   TapiSession,
 } from './tapi-bridge.js';
-export { createRpcSession } from './rpc-session.js';
+export { createRpcSession, TAPI_MAX_BATCH, TAPI_MAX_MESSAGE_BYTES } from './rpc-session.js';
 export type { RpcSession, RpcSessionOptions, TapiMethodOutcome } from './rpc-session.js';
 export {
   TAPI_SUBPROTOCOL,

@@ -32,7 +32,7 @@ export interface RpcSessionOptions {
   readonly onError?: (error: unknown) => void;
   /** Where unexpected errors go when `onError` is absent (pino fits). Default: silent. */
   readonly logger?: TapiLogger;
-  /** Largest accepted message in characters. Default 65 536. */
+  /** Largest accepted message in UTF-8 bytes. Default {@link TAPI_MAX_MESSAGE_BYTES}. */
   readonly maxMessageLength?: number;
   /** The lines this client may see and control (default: all). */
   readonly access?: TapiAccess;
@@ -41,6 +41,8 @@ export interface RpcSessionOptions {
    * dialled or dropped); `lineErr` names the `LINEERR_*` of a refused or failed request.
    */
   readonly onMethod?: (outcome: TapiMethodOutcome) => void;
+  /** Most requests in one JSON-RPC batch. Default {@link TAPI_MAX_BATCH}. */
+  readonly maxBatch?: number;
 }
 
 /** One handled request, as {@link RpcSessionOptions.onMethod} reports it. */
@@ -51,6 +53,18 @@ export interface TapiMethodOutcome {
   /** e.g. `LINEERR_NOTOWNER`; absent when ok or not a TAPI error. */
   readonly lineErr?: string;
 }
+
+/**
+ * Largest TAPI JSON-RPC message in bytes (64 KiB): the session refuses a longer one and the
+ * daemon's WebSocket server closes the socket (1009) on a frame over it (`maxPayload`).
+ */
+export const TAPI_MAX_MESSAGE_BYTES = 65_536;
+
+/**
+ * Most requests in one JSON-RPC batch (100): a larger batch is refused whole (-32600), so one
+ * message cannot queue thousands of phone operations.
+ */
+export const TAPI_MAX_BATCH = 100;
 
 /** One client's JSON-RPC 2.0 conversation with the bridge, independent of the transport. */
 export interface RpcSession {
@@ -106,7 +120,8 @@ function idOf(value: unknown): RpcId {
  * `LINEERR_*` in `data`) and LINE_* notifications through `send`.
  */
 export function createRpcSession(options: RpcSessionOptions): RpcSession {
-  const maxLength = options.maxMessageLength ?? 65_536;
+  const maxLength = options.maxMessageLength ?? TAPI_MAX_MESSAGE_BYTES;
+  const maxBatch = options.maxBatch ?? TAPI_MAX_BATCH;
   const reportError = errorReporter(options, 'TAPI bridge: a request failed unexpectedly');
   const send = (message: unknown): void => {
     options.send(JSON.stringify(message));
@@ -255,12 +270,14 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
   return {
     session,
     async handleMessage(text) {
-      if (text.length > maxLength) {
+      // Characters never outnumber UTF-8 bytes: count bytes only when the length is near.
+      const bytes = text.length * 3 <= maxLength ? text.length : Buffer.byteLength(text, 'utf8');
+      if (bytes > maxLength) {
         send(
           rpcError(
             null,
             RPC_ERROR.INVALID_REQUEST,
-            `message of ${text.length} characters is over the limit of ${maxLength}`,
+            `message of ${String(bytes)} bytes is over the limit of ${String(maxLength)}`,
           ),
         );
         return;
@@ -275,6 +292,16 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
       if (Array.isArray(raw)) {
         if (raw.length === 0) {
           send(rpcError(null, RPC_ERROR.INVALID_REQUEST, 'empty batch'));
+          return;
+        }
+        if (raw.length > maxBatch) {
+          send(
+            rpcError(
+              null,
+              RPC_ERROR.INVALID_REQUEST,
+              `batch of ${String(raw.length)} requests is over the limit of ${String(maxBatch)}; send smaller batches`,
+            ),
+          );
           return;
         }
         const responses = await Promise.all(raw.map((r) => handleOne(r, null)));

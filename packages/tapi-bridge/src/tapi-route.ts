@@ -24,10 +24,15 @@ export interface TapiRouteOptions {
    * (close code 1008 after a hard terminate). Default 1 MiB.
    */
   readonly maxBufferedBytes?: number;
-  /** Largest accepted message in characters. Default 65 536. */
+  /**
+   * Largest accepted message in UTF-8 bytes. Default `TAPI_MAX_MESSAGE_BYTES`; give the
+   * WebSocket server the same `maxPayload` so a longer frame is not buffered at all.
+   */
   readonly maxMessageLength?: number;
   /** Each handled request's outcome (see `RpcSessionOptions.onMethod`). */
   readonly onMethod?: (outcome: TapiMethodOutcome) => void;
+  /** Most requests in one batch. Default `TAPI_MAX_BATCH`. */
+  readonly maxBatch?: number;
   /** Unexpected errors and slow-client disconnects, for the daemon's log. */
   readonly onError?: (error: unknown) => void;
   /** Where those go when `onError` is absent (pino fits). Default: silent. */
@@ -147,6 +152,7 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
               : { maxMessageLength: options.maxMessageLength }),
             ...(access === undefined ? {} : { access }),
             ...(options.onMethod === undefined ? {} : { onMethod: options.onMethod }),
+            ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
           });
         },
         onMessage(event, ws) {

@@ -109,6 +109,35 @@ describe('config store', () => {
     expect(again.current.phones[0]?.secret).toBe(json.phones[0]?.secret);
   });
 
+  it('generates a signing secret for each webhook without one and refuses a template host', async () => {
+    const file = join(dir, 'config.json');
+    const hook = { event: 'call-finished', url: 'http://127.0.0.1:9/crm?n={number}' };
+    await writeFile(
+      file,
+      JSON.stringify({
+        admin: { token: 'x'.repeat(20) },
+        webhooks: [
+          { ...hook, id: 'crm' },
+          { ...hook, id: 'kept', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+        ],
+      }),
+    );
+    const store = await openConfigStore({ file });
+    expect(store.generated).toEqual(['webhooks.crm.secret']);
+    const json = JSON.parse(await readFile(file, 'utf8')) as Config;
+    expect(json.webhooks[0]?.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(json.webhooks[1]?.secret).toBe('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+
+    await writeFile(
+      file,
+      JSON.stringify({
+        admin: { token: 'x'.repeat(20) },
+        webhooks: [{ ...hook, id: 'evil', url: 'http://{number}.example/x' }],
+      }),
+    );
+    await expect(openConfigStore({ file })).rejects.toThrow(/not in the host/);
+  });
+
   it('leaves a complete hand-written config untouched on disk', async () => {
     const file = join(dir, 'config.json');
     const text = JSON.stringify({

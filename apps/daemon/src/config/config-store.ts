@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { DaemonConfigError } from '../errors.js';
 import { configSchema } from './config-schema.js';
 import type { Config, ParsedConfig } from './config-schema.js';
+import { generateWebhookSecret } from '../events/webhook-signing.js';
 
 /** A random URL-safe token (`bytes` of entropy, base64url). */
 export function randomToken(bytes = 24): string {
@@ -70,7 +71,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Fills what a config written by hand or by a provisioning tool may leave out and start-up can
- * generate: the admin token and each phone's Action URL secret. Other gaps stay for the schema
+ * generate: the admin token, each phone's Action URL secret and each webhook's signing secret.
+ * Other gaps stay for the schema
  * to report.
  */
 function completeSecrets(json: unknown): { json: unknown; generated: string[] } {
@@ -91,6 +93,15 @@ function completeSecrets(json: unknown): { json: unknown; generated: string[] } 
       const id = typeof phone['id'] === 'string' ? phone['id'] : String(index);
       generated.push(`phones.${id}.secret`);
       return { ...phone, secret: randomToken(18) };
+    });
+  }
+  const webhooks = json['webhooks'];
+  if (Array.isArray(webhooks)) {
+    next['webhooks'] = webhooks.map((webhook: unknown, index) => {
+      if (!isRecord(webhook) || webhook['secret'] !== undefined) return webhook;
+      const id = typeof webhook['id'] === 'string' ? webhook['id'] : String(index);
+      generated.push(`webhooks.${id}.secret`);
+      return { ...webhook, secret: generateWebhookSecret() };
     });
   }
   return { json: next, generated };

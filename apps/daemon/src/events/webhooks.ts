@@ -1,5 +1,6 @@
 import type { Call, SnomlinkEvent } from '@snomlink/core';
 import type { Webhook, WebhookEvent } from '../api/schemas.js';
+import { backoffDelay, newWebhookMessageId, retryAfterMs, signWebhook } from './webhook-signing.js';
 
 /** What a webhook template can refer to. */
 export interface WebhookContext {
@@ -97,8 +98,15 @@ export interface WebhookDispatcherOptions {
   readonly webhooks: () => readonly Webhook[];
   /** Attempts per delivery. Default 4. */
   readonly attempts?: number;
-  /** First retry delay; doubles each time. Default 1000. */
+  /** First retry delay; doubles each time, with jitter (×0.5-1). Default 1000. */
   readonly retryInitialMs?: number;
+  /**
+   * Longest wait before a retry, also for a receiver's `Retry-After`; a receiver asking for
+   * more gets no more retries. Default 300000 (5 min).
+   */
+  readonly retryMaxMs?: number;
+  /** Random source of the retry jitter (tests pin it). Default Math.random. */
+  readonly random?: () => number;
   /** Per-request timeout. Default 5000. */
   readonly timeoutMs?: number;
   /** Deliveries queued at most; past that the oldest is dropped. Default 1000. */
@@ -125,12 +133,40 @@ interface Delivery {
   url: string;
   body: string;
   attempt: number;
+  /** `webhook-id`: the same for every attempt of this delivery (receivers de-duplicate by it). */
+  messageId: string;
+}
+
+/** Why an attempt failed and whether (and when) to try again. */
+interface AttemptFailure {
+  readonly message: string;
+  /** false: the receiver refused for good (4xx other than 408/429). */
+  readonly retry: boolean;
+  /** The receiver's `Retry-After`, in ms. */
+  readonly retryAfterMs: number | null;
+}
+
+/**
+ * Reads one attempt's answer: 2xx delivered (null); 408, 429 and 5xx are worth a retry (after
+ * `Retry-After` when given); any other 4xx (and a 3xx, not followed) is final.
+ */
+function classify(response: Response): AttemptFailure | null {
+  const status = response.status;
+  if (status >= 200 && status < 300) return null;
+  const retry = status === 408 || status === 429 || status >= 500;
+  return {
+    message: `answered HTTP ${String(status)}${retry ? '' : ' (not retried)'}`,
+    retry,
+    retryAfterMs: retry ? retryAfterMs(response.headers.get('retry-after')) : null,
+  };
 }
 
 /** Creates the webhook dispatcher. */
 export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
   const attempts = options.attempts ?? 4;
   const retryInitialMs = options.retryInitialMs ?? 1000;
+  const retryMaxMs = options.retryMaxMs ?? 300_000;
+  const random = options.random ?? Math.random;
   const timeoutMs = options.timeoutMs ?? 5000;
   const maxQueue = options.maxQueue ?? 1000;
   const concurrency = options.concurrency ?? 4;
@@ -160,41 +196,64 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     pump();
   };
 
+  const retryLater = (delivery: Delivery, failure: AttemptFailure): void => {
+    const backoff = backoffDelay(delivery.attempt, retryInitialMs, retryMaxMs, random);
+    const delay = failure.retryAfterMs === null ? backoff : Math.max(backoff, failure.retryAfterMs);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      enqueue({ ...delivery, attempt: delivery.attempt + 1 });
+      checkIdle();
+    }, delay);
+    timer.unref();
+    timers.add(timer);
+  };
+
   const send = async (delivery: Delivery): Promise<void> => {
     const { webhook } = delivery;
+    const signed =
+      webhook.secret === undefined
+        ? {}
+        : signWebhook(
+            webhook.secret,
+            delivery.messageId,
+            webhook.method === 'POST' ? delivery.body : '',
+          );
+    let failure: AttemptFailure | null;
     try {
       const response = await doFetch(delivery.url, {
         method: webhook.method,
         ...(webhook.method === 'POST'
-          ? { body: delivery.body, headers: { 'content-type': 'application/json' } }
-          : {}),
+          ? { body: delivery.body, headers: { 'content-type': 'application/json', ...signed } }
+          : { headers: signed }),
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'manual',
       });
       await response.body?.cancel();
-      if (response.status >= 200 && response.status < 300) {
-        stats.delivered++;
-        return;
-      }
-      throw new Error(`answered HTTP ${response.status}`);
+      failure = classify(response);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (delivery.attempt + 1 < attempts && !closed) {
-        const timer = setTimeout(
-          () => {
-            timers.delete(timer);
-            enqueue({ ...delivery, attempt: delivery.attempt + 1 });
-            checkIdle();
-          },
-          retryInitialMs * 2 ** delivery.attempt,
-        );
-        timer.unref();
-        timers.add(timer);
-      } else {
-        stats.failed++;
-        options.onFailure?.(webhook, delivery.url, message);
-      }
+      failure = {
+        message: error instanceof Error ? error.message : String(error),
+        retry: true,
+        retryAfterMs: null,
+      };
     }
+    if (failure === null) {
+      stats.delivered++;
+      return;
+    }
+    const tooLong = failure.retryAfterMs !== null && failure.retryAfterMs > retryMaxMs;
+    if (failure.retry && !tooLong && delivery.attempt + 1 < attempts && !closed) {
+      retryLater(delivery, failure);
+      return;
+    }
+    stats.failed++;
+    options.onFailure?.(
+      webhook,
+      delivery.url,
+      tooLong
+        ? `${failure.message}; Retry-After is over ${String(retryMaxMs)} ms`
+        : failure.message,
+    );
   };
 
   function pump(): void {
@@ -223,6 +282,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
             url: expandWebhookUrl(webhook.url, context),
             body: JSON.stringify({ ...context, data: event }),
             attempt: 0,
+            messageId: newWebhookMessageId(),
           });
         }
       }

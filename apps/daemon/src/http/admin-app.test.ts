@@ -18,6 +18,9 @@ import { createPhoneManager } from '../phones/phone-manager.js';
 import type { PhoneClient, PhoneManager } from '../phones/phone-manager.js';
 import { createAdminApp } from './admin-app.js';
 import type { AdminAppDeps } from './admin-app.js';
+import { routeCoverage } from './openapi-document.js';
+import type { OpenApiDocument } from './openapi-document.js';
+import { Validator } from '@seriousme/openapi-schema-validator';
 
 /** What snom-client throws when the phone does not answer (branded, so the guards see it). */
 const timeoutError = (): SnomTimeoutError =>
@@ -75,7 +78,7 @@ let events: EventBuffer;
 
 async function setup(
   webUiDir: string | null = null,
-  extra: Partial<Pick<AdminAppDeps, 'sseQueueLimit' | 'logger'>> = {},
+  extra: Partial<Pick<AdminAppDeps, 'sseQueueLimit' | 'logger' | 'metrics'>> = {},
 ): Promise<void> {
   config = await openConfigStore({ file: join(dir, 'config.json') });
   token = config.current.admin.token;
@@ -344,6 +347,73 @@ describe('admin API', () => {
     ]);
     expect(Object.keys(doc.components.schemas['PhoneView']!.properties!)).toContain('hasPassword');
     expect(Object.keys(doc.components.schemas['PhoneView']!.properties!)).not.toContain('password');
+  });
+
+  it('documents exactly the routes it serves, in a document a validator accepts', async () => {
+    await setup(null, { metrics: { render: () => '', sseResync: () => undefined } });
+    const res = await app.request('/api/openapi.json', { headers: auth() });
+    const doc = (await res.json()) as OpenApiDocument;
+    expect(routeCoverage(app, doc)).toEqual({ undocumented: [], unserved: [] });
+    expect(Object.keys(doc.paths)).toContain('/api/metrics');
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    // Error answers and request bodies come from the routes' own validators and descriptions.
+    const add = doc.paths['/api/phones']?.post as {
+      requestBody: { content: Record<string, { schema: { $ref?: string } }> };
+      responses: Record<string, unknown>;
+    };
+    expect(add.requestBody.content['application/json']?.schema.$ref).toBe(
+      '#/components/schemas/PhoneInput',
+    );
+    expect(Object.keys(add.responses).sort()).toEqual(['201', '400', '401', '403', '409']);
+    const one = doc.paths['/api/phones/{id}']?.get as {
+      parameters: { name: string; in: string }[];
+    };
+    expect(one.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path' })]),
+    );
+  });
+
+  it('notices a route without a description and a description without a route', async () => {
+    await setup();
+    app.get('/api/undocumented', (c) => c.text('x'));
+    const doc = (await (
+      await app.request('/api/openapi.json', { headers: auth() })
+    ).json()) as OpenApiDocument;
+    expect(routeCoverage(app, doc).undocumented).toEqual(['get /api/undocumented']);
+    const ghost = { paths: { ...doc.paths, '/api/ghost': { get: {} } } };
+    expect(routeCoverage(app, ghost).unserved).toEqual(['get /api/ghost']);
+  });
+
+  it('generates a webhook secret, shows it once, keeps it, and never returns it from GET', async () => {
+    await setup();
+    const put = async (webhooks: object[]): Promise<Response> =>
+      app.request('/api/webhooks', { ...json({ webhooks }), method: 'PUT' });
+    const hook = { id: 'crm', event: 'call-finished', url: 'http://127.0.0.1:9/c?n={number}' };
+    const first = (await (await put([hook])).json()) as {
+      webhooks: { hasSecret: boolean }[];
+      generatedSecrets: Record<string, string>;
+    };
+    const secret = first.generatedSecrets['crm'];
+    expect(secret).toMatch(/^whsec_/);
+    expect(first.webhooks[0]).toMatchObject({ id: 'crm', hasSecret: true });
+    expect(JSON.stringify(first.webhooks)).not.toContain(secret);
+    expect(config.current.webhooks[0]?.secret).toBe(secret);
+    const list = await (await app.request('/api/webhooks', { headers: auth() })).text();
+    expect(list).not.toContain(secret);
+    expect(JSON.parse(list)).toEqual({
+      webhooks: [{ ...hook, method: 'POST', enabled: true, hasSecret: true }],
+    });
+    // Saving the list again as GET shows it keeps the secret and shows none.
+    const again = (await (await put([{ ...hook, enabled: false }])).json()) as {
+      generatedSecrets: Record<string, string>;
+    };
+    expect(again.generatedSecrets).toEqual({});
+    expect(config.current.webhooks[0]).toMatchObject({ enabled: false, secret });
+    const bad = await put([{ ...hook, url: 'http://{phone}.example/' }]);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/^webhooks\.0\.url: /);
   });
 
   it('signs out: 204 and the session cookie cleared, only with the token', async () => {

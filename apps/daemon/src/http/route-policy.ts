@@ -24,6 +24,21 @@ export const USER_ROUTES: readonly UserRoute[] = [
   { method: 'GET', path: /^\/api\/openapi\.json$/, role: 'viewer' },
   // The bridge gets the token's TapiAccess: only its lines, control only on its control lines.
   { method: 'GET', path: /^\/tapi$/, role: 'viewer' },
+  // routes/phones.ts: only visible phones (maySeeLine, requireVisibleLine), no login name.
+  { method: 'GET', path: /^\/api\/phones$/, role: 'viewer' },
+  { method: 'GET', path: /^\/api\/phones\/[^/]+$/, role: 'viewer' },
+  // routes/phones.ts: requireControlledLine (404 invisible, 403 watch-only).
+  { method: 'POST', path: /^\/api\/phones\/[^/]+\/dial$/, role: 'agent' },
+  // routes/calls.ts: visibleCalls; commands 404 for another line's call, requireControlledLine.
+  { method: 'GET', path: /^\/api\/calls$/, role: 'viewer' },
+  { method: 'POST', path: /^\/api\/calls\/[^/]+\/(drop|answer|hold|unhold)$/, role: 'agent' },
+  // routes/journal.ts: journalLines.
+  { method: 'GET', path: /^\/api\/journal$/, role: 'viewer' },
+  // routes/events.ts: eventsFor (a scoped view of the SSE buffer).
+  { method: 'GET', path: /^\/api\/events$/, role: 'viewer' },
+  { method: 'GET', path: /^\/api\/events\/recent$/, role: 'viewer' },
+  // No line data: the web UI's dial preview needs the rules.
+  { method: 'GET', path: /^\/api\/dialing$/, role: 'viewer' },
 ];
 
 const RANK: Readonly<Record<UserRole, number>> = { viewer: 0, agent: 1, admin: 2 };
