@@ -36,6 +36,10 @@ import {
   mqttMetrics,
   phonePortMetrics,
 } from './metrics/integration-metrics.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createTokenUsage } from './users/token-usage.js';
+import { createTokenVerifier } from './users/token-verifier.js';
+import { createUserStore } from './users/user-store.js';
 import { createActionUrlRejections } from './phones/action-url-rejections.js';
 import { provisionPhone } from './phones/provision.js';
 import { VERSION } from './version.js';
@@ -205,6 +209,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
     mqtt: null,
     email: null,
   };
+  // Users and scoped tokens live in the config; the audit log and last-used times in the
+  // journal's database (opened in start()).
+  const audit = createAuditLog();
+  const verifier = createTokenVerifier({ users: () => cfg().users });
+  const usage = createTokenUsage({
+    save: (rows) => {
+      audit.saveTokenUsage(rows);
+    },
+    onError: (error: unknown) => {
+      logger.warn({ err: error }, "storing the tokens' last-used times failed; retrying later");
+    },
+  });
+  const users = createUserStore({ config, verifier, usage });
 
   const adminServer = createAdminServer({ onServer: options.onAdminServer });
   const app = createAdminApp({
@@ -230,7 +247,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ...(integrations.email === null ? {} : { notify: { email: integrations.email.status() } }),
     }),
     callerNames,
-    mount: (a) => options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics }),
+    access: { verifier, usage, users, audit },
+    mount: (a) =>
+      options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics, audit }),
     adminAddress: () => run.adminAddress,
   });
 
@@ -265,6 +284,17 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ...journalLogHooks(logger),
     });
     callerNames.start();
+    audit.open({
+      file: join(options.dataDir, 'journal.sqlite'),
+      retentionDays: () => cfg().journal.retentionDays,
+      onWriteError: (error) => {
+        logger.error(
+          { err: error },
+          'AUDIT LOG WRITE FAILED; the records stay queued and are retried',
+        );
+      },
+    });
+    usage.load(audit.loadTokenUsage());
     await phones.sync(cfg().phones);
     // Before any socket: a bad mqtt/notify section (unknown line, unreadable TLS file) stops the
     // start. Neither connects synchronously, so neither can delay the ports.
@@ -318,6 +348,13 @@ export function createDaemon(options: DaemonOptions): Daemon {
     webhooks.close();
     scanScheduler.close();
     await Promise.all([phones.stop(), callerNames.close()]);
+    usage.close();
+    const lostAudit = audit.close();
+    if (lostAudit > 0)
+      logger.error(
+        { lost: lostAudit },
+        `AUDIT LOG WRITE FAILED at shutdown: ${String(lostAudit)} records lost`,
+      );
     const unwritten = journal.close();
     if (unwritten > 0)
       logger.error(
@@ -334,6 +371,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     journal,
     events,
     metrics,
+    audit,
     app,
     actionUrls,
     listenerStatus: () => listenerControl.status(),

@@ -1,8 +1,6 @@
 import type { Server } from 'node:http';
 import { createNodeWebSocket } from '@hono/node-ws';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import {
@@ -12,10 +10,14 @@ import {
   createTapiRoute,
   tapiTokenAuth,
 } from '@snomlink/tapi-bridge';
-import type { TapiBridge } from '@snomlink/tapi-bridge';
+import type { TapiAccess, TapiBridge, TapiMethodOutcome } from '@snomlink/tapi-bridge';
+import type { AuditLog } from './audit/audit-log.js';
 import type { DaemonOptions, DaemonParts } from './daemon.js';
 import { safeEqual, TOKEN_COOKIE } from './http/auth.js';
+import { clientAddress } from './http/principal-auth.js';
 import { describe } from './http/route-docs.js';
+import { canControlLine, canSeeLine } from './users/principal.js';
+import type { Principal } from './users/principal.js';
 
 /** Options of {@link mountTapi}. */
 export interface MountTapiOptions {
@@ -23,21 +25,62 @@ export interface MountTapiOptions {
   readonly maxBufferedBytes?: number;
 }
 
-/** `address:port` of the client (`[v6]:port` for IPv6), or `unknown`. */
-function clientAddress(c: Context): string {
-  try {
-    const { remote } = getConnInfo(c);
-    if (remote.address === undefined) return 'unknown';
-    const host = remote.address.includes(':') ? `[${remote.address}]` : remote.address;
-    return remote.port === undefined ? host : `${host}:${String(remote.port)}`;
-  } catch {
-    return 'unknown';
-  }
+/** Methods that change a call or a line's state: audited with who asked. */
+const AUDITED_METHODS: ReadonlySet<string> = new Set([
+  'lineMakeCall',
+  'lineDrop',
+  'lineAnswer',
+  'lineHold',
+  'lineUnhold',
+  'lineBlindTransfer',
+  'lineGenerateDigits',
+]);
+
+/** The TAPI view of a principal: true (every line) for admins, else its line scope. */
+function tapiAccess(principal: Principal): true | TapiAccess {
+  if (principal.role === 'admin') return true;
+  return {
+    canSee: (lineId) => canSeeLine(principal, lineId),
+    canControl: (lineId) => canControlLine(principal, lineId),
+  };
+}
+
+/** An audit record of one TAPI control request. */
+function auditTapi(
+  audit: Pick<AuditLog, 'record'>,
+  principal: Principal,
+  address: string,
+  outcome: TapiMethodOutcome,
+): void {
+  if (!AUDITED_METHODS.has(outcome.method)) return;
+  const params = (outcome.params ?? {}) as Record<string, unknown>;
+  const text = (key: string): string | null =>
+    typeof params[key] === 'string' ? params[key].slice(0, 200) : null;
+  const destination = text('destAddress');
+  audit.record({
+    at: Date.now(),
+    actor: principal.name,
+    userId: principal.userId,
+    tokenId: principal.tokenId,
+    role: principal.role,
+    address,
+    action: outcome.method === 'lineMakeCall' ? 'dial' : `tapi.${outcome.method}`,
+    request: `TAPI ${outcome.method}`,
+    target: text('lineId') ?? text('callId'),
+    detail: destination === null ? null : { number: destination },
+    outcome: outcome.ok
+      ? 'ok'
+      : outcome.lineErr === 'LINEERR_NOTOWNER' || outcome.lineErr === 'LINEERR_OPERATIONUNAVAIL'
+        ? 'denied'
+        : 'failed',
+    status: outcome.ok ? 200 : 500,
+  });
 }
 
 /**
  * The TAPI JSON-RPC WebSocket at `/tapi` on the admin port (tapi-bridge's route on
- * @hono/node-ws). Auth: the admin token as Bearer, `?token=`, subprotocol `token.<token>`, or
+ * @hono/node-ws). Auth: the admin token or a user token (scoped to its lines, control requests
+ * audited) as Bearer, `?token=`, subprotocol `token.<token>`, or
  * the admin panel's cookie.
  */
 export function mountTapi(
@@ -110,16 +153,26 @@ export function mountTapi(
         }),
         (c) => {
           const client = clientAddress(c);
+          // Set by the admin app's authentication in front of /tapi (admin or user token).
+          const principal = c.get('principal') as Principal | undefined;
           const route = new Hono().route(
             '/tapi',
             createTapiRoute({
               bridge: tapiBridge,
               upgradeWebSocket,
               authenticate: (ctx) => {
+                if (principal !== undefined) return tapiAccess(principal);
                 if (tokenAuth(ctx)) return true;
                 const cookie = getCookie(ctx, TOKEN_COOKIE);
                 return cookie !== undefined && safeEqual(cookie, config.current.admin.token);
               },
+              ...(principal === undefined
+                ? {}
+                : {
+                    onMethod: (outcome: TapiMethodOutcome) => {
+                      auditTapi(daemon.audit, principal, client, outcome);
+                    },
+                  }),
               ...(options.maxBufferedBytes === undefined
                 ? {}
                 : { maxBufferedBytes: options.maxBufferedBytes }),

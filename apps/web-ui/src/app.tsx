@@ -2,7 +2,8 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { clearToken, storeToken, takeTokenFromUrl } from './api/auth.js';
 import { api, isUnauthorized, onUnauthorized } from './api/client.js';
-import type { PhoneList } from './api/types.js';
+import { isAdminSession } from './api/users.js';
+import type { MeView } from './api/users.js';
 import { ErrorBox } from './components/ui.js';
 import { ActionUrlsPage } from './pages/action-urls.js';
 import { DirectoryPage } from './pages/directory.js';
@@ -13,28 +14,33 @@ import { LinesPage } from './pages/lines.js';
 import { PhoneEditPage } from './pages/phone-edit.js';
 import { PhonesPage } from './pages/phones.js';
 import { SignInPage } from './pages/sign-in.js';
+import { UsersPage } from './pages/users.js';
+import { MeContext } from './session.js';
 import { Link, navigate, usePath } from './router.js';
 import { startLive, stopLive, useLive } from './store.js';
 
 type Session =
   | { readonly kind: 'checking' }
   | { readonly kind: 'out'; readonly reason?: string }
-  | { readonly kind: 'in' };
+  | { readonly kind: 'in'; readonly me: MeView };
 
-const NAV: readonly (readonly [string, string])[] = [
-  ['/', 'Lines'],
-  ['/phones', 'Phones'],
-  ['/action-urls', 'Action URLs'],
-  ['/dialing', 'Dialing rules'],
-  ['/directory', 'Directory'],
-  ['/journal', 'Journal'],
-  ['/events', 'Events'],
+/** Pages: [href, label, admin only]. Users see their lines, journal and events. */
+const NAV: readonly (readonly [string, string, boolean])[] = [
+  ['/', 'Lines', false],
+  ['/phones', 'Phones', true],
+  ['/action-urls', 'Action URLs', true],
+  ['/dialing', 'Dialing rules', true],
+  ['/directory', 'Directory', true],
+  ['/journal', 'Journal', false],
+  ['/events', 'Events', false],
+  ['/users', 'Users', true],
 ];
 
-async function probe(token?: string): Promise<void> {
-  await api<PhoneList>(
+/** Who the token (cookie, or `token`) is; 401 when it is not valid. */
+async function probe(token?: string): Promise<MeView> {
+  return api<MeView>(
     'GET',
-    '/api/phones',
+    '/api/me',
     token === undefined ? { silent: true } : { token, silent: true },
   );
 }
@@ -43,17 +49,16 @@ async function probe(token?: string): Promise<void> {
 async function checkSession(): Promise<Session> {
   const urlToken = takeTokenFromUrl();
   try {
-    await probe();
-    return { kind: 'in' };
+    return { kind: 'in', me: await probe() };
   } catch (e) {
     if (!isUnauthorized(e)) throw e;
   }
   if (urlToken !== null) {
     // Served without the daemon's cookie (e.g. the Vite dev server): keep the token for this tab.
     try {
-      await probe(urlToken);
+      const me = await probe(urlToken);
       storeToken(urlToken);
-      return { kind: 'in' };
+      return { kind: 'in', me };
     } catch (e) {
       if (!isUnauthorized(e)) throw e;
       return { kind: 'out', reason: 'The token in the address is not valid (any more).' };
@@ -113,30 +118,34 @@ export function App(): JSX.Element {
       <SignInPage
         {...(session.reason !== undefined ? { reason: session.reason } : {})}
         onSignIn={async (token) => {
-          await probe(token);
+          const me = await probe(token);
           storeToken(token);
-          setSession({ kind: 'in' });
+          setSession({ kind: 'in', me });
         }}
       />
     );
   }
   return (
-    <Shell
-      onSignOut={async () => {
-        stopLive();
-        // The session cookie is HttpOnly: only the daemon can clear it (POST /api/sign-out).
-        // Wait for it, so a reload right after shows the sign-in page; sign out locally anyway
-        // when the daemon cannot be reached.
-        await api('POST', '/api/sign-out', { silent: true }).catch(() => undefined);
-        clearToken();
-        setSession({ kind: 'out', reason: 'Signed out.' });
-        navigate('/', true);
-      }}
-    />
+    <MeContext.Provider value={session.me}>
+      <Shell
+        me={session.me}
+        onSignOut={async () => {
+          stopLive();
+          // The session cookie is HttpOnly: only the daemon can clear it (POST /api/sign-out).
+          // Wait for it, so a reload right after shows the sign-in page; sign out locally anyway
+          // when the daemon cannot be reached.
+          await api('POST', '/api/sign-out', { silent: true }).catch(() => undefined);
+          clearToken();
+          setSession({ kind: 'out', reason: 'Signed out.' });
+          navigate('/', true);
+        }}
+      />
+    </MeContext.Provider>
   );
 }
 
-function Shell(props: { onSignOut: () => Promise<void> }): JSX.Element {
+function Shell(props: { me: MeView; onSignOut: () => Promise<void> }): JSX.Element {
+  const admin = isAdminSession(props.me);
   const path = usePath();
   const live = useLive();
   const [signingOut, setSigningOut] = useState(false);
@@ -149,7 +158,7 @@ function Shell(props: { onSignOut: () => Promise<void> }): JSX.Element {
       <header class="top">
         <span class="brand">snomlink</span>
         <nav aria-label="Main">
-          {NAV.map(([href, label]) => (
+          {NAV.filter(([, , adminOnly]) => admin || !adminOnly).map(([href, label]) => (
             <Link
               key={href}
               href={href}
@@ -159,6 +168,9 @@ function Shell(props: { onSignOut: () => Promise<void> }): JSX.Element {
             </Link>
           ))}
         </nav>
+        <span class="small muted" data-testid="signed-in-as">
+          {props.me.name} ({props.me.role})
+        </span>
         <span class={`live ${live.connected ? 'on' : 'off'}`} role="status">
           {live.connected ? 'live' : 'reconnecting'}
         </span>
@@ -174,15 +186,28 @@ function Shell(props: { onSignOut: () => Promise<void> }): JSX.Element {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page pathname={pathname} />
+        <Page pathname={pathname} admin={admin} />
       </main>
     </>
   );
 }
 
-function Page(props: { pathname: string }): JSX.Element {
+function Page(props: { pathname: string; admin: boolean }): JSX.Element {
   const p = props.pathname;
   if (p === '/' || p === '/lines') return <LinesPage />;
+  if (p === '/journal') return <JournalPage />;
+  if (p === '/events') return <EventsPage />;
+  if (!props.admin) {
+    return (
+      <>
+        <h1>Not available</h1>
+        <p>
+          This page needs the admin role. <Link href="/">Go to your lines</Link>.
+        </p>
+      </>
+    );
+  }
+  if (p === '/users') return <UsersPage />;
   if (p === '/phones') return <PhonesPage />;
   if (p === '/phones/new') return <PhoneEditPage id={null} />;
   const phone = /^\/phones\/([^/]+)$/.exec(p);
@@ -190,8 +215,6 @@ function Page(props: { pathname: string }): JSX.Element {
   if (p === '/action-urls') return <ActionUrlsPage />;
   if (p === '/dialing') return <DialingPage />;
   if (p === '/directory') return <DirectoryPage />;
-  if (p === '/journal') return <JournalPage />;
-  if (p === '/events') return <EventsPage />;
   return (
     <>
       <h1>Not found</h1>

@@ -116,10 +116,10 @@ describe('web-ui in Chromium against the real daemon', () => {
     await page.goto(`${daemon.adminBase}/`);
     await page.getByRole('heading', { name: 'Sign in to snomlink' }).waitFor();
     await shot('01-sign-in');
-    await page.getByLabel('Admin token').fill('wrong-token');
+    await page.getByLabel('Token').fill('wrong-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toMatch(/token|unauthori/i);
-    await page.getByLabel('Admin token').fill(daemon.token);
+    await page.getByLabel('Token').fill(daemon.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Lines' }).waitFor();
 

@@ -13,7 +13,7 @@ const USAGE = `snomlink-tapi-monitor: print every TAPI state change of snomlink 
 Usage: snomlink-tapi-monitor --url ws://127.0.0.1:8090/tapi --token TOKEN [--line ID]...
 
   --url     the daemon's TAPI WebSocket (default ws://127.0.0.1:8090/tapi)
-  --token   the admin token (or env SNOMLINK_TOKEN)
+  --token   the admin token or a user token (or env SNOMLINK_TOKEN)
   --line    a line (phone id) to open; repeat for several; default: every line
   --help    this text
 `;

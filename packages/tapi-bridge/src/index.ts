@@ -59,8 +59,9 @@ export type {
   TapiMethodResults,
   TapiNotification,
 } from './protocol.js';
-export { createTapiBridge } from './tapi-bridge.js';
+export { FULL_TAPI_ACCESS, createTapiBridge } from './tapi-bridge.js';
 export type {
+  TapiAccess,
   TapiBridge,
   TapiBridgeOptions,
   TapiLine,
@@ -68,7 +69,7 @@ export type {
   TapiSession,
 } from './tapi-bridge.js';
 export { createRpcSession, TAPI_MAX_BATCH, TAPI_MAX_MESSAGE_BYTES } from './rpc-session.js';
-export type { RpcSession, RpcSessionOptions } from './rpc-session.js';
+export type { RpcSession, RpcSessionOptions, TapiMethodOutcome } from './rpc-session.js';
 export {
   TAPI_SUBPROTOCOL,
   createTapiRoute,

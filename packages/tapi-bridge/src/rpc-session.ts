@@ -7,7 +7,7 @@ import {
   type TapiMethod,
   type TapiNotification,
 } from './protocol.js';
-import type { TapiBridge, TapiSession } from './tapi-bridge.js';
+import type { TapiAccess, TapiBridge, TapiSession } from './tapi-bridge.js';
 import { errorReporter, type TapiLogger } from './logger.js';
 
 /** A JSON-RPC request id. */
@@ -34,8 +34,24 @@ export interface RpcSessionOptions {
   readonly logger?: TapiLogger;
   /** Largest accepted message in UTF-8 bytes. Default {@link TAPI_MAX_MESSAGE_BYTES}. */
   readonly maxMessageLength?: number;
+  /** The lines this client may see and control (default: all). */
+  readonly access?: TapiAccess;
+  /**
+   * Called after each request to a known method with its outcome (for an audit log of who
+   * dialled or dropped); `lineErr` names the `LINEERR_*` of a refused or failed request.
+   */
+  readonly onMethod?: (outcome: TapiMethodOutcome) => void;
   /** Most requests in one JSON-RPC batch. Default {@link TAPI_MAX_BATCH}. */
   readonly maxBatch?: number;
+}
+
+/** One handled request, as {@link RpcSessionOptions.onMethod} reports it. */
+export interface TapiMethodOutcome {
+  readonly method: TapiMethod;
+  readonly params: unknown;
+  readonly ok: boolean;
+  /** e.g. `LINEERR_NOTOWNER`; absent when ok or not a TAPI error. */
+  readonly lineErr?: string;
 }
 
 /**
@@ -114,6 +130,7 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
     onNotification: (n: TapiNotification) => {
       options.send(encodeNotification(n));
     },
+    ...(options.access === undefined ? {} : { access: options.access }),
   });
 
   const call = async (
@@ -123,7 +140,7 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
   ): Promise<unknown> => {
     switch (method) {
       case 'lineInitialize':
-        return options.bridge.lineInitialize();
+        return options.bridge.lineInitialize(options.access);
       case 'lineOpen': {
         const p = v.parse(methodParamsSchemas.lineOpen, params);
         // The reply goes out the moment the line opens, so it precedes every notification.
@@ -210,12 +227,23 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
       replied.response = { jsonrpc: '2.0', id, result };
       if (direct && !isNotification) direct(replied.response);
     };
+    const method = request.method;
+    const report = (ok: boolean, lineErr?: string): void => {
+      if (options.onMethod === undefined) return;
+      try {
+        options.onMethod({ method, params, ok, ...(lineErr === undefined ? {} : { lineErr }) });
+      } catch (error) {
+        reportError(error);
+      }
+    };
     try {
       const result = await call(request.method, params ?? {}, reply);
+      report(true);
       if (isNotification) return null;
       if (replied.response !== null) return direct ? null : replied.response;
       return { jsonrpc: '2.0', id, result };
     } catch (error) {
+      report(false, isTapiLineError(error) ? error.lineErr : undefined);
       if (isNotification) return null;
       if (v.isValiError(error)) {
         return rpcError(

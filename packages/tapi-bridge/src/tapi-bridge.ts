@@ -41,6 +41,21 @@ export interface TapiLine {
   readonly provisionOnOpen?: boolean;
 }
 
+/**
+ * What one client may do, for bridges shared by tokens of different scope (the daemon's users):
+ * lines it cannot see are absent from lineInitialize and answer LINEERR_BADDEVICEID, their calls
+ * LINEERR_INVALCALLHANDLE; on a line it sees but may not control, lineMakeCall answers
+ * LINEERR_OPERATIONUNAVAIL and the call operations LINEERR_NOTOWNER (a monitor-only handle).
+ * Absent: every line, full control.
+ */
+export interface TapiAccess {
+  canSee(lineId: string): boolean;
+  canControl(lineId: string): boolean;
+}
+
+/** Full access (the admin token). */
+export const FULL_TAPI_ACCESS: TapiAccess = { canSee: () => true, canControl: () => true };
+
 /** What the bridge needs from a phone's HTTP client (a subset of `@snomlink/snom-client`'s SnomClient). */
 export interface TapiPhoneControl {
   dial(number: string, options?: { identity?: string }): Promise<void>;
@@ -115,10 +130,16 @@ export interface TapiSession extends TapiCallOperations {
 
 /** The TAPI bridge: one per daemon, shared by all sessions. */
 export interface TapiBridge {
-  /** The lines (lineInitialize). */
-  lineInitialize(): TapiMethodResults['lineInitialize'];
-  /** A new client session; notifications for its open lines go to `onNotification`. */
-  openSession(options: { onNotification: (notification: TapiNotification) => void }): TapiSession;
+  /** The lines (lineInitialize) the access allows (default: all). */
+  lineInitialize(access?: TapiAccess): TapiMethodResults['lineInitialize'];
+  /**
+   * A new client session; notifications for its open lines go to `onNotification`. `access`
+   * limits the lines it may open and control (default: all).
+   */
+  openSession(options: {
+    onNotification: (notification: TapiNotification) => void;
+    access?: TapiAccess;
+  }): TapiSession;
   /** Live calls as LINECALLINFO, of one line or all. */
   liveCalls(lineId?: string): LineCallInfo[];
   readonly sessionCount: number;
@@ -382,13 +403,18 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
 
   const openSession = (sessionOptions: {
     onNotification: (notification: TapiNotification) => void;
+    access?: TapiAccess;
   }): TapiSession => {
+    const access = sessionOptions.access ?? FULL_TAPI_ACCESS;
+    /** A line this session may see, or undefined (unknown and out-of-scope look the same). */
+    const visibleLine = (lineId: string): TapiLine | undefined =>
+      access.canSee(lineId) ? findLine(lineId) : undefined;
     const open = new Set<string>();
     const pendingMakeCalls = new Map<string, { cancel(reason: TapiLineError): void }>();
     let closed = false;
 
     const requireOpenLine = (operation: string, lineId: string): TapiLine => {
-      const line = findLine(lineId);
+      const line = visibleLine(lineId);
       if (line === undefined)
         throw lineError(
           operation,
@@ -427,6 +453,13 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
     };
 
     const controlFor = (operation: string, lineId: string, callId?: string): TapiPhoneControl => {
+      if (!access.canControl(lineId))
+        throw lineError(
+          operation,
+          callId === undefined ? 'OPERATIONUNAVAIL' : 'NOTOWNER',
+          `this token may monitor line ${lineId} but not control it; ask the admin for control of the line`,
+          { lineId, callId },
+        );
       const line = findLine(lineId);
       if (line !== undefined && isHttpControlUnsupported(line.model))
         throw lineError(
@@ -508,7 +541,7 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
       },
 
       async lineOpen(lineId, openOptions = {}) {
-        const line = findLine(lineId);
+        const line = visibleLine(lineId);
         if (line === undefined)
           throw lineError(
             'lineOpen',
@@ -666,14 +699,14 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
       },
       lineGetCallInfo(callId) {
         const tracked = calls.get(callId);
-        if (tracked === undefined)
+        if (tracked === undefined || !access.canSee(tracked.call.phoneId))
           throw lineError('lineGetCallInfo', 'INVALCALLHANDLE', `there is no live call ${callId}`, {
             callId,
           });
         return info(tracked.call);
       },
       lineGetCalls(lineId) {
-        if (findLine(lineId) === undefined)
+        if (visibleLine(lineId) === undefined)
           throw lineError(
             'lineGetCalls',
             'BADDEVICEID',
@@ -707,15 +740,17 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
   };
 
   return {
-    lineInitialize() {
-      const lines: LineDevice[] = currentLines().map((l) => ({
-        lineId: l.id,
-        name: l.name,
-        model: l.model,
-        capabilityClass: capabilityClassForModel(l.model),
-        canControl: !isHttpControlUnsupported(l.model),
-        provisionOnOpen: l.provisionOnOpen === true,
-      }));
+    lineInitialize(access = FULL_TAPI_ACCESS) {
+      const lines: LineDevice[] = currentLines()
+        .filter((l) => access.canSee(l.id))
+        .map((l) => ({
+          lineId: l.id,
+          name: l.name,
+          model: l.model,
+          capabilityClass: capabilityClassForModel(l.model),
+          canControl: !isHttpControlUnsupported(l.model) && access.canControl(l.id),
+          provisionOnOpen: l.provisionOnOpen === true,
+        }));
       return { apiVersion: TAPI_PROTOCOL_VERSION, lines };
     },
     openSession,

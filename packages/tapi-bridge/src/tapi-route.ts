@@ -1,8 +1,8 @@
 import { constantTimeEqual } from '@snomlink/core';
 import { Hono, type Context } from 'hono';
 import type { UpgradeWebSocket, WSContext } from 'hono/ws';
-import { createRpcSession, type RpcSession } from './rpc-session.js';
-import type { TapiBridge } from './tapi-bridge.js';
+import { createRpcSession, type RpcSession, type TapiMethodOutcome } from './rpc-session.js';
+import type { TapiAccess, TapiBridge } from './tapi-bridge.js';
 import { errorReporter, type TapiLogger } from './logger.js';
 
 /** The WebSocket subprotocol a browser offers first; the token goes in a second `token.<T>` value. */
@@ -14,8 +14,11 @@ export interface TapiRouteOptions {
   readonly bridge: TapiBridge;
   /** From `createNodeWebSocket({ app })` of `@hono/node-ws` (1.3.x). */
   readonly upgradeWebSocket: UpgradeWebSocket;
-  /** Decides before the upgrade; false → 401 and no WebSocket. See {@link tapiTokenAuth}. */
-  readonly authenticate: (c: Context) => boolean | Promise<boolean>;
+  /**
+   * Decides before the upgrade; false → 401 and no WebSocket, true → every line, a
+   * {@link TapiAccess} → only the lines it allows. See {@link tapiTokenAuth}.
+   */
+  readonly authenticate: (c: Context) => boolean | TapiAccess | Promise<boolean | TapiAccess>;
   /**
    * A client whose unsent data exceeds this many bytes has stopped reading and is disconnected
    * (close code 1008 after a hard terminate). Default 1 MiB.
@@ -26,6 +29,8 @@ export interface TapiRouteOptions {
    * WebSocket server the same `maxPayload` so a longer frame is not buffered at all.
    */
   readonly maxMessageLength?: number;
+  /** Each handled request's outcome (see `RpcSessionOptions.onMethod`). */
+  readonly onMethod?: (outcome: TapiMethodOutcome) => void;
   /** Most requests in one batch. Default `TAPI_MAX_BATCH`. */
   readonly maxBatch?: number;
   /** Unexpected errors and slow-client disconnects, for the daemon's log. */
@@ -87,10 +92,13 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   const reportError = errorReporter(options, 'TAPI route');
   const app = new Hono();
+  // The access each upgrade was authenticated with, for its session (set before the upgrade).
+  const accessOf = new WeakMap<Request, TapiAccess>();
   app.get(
     '/',
     async (c, next) => {
-      if (!(await options.authenticate(c))) {
+      const verdict = await options.authenticate(c);
+      if (verdict === false) {
         return c.json(
           {
             error: 'unauthorized',
@@ -109,10 +117,12 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
           426,
         );
       }
+      if (verdict !== true) accessOf.set(c.req.raw, verdict);
       await next();
       return undefined;
     },
-    options.upgradeWebSocket(() => {
+    options.upgradeWebSocket((c) => {
+      const access = accessOf.get(c.req.raw);
       let rpc: RpcSession | null = null;
       let dropped = false;
       return {
@@ -140,6 +150,8 @@ export function createTapiRoute(options: TapiRouteOptions): Hono {
             ...(options.maxMessageLength === undefined
               ? {}
               : { maxMessageLength: options.maxMessageLength }),
+            ...(access === undefined ? {} : { access }),
+            ...(options.onMethod === undefined ? {} : { onMethod: options.onMethod }),
             ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
           });
         },

@@ -13,6 +13,7 @@ import {
   notifyConfigSchema,
   phonePortLimitsSchema,
 } from './integrations-schema.js';
+import { userListSchema } from '../users/user-schema.js';
 
 const portSchema = v.pipe(
   v.number('port must be a number'),
@@ -116,6 +117,8 @@ export const configSchema = v.object({
     [],
   ),
   webhooks: v.optional(v.array(webhookSchema), []),
+  /** People with scoped API tokens (hashes only); see apps/daemon/README.md "Users and roles". */
+  users: v.optional(userListSchema, []),
   journal: v.optional(
     v.object({
       /** Finished calls older than this are deleted; 0 keeps them forever. */

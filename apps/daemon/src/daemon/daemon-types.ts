@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { EventHub, LineModel, SnomlinkEvent } from '@snomlink/core';
 import type { ListenerStatus, ProvisionResult } from '../api/schemas.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { EventBuffer } from '../events/event-buffer.js';
@@ -49,7 +50,7 @@ export interface DaemonAddresses {
 /** What an admin-app extension (the TAPI route) gets to work with. */
 export type DaemonParts = Pick<
   Daemon,
-  'config' | 'hub' | 'lineModel' | 'phones' | 'provision' | 'metrics'
+  'config' | 'hub' | 'lineModel' | 'phones' | 'provision' | 'metrics' | 'audit'
 >;
 
 /** The running daemon's parts, for the CLI, the demo, the TAPI mount and tests. */
@@ -63,6 +64,8 @@ export interface Daemon {
   readonly events: EventBuffer;
   /** Counters and gauges behind `GET /api/metrics`. */
   readonly metrics: DaemonMetrics;
+  /** The audit log of state-changing actions (opened in `start()`). */
+  readonly audit: AuditLog;
   readonly app: Hono;
   /** Opens the journal, binds the admin API and the listener, starts health checks and ticks. */
   start(): Promise<DaemonAddresses>;

@@ -13,7 +13,7 @@ Usage: snomlink dial <number | tel:URI | callto:URI | sip:URI> [--phone ID] [--u
   --url ADMIN_URL   the daemon's admin URL (default ${DEFAULT_ADMIN_URL})   env SNOMLINK_URL
   -h, --help        this text
 
-The admin token comes from env SNOMLINK_TOKEN or "token" in the client file
+The token (the admin token or your own user token, slu_…) comes from env SNOMLINK_TOKEN or "token" in the client file
 (${clientConfigPath({ HOME: '~' }, 'linux')}, %APPDATA%\\snomlink\\client.json on Windows,
 or env SNOMLINK_CLIENT_CONFIG), never from the command line: other users see argv.
 Client file: {"url": "http://127.0.0.1:8090", "token": "…", "phone": "desk"}, mode 0600.
@@ -89,7 +89,7 @@ async function dial(argv: readonly string[], io: DialCommandIo): Promise<number>
   if (token === undefined) {
     throw new DialCommandError(
       `no admin token: set SNOMLINK_TOKEN or "token" in ${loaded.file} ` +
-        "(the daemon's admin.token from its config.json)",
+        "(the daemon's admin.token from its config.json, or a user token from its Users page)",
       2,
     );
   }

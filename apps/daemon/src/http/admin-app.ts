@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { isApiError } from '../errors.js';
 import type { AdminAppDeps } from './admin-deps.js';
 import { jsonError } from './api-error-body.js';
-import { requireToken } from './auth.js';
+import { mountAccess } from './access.js';
 import { buildOpenApiDocument } from './openapi-document.js';
 import type { OpenApiDocument } from './openapi-document.js';
 import { directoryRoutes } from './directory-routes.js';
@@ -63,8 +63,9 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   const adminToken = (): string => deps.config.current.admin.token;
   app.use('/api/*', requireSameOrigin({ adminAddress: deps.adminAddress }));
   app.use('/tapi', requireSameOrigin({ adminAddress: deps.adminAddress, allMethods: true }));
-  app.use('/api/*', requireToken(adminToken));
-  app.use('/tapi', requireToken(adminToken));
+  // The admin token or a user token → the principal; the audit; the route policy (user tokens
+  // reach only routes that apply their line scope); /api/me, /api/users, /api/audit.
+  const auth = mountAccess(app, adminToken, deps.access);
   app.use('/api/*', async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');
@@ -104,7 +105,6 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
       const token = c.req.query('token');
       if (token !== undefined) {
         // `/?token=…` from the printed admin URL: check it, set the cookie, drop it from the URL.
-        const auth = requireToken(adminToken);
         await auth(c, () => Promise.resolve());
         const url = new URL(c.req.url);
         url.searchParams.delete('token');

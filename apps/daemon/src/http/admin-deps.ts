@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { AdminAccess } from './access.js';
 import type { DialRules, LineModel, NumberResult } from '@snomlink/core';
 import type {
   Health,
@@ -87,4 +88,6 @@ export interface AdminAppDeps {
    * is same-origin even when the request's `Host` differs. Absent: only `Host` counts.
    */
   readonly adminAddress?: () => string | null;
+  /** Users, scoped tokens and the audit log; without it only the admin token signs in. */
+  readonly access?: AdminAccess;
 }

@@ -9,6 +9,8 @@ export interface JournalQueryOptions {
   /** Only entries with a smaller id (the previous page's `nextBefore`). */
   readonly before?: number;
   readonly phoneId?: string;
+  /** Only these phones (a user token's lines); an empty list matches nothing. */
+  readonly phoneIds?: readonly string[];
   readonly direction?: 'inbound' | 'outbound' | 'unknown';
   readonly missed?: boolean;
   /** Substring of any number or display name. */
@@ -465,6 +467,13 @@ export function openJournal(options: JournalOptions): Journal {
       if (query.phoneId !== undefined) {
         where.push('phone_id = @phone');
         params['phone'] = query.phoneId;
+      }
+      if (query.phoneIds !== undefined) {
+        const names = query.phoneIds.map((id, i) => {
+          params[`line${String(i)}`] = id;
+          return `@line${String(i)}`;
+        });
+        where.push(names.length === 0 ? '0' : `phone_id IN (${names.join(', ')})`);
       }
       if (query.direction !== undefined) {
         where.push('direction = @direction');

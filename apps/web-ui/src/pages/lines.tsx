@@ -16,6 +16,8 @@ import { callActions } from '../lib/call-actions.js';
 import { dialPreview } from '../lib/dial-preview.js';
 import { formatDuration } from '../lib/format.js';
 import { Link } from '../router.js';
+import { isAdminSession, mayControl } from '../api/users.js';
+import { useMe } from '../session.js';
 import { useLive } from '../store.js';
 
 /** Re-renders every `ms` while `active`; the ticking call durations (no server polling). */
@@ -37,37 +39,52 @@ function useNow(active: boolean, ms = 1000): number {
 /** Home: every phone with its state and live calls, call control and click-to-dial. */
 export function LinesPage(): JSX.Element {
   const live = useLive();
-  const listener = useLoad((signal) => api<ListenerStatus>('GET', '/api/listener', { signal }), []);
+  const me = useMe();
+  const admin = isAdminSession(me);
+  // The listener is the admin's business; a user's token would get 403 for it.
+  const listener = useLoad(
+    (signal) =>
+      admin ? api<ListenerStatus>('GET', '/api/listener', { signal }) : Promise.resolve(undefined),
+    [admin],
+  );
   const now = useNow(live.calls.length > 0);
   const phones = live.phones;
   return (
     <>
       <div class="row between">
         <h1>Lines</h1>
-        <div class="row small">
-          <span>Listener</span>
-          {listener.value !== undefined ? (
-            <span
-              class={`badge ${listener.value.state === 'active' ? 'ok' : 'bad'}`}
-              data-testid="listener-state"
-            >
-              {listener.value.state === 'active' ? 'Active' : 'Inactive'} {listener.value.host}:
-              {listener.value.port}
-            </span>
-          ) : (
-            <span class="badge">…</span>
-          )}
-        </div>
+        {admin ? (
+          <div class="row small">
+            <span>Listener</span>
+            {listener.value !== undefined ? (
+              <span
+                class={`badge ${listener.value.state === 'active' ? 'ok' : 'bad'}`}
+                data-testid="listener-state"
+              >
+                {listener.value.state === 'active' ? 'Active' : 'Inactive'} {listener.value.host}:
+                {listener.value.port}
+              </span>
+            ) : (
+              <span class="badge">…</span>
+            )}
+          </div>
+        ) : null}
       </div>
       <ErrorBox error={live.loadError ?? listener.error} />
       {phones === null ? (
         <p class="muted">Loading phones…</p>
       ) : phones.length === 0 ? (
         <div class="card">
-          <p>No phones yet.</p>
-          <Link href="/phones/new" class="button">
-            Add a phone
-          </Link>
+          {admin ? (
+            <>
+              <p>No phones yet.</p>
+              <Link href="/phones/new" class="button">
+                Add a phone
+              </Link>
+            </>
+          ) : (
+            <p>No line is shared with you yet; ask the admin.</p>
+          )}
         </div>
       ) : (
         phones.map((phone) => (
@@ -96,6 +113,8 @@ function PhoneCard(props: {
   now: number;
 }): JSX.Element {
   const { phone } = props;
+  const me = useMe();
+  const control = mayControl(me, phone.id);
   return (
     <section class="card" aria-labelledby={`phone-${phone.id}`} data-phone={phone.id}>
       <div class="row between">
@@ -104,9 +123,11 @@ function PhoneCard(props: {
         </h2>
         <div class="row">
           <HealthBadge health={phone.health} />
-          <Link href={`/phones/${seg(phone.id)}`} class="button">
-            Edit
-          </Link>
+          {isAdminSession(me) ? (
+            <Link href={`/phones/${seg(phone.id)}`} class="button">
+              Edit
+            </Link>
+          ) : null}
         </div>
       </div>
       <p class="small muted">
@@ -126,7 +147,7 @@ function PhoneCard(props: {
           ))}
         </ul>
       )}
-      <DialBox phoneId={phone.id} />
+      {control ? <DialBox phoneId={phone.id} /> : null}
     </section>
   );
 }
@@ -150,6 +171,7 @@ function CallRow(props: { call: CallView; now: number }): JSX.Element {
   const party = remoteParty(call);
   const actions = callActions(call.state, call.direction);
   const action = useAction();
+  const control = mayControl(useMe(), call.phoneId);
   const since = call.connectedAt ?? call.startedAt;
   const run = (command: CallCommand): void => {
     void action.run(() => api('POST', `/api/calls/${seg(call.id)}/${command}`));
@@ -187,48 +209,50 @@ function CallRow(props: { call: CallView; now: number }): JSX.Element {
       <span class="mono" aria-label="duration" data-testid="call-duration">
         {formatDuration(props.now - since)}
       </span>
-      <span class="row">
-        <button
-          type="button"
-          disabled={!actions.answer || action.busy}
-          onClick={() => {
-            run('answer');
-          }}
-        >
-          Answer
-        </button>
-        {actions.unhold ? (
+      {control ? (
+        <span class="row">
           <button
             type="button"
-            disabled={action.busy}
+            disabled={!actions.answer || action.busy}
             onClick={() => {
-              run('unhold');
+              run('answer');
             }}
           >
-            Resume
+            Answer
           </button>
-        ) : (
+          {actions.unhold ? (
+            <button
+              type="button"
+              disabled={action.busy}
+              onClick={() => {
+                run('unhold');
+              }}
+            >
+              Resume
+            </button>
+          ) : (
+            <button
+              type="button"
+              disabled={!actions.hold || action.busy}
+              onClick={() => {
+                run('hold');
+              }}
+            >
+              Hold
+            </button>
+          )}
           <button
             type="button"
-            disabled={!actions.hold || action.busy}
+            class="danger"
+            disabled={!actions.drop || action.busy}
             onClick={() => {
-              run('hold');
+              run('drop');
             }}
           >
-            Hold
+            Drop
           </button>
-        )}
-        <button
-          type="button"
-          class="danger"
-          disabled={!actions.drop || action.busy}
-          onClick={() => {
-            run('drop');
-          }}
-        >
-          Drop
-        </button>
-      </span>
+        </span>
+      ) : null}
       {action.error !== null ? (
         <div style={{ flexBasis: '100%' }}>
           <ErrorBox error={action.error} />

@@ -2,7 +2,10 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { ErrorBox, Field, useAction } from '../components/ui.js';
 
-/** Sign-in with the admin token the daemon printed (its URL `/?token=…` signs in by itself). */
+/**
+ * Sign-in with the admin token the daemon printed (its URL `/?token=…` signs in by itself) or
+ * a user's own token (`slu_…`, created on the Users page).
+ */
 export function SignInPage(props: {
   onSignIn: (token: string) => Promise<void>;
   reason?: string;
@@ -14,8 +17,9 @@ export function SignInPage(props: {
       <div class="card" style={{ maxWidth: '460px', margin: '40px auto' }}>
         <h1>Sign in to snomlink</h1>
         <p class="muted">
-          Open the address the daemon printed at start (it ends in <code>/?token=…</code>), or paste
-          the admin token from <code>config.json</code> (<code>admin.token</code>).
+          Open the address the daemon printed at start (it ends in <code>/?token=…</code>), paste
+          the admin token from <code>config.json</code> (<code>admin.token</code>), or paste your
+          own token (<code>slu_…</code>) that the admin created for you.
         </p>
         {props.reason !== undefined ? <p class="alert error">{props.reason}</p> : null}
         <form
@@ -24,7 +28,7 @@ export function SignInPage(props: {
             void action.run(() => props.onSignIn(token.trim()));
           }}
         >
-          <Field id="token" label="Admin token">
+          <Field id="token" label="Token">
             <input
               id="token"
               name="token"

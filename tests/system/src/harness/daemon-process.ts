@@ -125,12 +125,13 @@ function daemonCommand(): { command: string; args: string[] } {
 export function runSnomlink(
   args: readonly string[],
   timeoutMs = 20_000,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const { command, args: base } = daemonCommand();
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, [...base, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -9,6 +9,7 @@ import type { AdminAppDeps } from '../admin-deps.js';
 import { C } from '../api-components.js';
 import { phoneClient } from '../phone-lookup.js';
 import { describe, params } from '../route-docs.js';
+import { maySeeLine, requireControlledLine, visibleCalls } from '../scope.js';
 
 const tag = 'calls';
 
@@ -51,7 +52,7 @@ export function callRoutes(deps: AdminAppDeps): Hono {
   const app = new Hono();
 
   app.get('/', describe({ tag, summary: 'Live calls', response: C.CallList }), (c) =>
-    c.json({ calls: deps.lineModel.liveCalls() }),
+    c.json({ calls: visibleCalls(c, deps.lineModel.liveCalls()) }),
   );
 
   for (const command of CALL_COMMANDS) {
@@ -68,13 +69,15 @@ export function callRoutes(deps: AdminAppDeps): Hono {
       async (c) => {
         const callId = c.req.valid('param').callId;
         const call = deps.lineModel.getCall(callId);
-        if (call === undefined) {
+        // Another line's call answers like no call at all.
+        if (call === undefined || !maySeeLine(c, call.phoneId)) {
           throw new ApiError(
             404,
             'not-found',
             `no live call with id "${callId}"; GET /api/calls lists them`,
           );
         }
+        requireControlledLine(c, call.phoneId);
         const result = await runCommand(deps, call, command);
         deps.logger.info({ phoneId: call.phoneId, callId, command }, 'call command');
         return c.json(result);

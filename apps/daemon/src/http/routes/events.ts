@@ -6,6 +6,7 @@ import type { BufferedEvent } from '../../events/event-buffer.js';
 import type { AdminAppDeps } from '../admin-deps.js';
 import { C } from '../api-components.js';
 import { describe, query } from '../route-docs.js';
+import { eventsFor } from '../scope.js';
 
 const tag = 'events';
 
@@ -25,6 +26,8 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
     }),
     query(C.RecentEventsQuery),
     (c) => {
+      // A user token's view holds only its lines' events.
+      const buffer = eventsFor(c, deps.events);
       const q = c.req.valid('query');
       const limit = q.limit === undefined ? 100 : Number(q.limit);
       if (limit < 1 || limit > 2000) {
@@ -35,7 +38,7 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
         );
       }
       // Synchronous, so `lastId` and the list are one snapshot: resuming from it loses nothing.
-      const lastId = deps.events.lastId;
+      const lastId = buffer.lastId;
       const events = deps.events
         .recent(limit, q.event?.split(','))
         .map(
@@ -57,6 +60,7 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
       media: { type: 'text/event-stream', description: 'SSE stream' },
     }),
     (c) => {
+      const buffer = eventsFor(c, deps.events);
       const lastHeader = c.req.header('last-event-id') ?? c.req.query('lastEventId');
       return streamSSE(c, async (stream) => {
         const queue: BufferedEvent[] = [];
@@ -74,8 +78,8 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
           wake = null;
           w?.();
         };
-        let lastSent = deps.events.lastId;
-        const unsubscribe = deps.events.subscribe((event) => {
+        let lastSent = buffer.lastId;
+        const unsubscribe = buffer.subscribe((event) => {
           queue.push(event);
           if (queue.length > queueLimit) {
             const first = queue[0];
@@ -124,7 +128,7 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
         try {
           await stream.write('retry: 2000\n\n');
           if (lastHeader !== undefined && /^\d+$/.test(lastHeader)) {
-            const resume = deps.events.since(Number(lastHeader));
+            const resume = buffer.since(Number(lastHeader));
             if (resume.ok) {
               for (const event of resume.events) {
                 await stream.writeSSE({

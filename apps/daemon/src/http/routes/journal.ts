@@ -3,6 +3,7 @@ import { ApiError } from '../../errors.js';
 import type { AdminAppDeps } from '../admin-deps.js';
 import { C } from '../api-components.js';
 import { describe, query } from '../route-docs.js';
+import { journalLines } from '../scope.js';
 
 function toInt(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number.parseInt(value, 10);
@@ -24,12 +25,16 @@ export function journalRoutes(deps: AdminAppDeps): Hono {
       const q = c.req.valid('query');
       const limit = toInt(q.limit);
       const before = toInt(q.before);
+      // A user token reads only its lines; another line's filter gives an empty page.
+      const scope = journalLines(c, q.phone);
+      if (scope === null) return c.json({ entries: [], nextBefore: null });
       try {
         return c.json(
           deps.journal.query({
             ...(limit === undefined ? {} : { limit }),
             ...(before === undefined ? {} : { before }),
             ...(q.phone === undefined ? {} : { phoneId: q.phone }),
+            ...(scope.phoneIds === undefined ? {} : { phoneIds: scope.phoneIds }),
             ...(q.direction === undefined ? {} : { direction: q.direction }),
             ...(q.missed === undefined ? {} : { missed: q.missed === 'true' }),
             ...(q.q === undefined ? {} : { q: q.q }),

@@ -12,6 +12,7 @@ import type { AdminAppDeps } from '../admin-deps.js';
 import { C } from '../api-components.js';
 import { findPhone, phoneClient, phoneView } from '../phone-lookup.js';
 import { describe, jsonBody, params, phoneIdParam } from '../route-docs.js';
+import { maySeeLine, phoneViewFor, requireControlledLine, requireVisibleLine } from '../scope.js';
 
 const tag = 'phones';
 
@@ -22,7 +23,12 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
   app.get(
     '/',
     describe({ tag, summary: 'Configured phones (no passwords)', response: C.PhoneList }),
-    (c) => c.json({ phones: deps.config.current.phones.map((p) => phoneView(deps, p)) }),
+    (c) =>
+      c.json({
+        phones: deps.config.current.phones
+          .filter((p) => maySeeLine(c, p.id))
+          .map((p) => phoneViewFor(c, phoneView(deps, p))),
+      }),
   );
 
   app.post(
@@ -62,7 +68,11 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
     '/:id',
     describe({ tag, summary: 'One phone', response: C.PhoneView, errors: [404] }),
     params(phoneIdParam),
-    (c) => c.json(phoneView(deps, findPhone(deps, c.req.valid('param').id))),
+    (c) => {
+      const id = c.req.valid('param').id;
+      requireVisibleLine(c, id);
+      return c.json(phoneViewFor(c, phoneView(deps, findPhone(deps, id))));
+    },
   );
 
   app.put(
@@ -222,6 +232,7 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
     params(phoneIdParam),
     jsonBody(C.DialRequest),
     async (c) => {
+      requireControlledLine(c, c.req.valid('param').id);
       const phone = findPhone(deps, c.req.valid('param').id);
       const input = c.req.valid('json');
       const dialable = deps.toDialable(input.number, deps.config.current.dialing);
