@@ -1,7 +1,8 @@
-export { createSnomClient } from './snom-client.js';
+export { createSnomClient, createSnomDispatcher } from './snom-client.js';
 export type {
   SnomClient,
   SnomClientOptions,
+  SnomDispatcherOptions,
   SnomRedirectEvent,
   WriteSettingsOptions,
 } from './snom-client.js';
