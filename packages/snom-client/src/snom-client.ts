@@ -4,6 +4,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import { createAuthFetch, type AuthMode } from './auth-fetch.js';
+import { OneShotDispatcher } from './one-shot-dispatcher.js';
 import { parseWwwAuthenticate, pickDigestChallenge } from './digest-auth.js';
 import {
   SnomAuthDowngradeError,
@@ -247,13 +248,12 @@ export interface SnomDispatcherOptions {
  * one pool instead of one per phone. Close it (`await dispatcher.close()`) after its clients.
  */
 export function createSnomDispatcher(options: SnomDispatcherOptions = {}): Dispatcher {
-  return new Agent({
-    connect: {
-      rejectUnauthorized: options.rejectUnauthorized ?? true,
-      ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-    },
-    ...(options.keepAlive === true ? {} : { pipelining: 0 }),
-  });
+  const connect = {
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+  };
+  // Without keep-alive every request has its own connection anyway: keep no pool per phone.
+  return options.keepAlive === true ? new Agent({ connect }) : new OneShotDispatcher(connect);
 }
 
 /**
