@@ -1,5 +1,4 @@
-import { Client, Dispatcher } from 'undici';
-import type { buildConnector } from 'undici';
+import { Client, Dispatcher, buildConnector } from 'undici';
 
 /** The request's handler, calling `done` once the request has ended, however it ended. */
 function endNotifier(
@@ -39,12 +38,13 @@ function endNotifier(
  * 10,000 phones, that is 10,000 pools kept for nothing. This keeps nothing between requests.
  */
 export class OneShotDispatcher extends Dispatcher {
-  readonly #connect: buildConnector.BuildOptions;
+  // Built once (TLS options, session cache) and shared by every request's Client.
+  readonly #connect: buildConnector.connector;
   readonly #open = new Set<Client>();
 
   constructor(connect: buildConnector.BuildOptions) {
     super();
-    this.#connect = connect;
+    this.#connect = buildConnector(connect);
   }
 
   override dispatch(
