@@ -7,10 +7,12 @@
 // Run:   npx tsx bench/system/run.ts                      (full: 3 × 60 s per target, ~8 min)
 // Quick: npx tsx bench/system/run.ts --seconds 10          (or SYSTEM_BENCH_SECONDS=10)
 // Other: --phones 1000 --rates 5,20,50 --saturate 10 --skip-bare --health-ms 30000
+//        --before <older dist/cli.js> (same phones and load against it first, side by side)
+//        --cpu-prof <dir> (V8 CPU profile of the daemon; summarise with bench/system/profile-summary.ts)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,6 +35,10 @@ const { values } = parseArgs({
     saturate: { type: 'string', default: '10' },
     'skip-bare': { type: 'boolean', default: false },
     'health-ms': { type: 'string', default: '30000' },
+    /** An older built cli.js run first with the same phones and load (before/after in one run). */
+    before: { type: 'string' },
+    /** Write a V8 CPU profile of the daemon (not of --before) into this directory. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const PHONES = Number(values.phones);
@@ -198,6 +204,12 @@ const latency = (() => {
       samples = [];
       return out;
     },
+    /** Forgets what is still unmatched (before the next target). */
+    reset(): void {
+      firedAt.clear();
+      seenAt.clear();
+      samples = [];
+    },
     unmatched(): number {
       let n = 0;
       for (const list of firedAt.values()) n += list.length;
@@ -321,7 +333,8 @@ async function saturate(
 // ------------------------------------------------------------------------------ targets
 
 interface PhaseResult {
-  target: 'daemon' | 'bare';
+  /** `bare`, or the daemon's label (`daemon`, `before` with --before). */
+  target: string;
   phase: string;
   offeredCallsPerS: number;
   calls: number;
@@ -330,6 +343,10 @@ interface PhaseResult {
   eventsPerS: number;
   sseP50Ms: number | null;
   sseP99Ms: number | null;
+  /** The daemon's event loop delay over the phase (its /api/metrics summary), ms. */
+  loopP50Ms: number | null;
+  loopP99Ms: number | null;
+  loopMaxMs: number | null;
   phoneRoundTripP50Ms: number | null;
   phoneRoundTripP99Ms: number | null;
   cpuPercent: number;
@@ -346,8 +363,43 @@ interface PhaseResult {
 
 let probeBase: { url: string; token: string } | null = null;
 
+/** Reads one sample value of the exposition text (no labels, or exactly `labels`). */
+function metricValue(text: string, name: string, labels = ''): number | null {
+  const escaped = `${name}${labels}`.replace(/[{}.*+?^$()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text);
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
+/** The daemon's metrics (null when it cannot be scraped). */
+async function scrapeMetrics(): Promise<string | null> {
+  if (probeBase === null) return null;
+  const answer = await fetch(`${probeBase.url}/api/metrics`, {
+    headers: { authorization: `Bearer ${probeBase.token}` },
+  });
+  return answer.ok ? answer.text() : null;
+}
+
+/**
+ * The event loop delay since the previous scrape (p50, p99, max in ms). Daemons from before the
+ * summary only have the p99 gauge.
+ */
+async function scrapeEventLoop(): Promise<{
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+} | null> {
+  const text = await scrapeMetrics();
+  if (text === null) return null;
+  const ms = (x: number | null): number | null => (x === null ? null : round1(x * 1000));
+  return {
+    p50Ms: ms(metricValue(text, 'snomlink_event_loop_delay_seconds', '{quantile="0.5"}')),
+    p99Ms: ms(metricValue(text, 'snomlink_event_loop_delay_p99_seconds')),
+    maxMs: ms(metricValue(text, 'snomlink_event_loop_delay_max_seconds')),
+  };
+}
+
 async function measurePhase(
-  target: 'daemon' | 'bare',
+  target: string,
   pid: number,
   phase: string,
   offered: number,
@@ -364,7 +416,10 @@ async function measurePhase(
   const g0 = process.cpuUsage();
   const t0 = performance.now();
   const probes: number[] = [];
-  let probing = target === 'daemon' && probeBase !== null;
+  const isDaemon = target !== 'bare';
+  let probing = isDaemon && probeBase !== null;
+  // A scrape starts a new event loop delay window in the daemon: this one covers the phase.
+  if (isDaemon) await scrapeEventLoop();
   const probeLoop = (async () => {
     while (probing && probeBase !== null) {
       const p0 = performance.now();
@@ -377,6 +432,7 @@ async function measurePhase(
     }
   })();
   const watched = await watch(pid, run);
+  const loop = isDaemon ? await scrapeEventLoop() : null;
   probing = false;
   await probeLoop;
   probes.sort((a, b) => a - b);
@@ -397,8 +453,11 @@ async function measurePhase(
     skipped,
     actionUrls: counters.fired - fired0,
     eventsPerS: round1(events / watched.wallS) ?? 0,
-    sseP50Ms: target === 'daemon' ? percentile(sse, 50) : null,
-    sseP99Ms: target === 'daemon' ? percentile(sse, 99) : null,
+    sseP50Ms: isDaemon ? percentile(sse, 50) : null,
+    sseP99Ms: isDaemon ? percentile(sse, 99) : null,
+    loopP50Ms: loop?.p50Ms ?? null,
+    loopP99Ms: loop?.p99Ms ?? null,
+    loopMaxMs: loop?.maxMs ?? null,
     phoneRoundTripP50Ms: percentile(trips, 50),
     phoneRoundTripP99Ms: percentile(trips, 99),
     cpuPercent: round1(watched.cpuPercent) ?? 0,
@@ -408,7 +467,7 @@ async function measurePhase(
     healthProbeP99Ms: round1(percentile(probes, 99)),
     healthProbeMaxMs: round1(probes.at(-1) ?? null),
     logRequestsPer190Call:
-      target === 'daemon' && calls190 > 0 ? round1((logReads + logClears) / calls190) : null,
+      isDaemon && calls190 > 0 ? round1((logReads + logClears) / calls190) : null,
     logReads,
     logClears,
     calls190,
@@ -582,7 +641,9 @@ process.on('message', (m) => { if (m === 'count') process.send({ count }); });
 
 const results: PhaseResult[] = [];
 console.log(
-  `system bench: ${String(PHONES)} phones, rates ${RATES.join('/')} calls/s, ${String(SECONDS)} s each, saturation ${String(SATURATE_SECONDS)} s, health check every ${String(HEALTH_MS)} ms`,
+  `system bench: ${String(PHONES)} phones, rates ${RATES.join('/')} calls/s, ${String(SECONDS)} s each, saturation ${String(SATURATE_SECONDS)} s, health check every ${String(HEALTH_MS)} ms; load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
 );
 const tPhones = performance.now();
 const phones = await startPhones();
@@ -591,157 +652,222 @@ console.log(
   `${String(phones.length)} phones listening in ${String(phonesStartMs)} ms (${phones[0]?.entry.host ?? ''} … ${phones.at(-1)?.entry.host ?? ''})`,
 );
 
-const daemon = await startDaemon({
-  phones: phones.map((p) => p.entry),
-  config: { health: { intervalMs: HEALTH_MS, phoneTimeoutMs: 5000 } },
-  logLevel: 'info',
-  startTimeoutMs: 60_000,
-});
-const idleRssMb = mb(rssBytes(daemon.pid));
-probeBase = { url: daemon.adminBase, token: daemon.token };
-
-// Provision every phone through the admin API (16 at a time).
-const tProvision = performance.now();
-let provisionFailures = 0;
-{
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < phones.length) {
-        const p = phones[next++]!;
-        const answer = await daemon.api(`/api/phones/${p.id}/provision`, { method: 'POST' });
-        const body = (await answer.json()) as { ok?: boolean };
-        if (!answer.ok || body.ok !== true) provisionFailures++;
-      }
-    }),
-  );
+/** Heap, RSS and start time of a daemon with no phones (the baseline of the per-phone cost). */
+async function emptyDaemon(bin: string | undefined): Promise<MemoryFigures> {
+  const t0 = performance.now();
+  const daemon = await startDaemon({ phones: [], ...(bin === undefined ? {} : { bin }) });
+  const startMs = Math.round(performance.now() - t0);
+  probeBase = { url: daemon.adminBase, token: daemon.token };
+  const figures = await memoryFigures(daemon.pid, startMs);
+  probeBase = null;
+  await daemon.stop();
+  return figures;
 }
-const provisionMs = Math.round(performance.now() - tProvision);
-console.log(
-  `provisioned ${String(phones.length)} phones through the API in ${String(provisionMs)} ms (${String(provisionFailures)} failed)`,
-);
 
-// SSE reader: latency matching and counters.
-let sseActionEvents = 0;
-let sseFinished = 0;
-let finishWaiter: { target: number; resolve: () => void } | null = null;
-const sse = await connectSse(`${daemon.adminBase}/api/events`, {
-  token: daemon.token,
-  keep: false,
-  onMessage: (message: SseMessage) => {
-    if (message.event === 'action-event') {
-      const data = JSON.parse(message.data) as {
-        event: { phoneId: string; kind: string; source: string; params: { callId?: string } };
-      };
-      if (data.event.source !== 'action-url') return;
-      sseActionEvents++;
-      const cls = phones[Number(data.event.phoneId.slice(1)) - 1]?.cls ?? 'full';
-      latency.seen(
-        data.event.phoneId,
-        cls,
-        data.event.kind,
-        data.event.params.callId,
-        message.receivedAt,
-      );
-    } else if (message.event === 'call' && message.data.includes('"type":"call-finished"')) {
-      sseFinished++;
-      if (finishWaiter !== null && sseFinished >= finishWaiter.target) finishWaiter.resolve();
-    }
-  },
-});
-const waitFinished = (target: number, timeoutMs: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    if (sseFinished >= target) {
-      resolve(true);
-      return;
-    }
-    const timer = setTimeout(() => {
-      finishWaiter = null;
-      resolve(false);
-    }, timeoutMs);
-    finishWaiter = {
-      target,
-      resolve: () => {
-        clearTimeout(timer);
-        finishWaiter = null;
-        resolve(true);
-      },
-    };
+interface MemoryFigures {
+  startMs: number;
+  rssMb: number;
+  heapUsedMb: number | null;
+}
+
+async function memoryFigures(pid: number, startMs: number): Promise<MemoryFigures> {
+  const text = await scrapeMetrics();
+  const heap = text === null ? null : metricValue(text, 'nodejs_heap_size_used_bytes');
+  return { startMs, rssMb: mb(rssBytes(pid)), heapUsedMb: heap === null ? null : mb(heap) };
+}
+
+interface TargetReport {
+  label: string;
+  empty: MemoryFigures;
+  started: MemoryFigures;
+  provisioned: MemoryFigures;
+  provisionMs: number;
+  provisionFailures: number;
+  peakRssMb: number;
+  saturation: { eventsPerS: number; cpuPercent: number } | null;
+  journal: ReturnType<typeof verifyJournal> & { placed: number; rows: number; drained: boolean };
+  actionUrls: { sseActionEvents: number; unmatched: number };
+  health: Record<string, unknown>;
+}
+
+/** Starts one daemon build with every phone, provisions them, runs the rate phases and saturation. */
+async function runDaemonTarget(label: string, bin: string | undefined): Promise<TargetReport> {
+  const empty = await emptyDaemon(bin);
+  const profileDir = label === 'daemon' ? values['cpu-prof'] : undefined;
+  const t0 = performance.now();
+  const daemon = await startDaemon({
+    phones: phones.map((p) => p.entry),
+    config: { health: { intervalMs: HEALTH_MS, phoneTimeoutMs: 5000 } },
+    logLevel: 'info',
+    startTimeoutMs: 120_000,
+    ...(bin === undefined ? {} : { bin }),
+    ...(profileDir === undefined
+      ? {}
+      : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
   });
-
-const placed: PlacedCall[] = [];
-for (const rate of RATES) {
-  const phase = `${String(rate)}/s`;
-  const finished0 = sseFinished;
-  const result = await measurePhase(
-    'daemon',
-    daemon.pid,
-    phase,
-    rate,
-    async () => {
-      const before = placed.length;
-      const r = await placeCalls(phones, rate, SECONDS, phase, placed);
-      const calls190 = placed.slice(before).filter((c) => c.cls === 'parameterless').length;
-      return { ...r, calls190 };
-    },
-    () => sseActionEvents,
-    // Every call placed must come out as a finished call (190 ones via the log scan).
-    async (calls) => {
-      await waitFinished(finished0 + calls, 30_000);
-    },
-  );
-  results.push(result);
-  console.log(JSON.stringify(result));
-}
-
-let saturation: {
-  daemonEventsPerS: number;
-  bareEventsPerS: number | null;
-  daemonCpuPercent: number;
-  bareCpuPercent: number | null;
-} | null = null;
-const unmatchedDaemon = latency.unmatched();
-if (SATURATE_SECONDS > 0) {
-  // The SSE reader runs in this (load generator) process; parsing ~5 messages per Action URL
-  // would make the generator the bottleneck, so saturation runs with the reader disconnected.
-  sse.close();
-  await sse.closed;
-  const watched = await watch(daemon.pid, () => saturate(phones, SATURATE_SECONDS, 200));
-  saturation = {
-    daemonEventsPerS: round1(watched.result / watched.wallS) ?? 0,
-    bareEventsPerS: null,
-    daemonCpuPercent: round1(watched.cpuPercent) ?? 0,
-    bareCpuPercent: null,
-  };
+  const startMs = Math.round(performance.now() - t0);
+  probeBase = { url: daemon.adminBase, token: daemon.token };
+  const started = await memoryFigures(daemon.pid, startMs);
   console.log(
-    `saturation against the daemon: ${String(saturation.daemonEventsPerS)} Action URLs/s, daemon CPU ${String(saturation.daemonCpuPercent)} %`,
+    `[${label}] started with ${String(phones.length)} phones in ${String(startMs)} ms: RSS ${String(started.rssMb)} MB, heap ${String(started.heapUsedMb)} MB (no phones: start ${String(empty.startMs)} ms, RSS ${String(empty.rssMb)} MB, heap ${String(empty.heapUsedMb)} MB)`,
   );
+
+  // Provision every phone through the admin API (16 at a time).
+  const tProvision = performance.now();
+  let provisionFailures = 0;
+  {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < phones.length) {
+          const p = phones[next++]!;
+          const answer = await daemon.api(`/api/phones/${p.id}/provision`, { method: 'POST' });
+          const body = (await answer.json()) as { ok?: boolean };
+          if (!answer.ok || body.ok !== true) provisionFailures++;
+        }
+      }),
+    );
+  }
+  const provisionMs = Math.round(performance.now() - tProvision);
+  const provisioned = await memoryFigures(daemon.pid, startMs);
+  console.log(
+    `[${label}] provisioned ${String(phones.length)} phones through the API in ${String(provisionMs)} ms (${String(provisionFailures)} failed); RSS ${String(provisioned.rssMb)} MB, heap ${String(provisioned.heapUsedMb)} MB; load average ${loadavg()[0]?.toFixed(1) ?? ''}`,
+  );
+
+  // SSE reader: latency matching and counters.
+  let sseActionEvents = 0;
+  let sseFinished = 0;
+  let finishWaiter: { target: number; resolve: () => void } | null = null;
+  const sse = await connectSse(`${daemon.adminBase}/api/events`, {
+    token: daemon.token,
+    keep: false,
+    onMessage: (message: SseMessage) => {
+      if (message.event === 'action-event') {
+        const data = JSON.parse(message.data) as {
+          event: { phoneId: string; kind: string; source: string; params: { callId?: string } };
+        };
+        if (data.event.source !== 'action-url') return;
+        sseActionEvents++;
+        const cls = phones[Number(data.event.phoneId.slice(1)) - 1]?.cls ?? 'full';
+        latency.seen(
+          data.event.phoneId,
+          cls,
+          data.event.kind,
+          data.event.params.callId,
+          message.receivedAt,
+        );
+      } else if (message.event === 'call' && message.data.includes('"type":"call-finished"')) {
+        sseFinished++;
+        if (finishWaiter !== null && sseFinished >= finishWaiter.target) finishWaiter.resolve();
+      }
+    },
+  });
+  const waitFinished = (target: number, timeoutMs: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (sseFinished >= target) {
+        resolve(true);
+        return;
+      }
+      const timer = setTimeout(() => {
+        finishWaiter = null;
+        resolve(false);
+      }, timeoutMs);
+      finishWaiter = {
+        target,
+        resolve: () => {
+          clearTimeout(timer);
+          finishWaiter = null;
+          resolve(true);
+        },
+      };
+    });
+
+  const placed: PlacedCall[] = [];
+  for (const rate of RATES) {
+    const phase = `${String(rate)}/s`;
+    const finished0 = sseFinished;
+    const result = await measurePhase(
+      label,
+      daemon.pid,
+      phase,
+      rate,
+      async () => {
+        const before = placed.length;
+        const r = await placeCalls(phones, rate, SECONDS, phase, placed);
+        const calls190 = placed.slice(before).filter((c) => c.cls === 'parameterless').length;
+        return { ...r, calls190 };
+      },
+      () => sseActionEvents,
+      // Every call placed must come out as a finished call (190 ones via the log scan).
+      async (calls) => {
+        await waitFinished(finished0 + calls, 30_000);
+      },
+    );
+    results.push(result);
+    console.log(JSON.stringify({ ...result, loadAverage1m: loadavg()[0] }));
+  }
+
+  let saturation: TargetReport['saturation'] = null;
+  const unmatched = latency.unmatched();
+  latency.reset();
+  if (SATURATE_SECONDS > 0) {
+    // The SSE reader runs in this (load generator) process; parsing ~5 messages per Action URL
+    // would make the generator the bottleneck, so saturation runs with the reader disconnected.
+    sse.close();
+    await sse.closed;
+    const watched = await watch(daemon.pid, () => saturate(phones, SATURATE_SECONDS, 200));
+    saturation = {
+      eventsPerS: round1(watched.result / watched.wallS) ?? 0,
+      cpuPercent: round1(watched.cpuPercent) ?? 0,
+    };
+    console.log(
+      `[${label}] saturation: ${String(saturation.eventsPerS)} Action URLs/s, daemon CPU ${String(saturation.cpuPercent)} %`,
+    );
+  }
+
+  // Lost events: every call of the rate phases in the journal exactly once.
+  const drained = await waitFinished(sseFinished, 1);
+  const journalRows = await fetchJournal(daemon);
+  const verification = verifyJournal(placed, journalRows);
+  const health = await daemon.json<Record<string, unknown>>('/api/health');
+  const peakRssMb = mb(
+    Number(
+      /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(daemon.pid)}/status`, 'utf8'))?.[1] ??
+        0,
+    ) * 1024,
+  );
+  sse.close();
+  probeBase = null;
+  await daemon.stop();
+  return {
+    label,
+    empty,
+    started,
+    provisioned,
+    provisionMs,
+    provisionFailures,
+    peakRssMb,
+    saturation,
+    journal: { placed: placed.length, rows: journalRows.length, ...verification, drained },
+    actionUrls: { sseActionEvents, unmatched },
+    health,
+  };
 }
 
-// Lost events: every call of the rate phases in the journal exactly once.
-const tailOk = await waitFinished(sseFinished, 1);
-const journalRows = await fetchJournal(daemon);
-const verification = verifyJournal(placed, journalRows);
-const health = await daemon.json<Record<string, unknown>>('/api/health');
-const daemonPeakRssMb = mb(
-  Number(
-    /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(daemon.pid)}/status`, 'utf8'))?.[1] ??
-      0,
-  ) * 1024,
-);
-sse.close();
-await daemon.stop();
+const targets: TargetReport[] = [];
+if (values.before !== undefined) targets.push(await runDaemonTarget('before', values.before));
+targets.push(await runDaemonTarget('daemon', undefined));
 
 // The same load against a bare node:http receiver in a child process.
+let bareSaturation: { eventsPerS: number | null; cpuPercent: number | null } | null = null;
 if (!values['skip-bare']) {
   const bare = await startBareReceiver();
   const bareBase = `http://127.0.0.1:${String(bare.port)}`;
-  const daemonBase = daemon.listenerBase;
   for (const p of phones) {
     const settings: Record<string, string> = {};
     for (const [name, value] of p.phone.settings)
       if (name.startsWith('action_') && value !== '')
-        settings[name] = value.replace(daemonBase, bareBase);
+        settings[name] = value.replace(/^https?:\/\/[^/]+/, bareBase);
     p.phone.setSettings(settings);
   }
   const pid = bare.child.pid ?? 0;
@@ -762,12 +888,14 @@ if (!values['skip-bare']) {
       () => bareCount,
     );
     results.push(result);
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify({ ...result, loadAverage1m: loadavg()[0] }));
   }
-  if (SATURATE_SECONDS > 0 && saturation !== null) {
+  if (SATURATE_SECONDS > 0) {
     const watched = await watch(pid, () => saturate(phones, SATURATE_SECONDS, 200));
-    saturation.bareEventsPerS = round1(watched.result / watched.wallS);
-    saturation.bareCpuPercent = round1(watched.cpuPercent);
+    bareSaturation = {
+      eventsPerS: round1(watched.result / watched.wallS),
+      cpuPercent: round1(watched.cpuPercent),
+    };
   }
   bare.child.kill();
 }
@@ -775,53 +903,82 @@ await Promise.all(phones.map((p) => p.phone.close()));
 
 // ------------------------------------------------------------------------------ report
 
-const table = results.map((r) => ({
-  target: r.target,
-  load: r.phase,
-  calls: r.calls,
-  'AU ev/s': r.eventsPerS,
-  'SSE p50/p99 ms': r.sseP50Ms === null ? '–' : `${String(r.sseP50Ms)} / ${String(r.sseP99Ms)}`,
-  'phone→200 p50/p99 ms': `${String(r.phoneRoundTripP50Ms)} / ${String(r.phoneRoundTripP99Ms)}`,
-  'CPU %': r.cpuPercent,
-  'peak RSS MB': r.peakRssMb,
-  'health p99/max ms':
-    r.healthProbeP99Ms === null
-      ? '–'
-      : `${String(r.healthProbeP99Ms)} / ${String(r.healthProbeMaxMs)}`,
-  'log.htm per 190 call': r.logRequestsPer190Call ?? '–',
-  'gen CPU %': r.generatorCpuPercent,
-}));
+const bareByPhase = new Map(results.filter((r) => r.target === 'bare').map((r) => [r.phase, r]));
+const table = results.map((r) => {
+  const bare = r.target === 'bare' ? undefined : bareByPhase.get(r.phase);
+  return {
+    target: r.target,
+    load: r.phase,
+    calls: r.calls,
+    'AU ev/s': r.eventsPerS,
+    'SSE p50/p99 ms': r.sseP50Ms === null ? '–' : `${String(r.sseP50Ms)} / ${String(r.sseP99Ms)}`,
+    'phone→200 p50/p99 ms': `${String(r.phoneRoundTripP50Ms)} / ${String(r.phoneRoundTripP99Ms)}`,
+    '200 p99 ÷ bare':
+      bare?.phoneRoundTripP99Ms == null || r.phoneRoundTripP99Ms === null
+        ? '–'
+        : round1(r.phoneRoundTripP99Ms / Math.max(1, bare.phoneRoundTripP99Ms)),
+    'loop p50/p99/max ms':
+      r.loopP99Ms === null && r.loopMaxMs === null
+        ? '–'
+        : `${String(r.loopP50Ms ?? '–')} / ${String(r.loopP99Ms ?? '–')} / ${String(r.loopMaxMs ?? '–')}`,
+    'CPU %': r.cpuPercent,
+    'peak RSS MB': r.peakRssMb,
+    'health p99/max ms':
+      r.healthProbeP99Ms === null
+        ? '–'
+        : `${String(r.healthProbeP99Ms)} / ${String(r.healthProbeMaxMs)}`,
+    'log.htm per 190 call': r.logRequestsPer190Call ?? '–',
+    'gen CPU %': r.generatorCpuPercent,
+  };
+});
 console.table(table);
-if (saturation !== null) {
-  console.table([
-    {
-      target: 'daemon',
-      'max AU ev/s': saturation.daemonEventsPerS,
-      'CPU %': saturation.daemonCpuPercent,
-    },
-    {
-      target: 'bare node:http',
-      'max AU ev/s': saturation.bareEventsPerS ?? '–',
-      'CPU %': saturation.bareCpuPercent ?? '–',
-    },
-  ]);
-  if (saturation.bareEventsPerS !== null)
-    console.log(
-      `ratio daemon / bare receiver at saturation: ${String(round1(saturation.daemonEventsPerS / saturation.bareEventsPerS))}`,
-    );
+console.table(
+  targets.map((t) => ({
+    target: t.label,
+    'start ms (0 phones / all)': `${String(t.empty.startMs)} / ${String(t.started.startMs)}`,
+    'RSS MB (0 / started / provisioned / peak)': `${String(t.empty.rssMb)} / ${String(t.started.rssMb)} / ${String(t.provisioned.rssMb)} / ${String(t.peakRssMb)}`,
+    'heap MB (0 / started / provisioned)': `${String(t.empty.heapUsedMb ?? '–')} / ${String(t.started.heapUsedMb ?? '–')} / ${String(t.provisioned.heapUsedMb ?? '–')}`,
+    'heap KB per phone':
+      t.provisioned.heapUsedMb === null || t.empty.heapUsedMb === null
+        ? '–'
+        : round1(((t.provisioned.heapUsedMb - t.empty.heapUsedMb) * 1024) / PHONES),
+    'provision s': round1(t.provisionMs / 1000),
+    'provision failed': t.provisionFailures,
+    'saturation AU/s': t.saturation?.eventsPerS ?? '–',
+    'sat. ÷ bare':
+      t.saturation === null || bareSaturation?.eventsPerS == null
+        ? '–'
+        : Math.round((t.saturation.eventsPerS / bareSaturation.eventsPerS) * 100) / 100,
+    lost: t.journal.lost,
+    duplicated: t.journal.duplicated,
+    'wrong number': t.journal.wrongNumber,
+  })),
+);
+if (bareSaturation !== null)
+  console.log(
+    `bare node:http receiver at saturation: ${String(bareSaturation.eventsPerS)} Action URLs/s at ${String(bareSaturation.cpuPercent)} % CPU`,
+  );
+for (const t of targets) {
+  console.log(
+    `[${t.label}] journal check: ${String(t.journal.placed)} calls placed, ${String(t.journal.rows)} rows; lost ${String(t.journal.lost)}, duplicated ${String(t.journal.duplicated)}, wrong number ${String(t.journal.wrongNumber)}, wrong name ${String(t.journal.wrongName)}` +
+      ` (360 class: ${JSON.stringify(t.journal.byClass['full'])}; 190 class: ${JSON.stringify(t.journal.byClass['parameterless'])}); SSE action-events ${String(t.actionUrls.sseActionEvents)}, unmatched ${String(t.actionUrls.unmatched)}`,
+  );
+  for (const example of t.journal.examples) console.log(`  ${example}`);
 }
 console.log(
-  `journal check: ${String(placed.length)} calls placed, ${String(journalRows.length)} rows; lost ${String(verification.lost)}, duplicated ${String(verification.duplicated)}, wrong number ${String(verification.wrongNumber)}, wrong name ${String(verification.wrongName)}` +
-    ` (360 class: ${JSON.stringify(verification.byClass['full'])}; 190 class: ${JSON.stringify(verification.byClass['parameterless'])})`,
-);
-for (const example of verification.examples) console.log(`  ${example}`);
-console.log(
-  `Action URLs fired ${String(counters.fired)}, failed ${String(counters.firedFailed)}, SSE action-events ${String(sseActionEvents)}, unmatched ${String(unmatchedDaemon)}; idle RSS ${String(idleRssMb)} MB, peak RSS ${String(daemonPeakRssMb)} MB`,
+  `Action URLs fired ${String(counters.fired)}, failed ${String(counters.firedFailed)}; load average at the end ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
 );
 
 const out = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version },
-  command: `npx tsx bench/system/run.ts --seconds ${String(SECONDS)}`,
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? '',
+    node: process.version,
+    loadAverageAtEnd: loadavg(),
+  },
+  command: `npx tsx bench/system/run.ts ${process.argv.slice(2).join(' ')}`,
   config: {
     phones: PHONES,
     rates: RATES,
@@ -829,19 +986,14 @@ const out = {
     saturateSeconds: SATURATE_SECONDS,
     healthIntervalMs: HEALTH_MS,
   },
-  startup: { phonesStartMs, provisionMs, provisionFailures, idleRssMb, daemonPeakRssMb },
+  phonesStartMs,
+  targets,
   phases: results,
-  saturation,
-  journal: { placed: placed.length, rows: journalRows.length, ...verification, drained: tailOk },
-  actionUrls: {
-    fired: counters.fired,
-    failed: counters.firedFailed,
-    sseActionEvents,
-    unmatched: unmatchedDaemon,
-  },
-  health,
+  bareSaturation,
+  actionUrls: { fired: counters.fired, failed: counters.firedFailed },
 };
 mkdirSync(join(here, '..', 'results'), { recursive: true });
-writeFileSync(join(here, '..', 'results', 'system.json'), `${JSON.stringify(out, null, 2)}\n`);
-console.log('wrote bench/results/system.json');
+const file = `system${PHONES === 1000 ? '' : `-${String(PHONES)}`}.json`;
+writeFileSync(join(here, '..', 'results', file), `${JSON.stringify(out, null, 2)}\n`);
+console.log(`wrote bench/results/${file}`);
 process.exit(0);

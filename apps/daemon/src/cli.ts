@@ -6,7 +6,6 @@ import type { Config } from './config/config-schema.js';
 import { openConfigStore } from './config/config-store.js';
 import { createDaemon } from './daemon.js';
 import type { Daemon } from './daemon.js';
-import { startDemo } from './demo.js';
 import type { Demo } from './demo.js';
 import { runDialCommand } from './dial/dial-command.js';
 import { isDaemonConfigError, isDaemonStartError } from './errors.js';
@@ -123,7 +122,8 @@ async function main(): Promise<number> {
   }
 
   let demo: Demo | null = null;
-  if (options.demo) demo = await startDemo(daemon, logger);
+  // Loaded only for --demo: the simulator and its certificate code stay out of a normal start.
+  if (options.demo) demo = await (await import('./demo.js')).startDemo(daemon, logger);
 
   const line = '─'.repeat(72);
   const webUiNote = existsSync(webUiDir)

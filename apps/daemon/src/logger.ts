@@ -1,6 +1,12 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyStream } from 'pino-pretty';
+
+// pino-pretty (and its colour and date code) is loaded only when a terminal wants pretty lines:
+// a service logging JSON never loads it. `require` keeps createLogger synchronous; pino-pretty is
+// CommonJS and stays external to the bundle, so this is a plain load at that moment.
+const requireLazily = createRequire(import.meta.url);
 
 /** Paths pino blanks out wherever they appear: no secret ever reaches a log line. */
 export const REDACT_PATHS = [
@@ -36,6 +42,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   const usePretty = options.pretty ?? process.stdout.isTTY;
   if (usePretty) {
+    const pretty = requireLazily('pino-pretty') as (options: object) => PrettyStream;
     return pino(
       base,
       pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true }),

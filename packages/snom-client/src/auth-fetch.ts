@@ -9,7 +9,8 @@ export interface AuthFetchOptions {
   username: string | undefined;
   password: string | undefined;
   auth: AuthMode;
-  dispatcher: Dispatcher;
+  /** The undici dispatcher to send through, asked for at each request (made when first needed). */
+  dispatcher: () => Dispatcher;
   /** Cnonce source, injectable for tests. */
   makeCnonce?: () => string;
 }
@@ -65,7 +66,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
         headers,
         signal: input.signal,
         redirect: 'manual',
-        dispatcher,
+        dispatcher: dispatcher(),
       });
       // Re-wrap undici's Response in the global one ky and callers expect (same stream type).
       const nullBody = response.status === 204 || response.status === 304;

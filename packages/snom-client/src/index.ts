@@ -1,9 +1,10 @@
-export { createSnomClient } from './snom-client.js';
+export { createSnomClient, createSnomDispatcher } from './snom-client.js';
 export type {
   ClearLogRequest,
   ReadLogRequest,
   SnomClient,
   SnomClientOptions,
+  SnomDispatcherOptions,
   SnomRedirectEvent,
   WriteSettingsOptions,
 } from './snom-client.js';

@@ -2,7 +2,9 @@ import { isHttpControlUnsupported } from '@snomlink/core';
 import ky, { isHTTPError, isTimeoutError } from 'ky';
 import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { createAuthFetch, type AuthMode } from './auth-fetch.js';
+import { OneShotDispatcher } from './one-shot-dispatcher.js';
 import { parseWwwAuthenticate, pickDigestChallenge } from './digest-auth.js';
 import {
   SnomAuthDowngradeError,
@@ -84,6 +86,13 @@ export interface SnomClientOptions {
   onRedirect?: (event: SnomRedirectEvent) => void;
   /** Custom DNS lookup for the phone's host name (same shape as `dns.lookup`). */
   lookup?: LookupFunction;
+  /**
+   * A shared undici dispatcher (see {@link createSnomDispatcher}) for a fleet of clients: one
+   * connection pool for all phones instead of one Agent per client. The client neither makes
+   * nor closes its own then; `rejectUnauthorized`, `keepAlive` (its pipelining) and `lookup`
+   * are the dispatcher's. Without it, the client makes its own Agent at its first request.
+   */
+  dispatcher?: Dispatcher;
   /**
    * Default true: `info()` throws SnomProtocolError for a 200 page without model, MAC or
    * firmware, and `dial()` accepts a 200 only when the page looks like a snom page (302 is
@@ -247,6 +256,30 @@ function authSchemeOf(header: string): SnomAuthScheme {
   return 'unknown';
 }
 
+/** Options of {@link createSnomDispatcher}: the connection settings every client on it shares. */
+export interface SnomDispatcherOptions {
+  /** Default true; false accepts self-signed certificates. */
+  rejectUnauthorized?: boolean;
+  /** Default false: no pipelining, and clients send `Connection: close` (set the same on them). */
+  keepAlive?: boolean;
+  /** Custom DNS lookup (same shape as `dns.lookup`). */
+  lookup?: LookupFunction;
+}
+
+/**
+ * Creates the undici Agent a snom client sends through. Pass one to many clients
+ * (`SnomClientOptions.dispatcher`) to share it: a daemon with thousands of phones then keeps
+ * one pool instead of one per phone. Close it (`await dispatcher.close()`) after its clients.
+ */
+export function createSnomDispatcher(options: SnomDispatcherOptions = {}): Dispatcher {
+  const connect = {
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+  };
+  // Without keep-alive every request has its own connection anyway: keep no pool per phone.
+  return options.keepAlive === true ? new Agent({ connect }) : new OneShotDispatcher(connect);
+}
+
 /**
  * Creates a client for one snom phone. Nothing is sent until a method is called; each method
  * makes the phone request its JSDoc names and throws only typed `SnomClientError`s.
@@ -283,13 +316,18 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
   const queue = createSerialQueue();
   // Set once the phone showed a D8xx "Phone Manager" page: it takes no HTTP commands.
   let phoneManagerSeen = false;
-  const dispatcher = new Agent({
-    connect: {
-      rejectUnauthorized: options.rejectUnauthorized ?? true,
+  // The client's own Agent is made at its first request (a configured phone that is never
+  // asked for anything costs no pool); a shared one is used as given and never closed here.
+  let ownDispatcher: Dispatcher | null = null;
+  const dispatcher = (): Dispatcher =>
+    options.dispatcher ??
+    (ownDispatcher ??= createSnomDispatcher({
+      ...(options.rejectUnauthorized === undefined
+        ? {}
+        : { rejectUnauthorized: options.rejectUnauthorized }),
+      ...(options.keepAlive === undefined ? {} : { keepAlive: options.keepAlive }),
       ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-    },
-    ...(options.keepAlive === true ? {} : { pipelining: 0 }),
-  });
+    }));
   const authFetch = createAuthFetch({
     username: options.username,
     password: options.password,
@@ -787,7 +825,9 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     },
 
     async close() {
-      await dispatcher.close();
+      const own = ownDispatcher;
+      ownDispatcher = null;
+      await own?.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ActionEvent, EventHub, SnomlinkEvent } from '@snomlink/core';
 import { createLogScanner } from '@snomlink/log-scanner';
 import type { ScanScheduler } from '@snomlink/log-scanner';
-import { createSnomClient } from '@snomlink/snom-client';
+import { createSnomClient, createSnomDispatcher } from '@snomlink/snom-client';
 import type { ConfigStore } from '../config/config-store.js';
 import { createPhoneManager } from '../phones/phone-manager.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
@@ -21,11 +21,21 @@ export interface SnomPhonesOptions {
 
 /**
  * The daemon's phone manager over real phones: a snom-client per phone (credentials, scheme
- * and timeout from the config) and a log scanner for phones that need one.
+ * and timeout from the config) and a log scanner for phones that need one. All clients share
+ * one undici dispatcher per certificate policy (two at most) instead of one Agent per phone.
  */
 export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
   const { config, logger } = options;
-  return createPhoneManager({
+  const dispatchers = new Map<boolean, ReturnType<typeof createSnomDispatcher>>();
+  const dispatcherFor = (rejectUnauthorized: boolean): ReturnType<typeof createSnomDispatcher> => {
+    let dispatcher = dispatchers.get(rejectUnauthorized);
+    if (dispatcher === undefined) {
+      dispatcher = createSnomDispatcher({ rejectUnauthorized });
+      dispatchers.set(rejectUnauthorized, dispatcher);
+    }
+    return dispatcher;
+  };
+  const manager = createPhoneManager({
     hub: options.hub,
     healthIntervalMs: config.current.health.intervalMs,
     createClient: (phone) =>
@@ -38,6 +48,7 @@ export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
         model: phone.model,
         timeoutMs: config.current.health.phoneTimeoutMs,
         rejectUnauthorized: phone.rejectUnauthorized,
+        dispatcher: dispatcherFor(phone.rejectUnauthorized),
       }),
     createScanner: (phone, client) =>
       createLogScanner({
@@ -50,4 +61,13 @@ export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
         },
       }),
   });
+  return {
+    ...manager,
+    async stop() {
+      await manager.stop();
+      const all = [...dispatchers.values()];
+      dispatchers.clear();
+      await Promise.all(all.map((d) => d.close()));
+    },
+  };
 }

@@ -194,6 +194,14 @@ describe('createDaemonMetrics', () => {
     expect(start).toBeLessThanOrEqual(Date.now() / 1000);
     expect(start).toBeGreaterThan(Date.now() / 1000 - 24 * 3600);
     expect(m.value('snomlink_event_loop_delay_p99_seconds')).toBeGreaterThanOrEqual(0);
+    expect(m.types.get('snomlink_event_loop_delay_seconds')).toBe('summary');
+    for (const quantile of ['0.5', '0.9', '0.99'])
+      expect(m.value('snomlink_event_loop_delay_seconds', { quantile })).toBeGreaterThanOrEqual(0);
+    expect(m.value('snomlink_event_loop_delay_max_seconds')).toBeGreaterThanOrEqual(
+      m.value('snomlink_event_loop_delay_seconds', { quantile: '0.99' }),
+    );
+    expect(m.value('snomlink_event_loop_delay_seconds_count')).toBeGreaterThanOrEqual(0);
+    expect(m.value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
     expect(m.types.get('process_cpu_seconds_total')).toBe('counter');
   });
 

@@ -1,9 +1,10 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { ACTION_EVENT_KINDS, EVENT_SOURCES } from '@snomlink/core';
 import type { ActionEventKind, EventHub, EventSource, SnomlinkEvent } from '@snomlink/core';
 import type { PhoneHealth } from '../api/schemas.js';
 import type { Journal } from '../journal/journal.js';
 import type { MetricsSection } from './integration-metrics.js';
+import { createEventLoopDelay } from './event-loop-delay.js';
 import { createExposition, createHistogram } from './prometheus-text.js';
 
 /** Health states a phone can be in (the values of `snomlink_phone_status{status}`). */
@@ -59,7 +60,10 @@ export interface DaemonMetrics {
   sseResync(): void;
   /** Registers the TAPI WebSocket client count (the `/tapi` mount); omitted until set. */
   setTapiClients(count: () => number): void;
-  /** The exposition text (version 0.0.4); resets the event loop delay window. */
+  /**
+   * The exposition text (version 0.0.4). Starts a new event loop delay window: the quantiles
+   * cover the time since the previous scrape (one scraper per daemon gives clean windows).
+   */
   render(): string;
   /** Unsubscribes from the hub and stops the event loop monitor. */
   close(): void;
@@ -90,8 +94,7 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
   const duration = createHistogram(CALL_DURATION_BUCKETS);
   let sseResyncs = 0;
   let tapiClients: (() => number) | null = null;
-  const loop = sources.eventLoop === false ? null : monitorEventLoopDelay({ resolution: 10 });
-  loop?.enable();
+  const loop = sources.eventLoop === false ? null : createEventLoopDelay();
 
   const unsubscribe = sources.hub.subscribe((event) => {
     if (event.type === 'action-event') {
@@ -270,8 +273,19 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
       out.sample('snomlink_webhook_deliveries_total', hooks.delivered, { result: 'ok' });
       out.sample('snomlink_webhook_deliveries_total', hooks.failed, { result: 'failed' });
 
+      const memory = process.memoryUsage();
       out.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
-      out.sample('process_resident_memory_bytes', process.memoryUsage.rss());
+      out.sample('process_resident_memory_bytes', memory.rss);
+      out.family('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use, bytes.');
+      out.sample('nodejs_heap_size_used_bytes', memory.heapUsed);
+      out.family('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved, bytes.');
+      out.sample('nodejs_heap_size_total_bytes', memory.heapTotal);
+      out.family(
+        'nodejs_external_memory_bytes',
+        'gauge',
+        'Memory of C++ objects bound to JavaScript (buffers, SQLite), bytes.',
+      );
+      out.sample('nodejs_external_memory_bytes', memory.external);
       const cpu = process.cpuUsage();
       out.family('process_cpu_seconds_total', 'counter', 'User and system CPU time in seconds.');
       out.sample('process_cpu_seconds_total', (cpu.user + cpu.system) / 1e6);
@@ -282,22 +296,39 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
       );
       out.sample('process_start_time_seconds', Math.round(performance.timeOrigin) / 1000);
       if (loop !== null) {
+        const window = loop.take();
+        out.family(
+          'snomlink_event_loop_delay_seconds',
+          'summary',
+          'Event loop delay (perf_hooks monitorEventLoopDelay, sampled every 10 ms): quantiles over ' +
+            'the window since the previous scrape; _sum and _count since start.',
+        );
+        for (const [quantile, value] of [
+          ['0.5', window.p50],
+          ['0.9', window.p90],
+          ['0.99', window.p99],
+        ] as const)
+          out.sample('snomlink_event_loop_delay_seconds', value, { quantile });
+        out.sample('snomlink_event_loop_delay_seconds_sum', window.totalSeconds);
+        out.sample('snomlink_event_loop_delay_seconds_count', window.totalCount);
+        out.family(
+          'snomlink_event_loop_delay_max_seconds',
+          'gauge',
+          'Longest event loop delay in the window since the previous scrape (the worst stall).',
+        );
+        out.sample('snomlink_event_loop_delay_max_seconds', window.max);
         out.family(
           'snomlink_event_loop_delay_p99_seconds',
           'gauge',
-          '99th percentile of the event loop delay since the previous scrape (perf_hooks monitorEventLoopDelay, 10 ms resolution).',
+          '99th percentile of the event loop delay since the previous scrape (same as the summary quantile 0.99).',
         );
-        out.sample(
-          'snomlink_event_loop_delay_p99_seconds',
-          loop.count > 0 ? loop.percentile(99) / 1e9 : 0,
-        );
-        loop.reset();
+        out.sample('snomlink_event_loop_delay_p99_seconds', window.p99);
       }
       return out.text();
     },
     close() {
       unsubscribe();
-      loop?.disable();
+      loop?.close();
     },
   };
 }

@@ -8,7 +8,7 @@
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Metric types this writer emits. */
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /** Label name → value. Names must match `[a-zA-Z_][a-zA-Z0-9_]*`; values are escaped. */
 export type MetricLabels = Readonly<Record<string, string>>;

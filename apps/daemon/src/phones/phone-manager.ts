@@ -35,10 +35,18 @@ export interface PhoneManagerOptions {
   readonly createClient: (phone: PhoneConfig) => PhoneClient;
   /** Creates a log scanner for a phone with log scanning on; events go to `onScanEvent`. */
   readonly createScanner?: (phone: PhoneConfig, client: PhoneClient) => PhoneLogScanner;
-  /** Period of the reachability check; 0 disables it. */
+  /**
+   * Period of the reachability check; 0 disables it. The checks of one round are spread evenly
+   * over the period (one phone every period ÷ phones), not fired as one wave.
+   */
   readonly healthIntervalMs: number;
   /** Most phones checked at the same time. Default 8. */
   readonly healthConcurrency?: number;
+  /**
+   * The first round (at `start()`) starts a check every 5 ms, or faster so that it ends within
+   * this long: phones show their status soon after start. Default 5000 ms.
+   */
+  readonly healthFirstRoundMs?: number;
   readonly now?: () => number;
 }
 
@@ -82,7 +90,10 @@ export const UNKNOWN_HEALTH: PhoneHealth = {
 
 interface MutableRuntime {
   config: PhoneConfig;
-  client: PhoneClient;
+  /** Made at first use (a check, a command, the log scanner), see `build`. */
+  readonly client: PhoneClient;
+  /** The client if it was made (dispose closes only that). */
+  made: PhoneClient | null;
   health: PhoneHealth;
   scanner: PhoneLogScanner | null;
   checking: Promise<PhoneTestResult> | null;
@@ -118,18 +129,27 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
     options.hub.publish({ type: 'line-status', phoneId, status, detail, at: now() });
   };
 
+  // A phone's client is made when something first needs it: thousands of configured phones
+  // cost a config reference and a health record each until then.
   const build = (config: PhoneConfig): MutableRuntime => {
-    const client = options.createClient(config);
-    const scanner =
-      logScanEnabled(config) && options.createScanner
-        ? options.createScanner(config, client)
-        : null;
-    return { config, client, health: UNKNOWN_HEALTH, scanner, checking: null };
+    const runtime: MutableRuntime = {
+      config,
+      made: null,
+      get client(): PhoneClient {
+        return (runtime.made ??= options.createClient(config));
+      },
+      health: UNKNOWN_HEALTH,
+      scanner: null,
+      checking: null,
+    };
+    if (logScanEnabled(config) && options.createScanner)
+      runtime.scanner = options.createScanner(config, runtime.client);
+    return runtime;
   };
 
   const dispose = async (runtime: MutableRuntime): Promise<void> => {
     await runtime.scanner?.stop();
-    await runtime.client.close?.();
+    await runtime.made?.close?.();
   };
 
   const runCheck = async (runtime: MutableRuntime): Promise<PhoneTestResult> => {
@@ -181,23 +201,54 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
     return p;
   };
 
-  const round = async (): Promise<void> => {
+  // One round checks every phone once, paced: phone i starts at i × spanMs ÷ phones (at most
+  // `concurrency` at a time). A wave of hundreds of checks at once stalled the event loop and
+  // delayed the phones' Action URL answers; spread out, they are a steady trickle.
+  const pacing = new Map<NodeJS.Timeout, () => void>();
+  // Read through a call: `stop()` may set it while a worker awaits its turn.
+  const isStopped = (): boolean => stopped;
+  const waitUntil = (at: number): Promise<void> => {
+    const ms = at - performance.now();
+    if (ms <= 0 || stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        pacing.delete(t);
+        resolve();
+      }, ms);
+      t.unref();
+      pacing.set(t, resolve);
+    });
+  };
+  /** Checks every phone once, one every `spacing(phones)` ms. */
+  const round = async (spacingOf: (count: number) => number): Promise<void> => {
     const list = [...phones.values()];
+    const t0 = performance.now();
+    const spacing = list.length === 0 ? 0 : spacingOf(list.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < list.length && !stopped) {
-        const runtime = list[next++];
-        if (runtime !== undefined) await check(runtime);
+        const index = next++;
+        await waitUntil(t0 + index * spacing);
+        const runtime = list[index];
+        // A phone removed (or rebuilt) meanwhile is checked by its new runtime's own round.
+        if (runtime !== undefined && !isStopped() && phones.get(runtime.config.id) === runtime)
+          await check(runtime);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
   };
 
-  const schedule = (): void => {
+  // Rounds follow each other: each takes about the period, so every phone is checked once a
+  // period; a round that ran long (slow phones) is followed by the next one at once.
+  const schedule = (roundStartedAt: number): void => {
     if (stopped || options.healthIntervalMs <= 0) return;
+    const wait = Math.max(0, roundStartedAt + options.healthIntervalMs - performance.now());
     timer = setTimeout(() => {
-      void round().finally(schedule);
-    }, options.healthIntervalMs);
+      const startedAt = performance.now();
+      void round((n) => options.healthIntervalMs / n).finally(() => {
+        schedule(startedAt);
+      });
+    }, wait);
     timer.unref();
   };
 
@@ -249,11 +300,20 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
     start() {
       if (options.healthIntervalMs <= 0 || started) return;
       started = true;
-      void round().finally(schedule);
+      const startedAt = performance.now();
+      const firstSpan = Math.min(options.healthIntervalMs, options.healthFirstRoundMs ?? 5000);
+      void round((n) => Math.min(5, firstSpan / n)).finally(() => {
+        schedule(startedAt);
+      });
     },
     async stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
+      for (const [t, resolve] of pacing) {
+        clearTimeout(t);
+        resolve();
+      }
+      pacing.clear();
       const all = [...phones.values()];
       phones.clear();
       await Promise.all(all.map(dispose));

@@ -51,6 +51,10 @@ export interface StartDaemonOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for the start banner. Default 30 s. */
   readonly startTimeoutMs?: number;
+  /** Another built `cli.js` to run instead of apps/daemon/dist/cli.js (benchmarks: before/after). */
+  readonly bin?: string;
+  /** Node.js options before the script (`--cpu-prof`, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A running daemon child process. */
@@ -198,7 +202,11 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   }
 
-  const { command, args } = daemonCommand();
+  const { command, args } =
+    options.bin === undefined
+      ? daemonCommand()
+      : { command: process.execPath, args: [options.bin] };
+  if (options.nodeArgs !== undefined) args.unshift(...options.nodeArgs);
   const child = spawn(
     command,
     [

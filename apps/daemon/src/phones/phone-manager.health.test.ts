@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { createEventHub } from '@snomlink/core';
+import type { SnomlinkEvent } from '@snomlink/core';
+import { phoneConfig } from '../config/config-schema.js';
+import type { PhoneConfig } from '../config/config-schema.js';
+import { createPhoneManager } from './phone-manager.js';
+import type { PhoneClient } from './phone-manager.js';
+
+// The periodic health checks of many phones: made lazily, paced over the period (no waves).
+
+const phone = (id: string): PhoneConfig =>
+  phoneConfig({ id, name: id, host: '127.0.0.2', model: 'snom360', secret: 'secret-secret' });
+
+function fakeClient(onInfo: () => void): PhoneClient {
+  const nop = (): Promise<void> => Promise.resolve();
+  return {
+    dial: nop,
+    hangUp: nop,
+    answer: nop,
+    hold: nop,
+    unhold: nop,
+    blindTransfer: nop,
+    sendDtmf: nop,
+    writeSettings: nop,
+    readSettings: () => Promise.resolve({}),
+    info: () => {
+      onInfo();
+      return Promise.resolve({ model: 'snom360', mac: '000413000001', firmware: '8.7.5' });
+    },
+    readLog: () => Promise.resolve(''),
+    clearLog: nop,
+    webConfigUrl: () => 'http://127.0.0.2/',
+  };
+}
+
+describe('phone manager health checks', () => {
+  it('makes a phone client only when something needs it', async () => {
+    const made: string[] = [];
+    const manager = createPhoneManager({
+      hub: createEventHub<SnomlinkEvent>(),
+      healthIntervalMs: 0,
+      createClient: (p) => {
+        made.push(p.id);
+        return fakeClient(() => undefined);
+      },
+    });
+    await manager.sync([phone('a'), phone('b'), phone('c')]);
+    expect(made).toEqual([]);
+    await manager.check('b');
+    expect(made).toEqual(['b']);
+    expect(manager.get('b')?.client).toBe(manager.get('b')?.client);
+    expect(made).toEqual(['b']);
+    await manager.stop();
+  });
+
+  it('spreads a round over the period instead of checking every phone at once', async () => {
+    const checkedAt: number[] = [];
+    let resolveRound: () => void = () => undefined;
+    const secondRoundStarted = new Promise<void>((resolve) => {
+      resolveRound = resolve;
+    });
+    const count = 20;
+    const intervalMs = 400;
+    const manager = createPhoneManager({
+      hub: createEventHub<SnomlinkEvent>(),
+      healthIntervalMs: intervalMs,
+      healthFirstRoundMs: 200,
+      createClient: () =>
+        fakeClient(() => {
+          checkedAt.push(performance.now());
+          if (checkedAt.length === count + 1) resolveRound();
+        }),
+    });
+    await manager.sync(Array.from({ length: count }, (_, i) => phone(`p${String(i)}`)));
+    const t0 = performance.now();
+    manager.start();
+    await secondRoundStarted;
+    await manager.stop();
+    // First round: one check every min(5 ms, 200 ms / 20) = 5 ms, so the 20th starts ≥ 95 ms
+    // after the first (all at once would put them within a millisecond or two).
+    const first = checkedAt.slice(0, count);
+    expect(first.at(-1)! - first[0]!).toBeGreaterThanOrEqual(90);
+    // The next round starts one period after the first began, not right after it ended.
+    expect(checkedAt[count]! - t0).toBeGreaterThanOrEqual(intervalMs - 5);
+  });
+
+  it('stop() ends a paced round at once', async () => {
+    let checks = 0;
+    const manager = createPhoneManager({
+      hub: createEventHub<SnomlinkEvent>(),
+      healthIntervalMs: 60_000,
+      healthFirstRoundMs: 60_000,
+      createClient: () =>
+        fakeClient(() => {
+          checks++;
+        }),
+    });
+    await manager.sync(Array.from({ length: 10 }, (_, i) => phone(`p${String(i)}`)));
+    manager.start();
+    await manager.stop();
+    const after = checks;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(checks).toBe(after);
+    expect(after).toBeLessThanOrEqual(10);
+  });
+});
