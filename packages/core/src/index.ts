@@ -46,6 +46,18 @@ export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';
 export { createLineModel } from './line-model.js';
+export {
+  PRESENCE_FIELDS,
+  createLinePresence,
+  forwardingOf,
+  presenceChange,
+} from './line-presence.js';
+export type {
+  LineForwarding,
+  LinePresence,
+  LinePresenceChange,
+  PresenceField,
+} from './line-presence.js';
 export type { LineModel, LineModelOptions } from './line-model.js';
 export {
   DEFAULT_LOG_SCAN_GRACE_MS,
@@ -55,7 +67,13 @@ export {
 } from './line-reducer/reduce-line.js';
 export type { LineReducerOptions, LineStep } from './line-reducer/reduce-line.js';
 export { createLineState } from './line-state.js';
-export type { LineInput, LineState, UnannouncedCall, UnboundEndedCall } from './line-state.js';
+export type {
+  ForwardingTargetInput,
+  LineInput,
+  LineState,
+  UnannouncedCall,
+  UnboundEndedCall,
+} from './line-state.js';
 export { UNKNOWN_PARTY, partyFromAddress } from './party.js';
 export { capabilityClassForModel, isHttpControlUnsupported } from './model-capabilities.js';
 export type { CapabilityClass } from './model-capabilities.js';
