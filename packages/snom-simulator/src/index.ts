@@ -1,10 +1,17 @@
 export { createSimulatedPhone } from './simulated-phone.js';
 export type { DialOptions, SimulatedPhone, SimulatedPhoneOptions } from './simulated-phone.js';
 export { ACTION_URL_SETTINGS, PARAMETERLESS_KINDS } from './types.js';
+export { SIMULATOR_PRESENCE_SETTINGS, dndSettings, forwardingSettings } from './presence.js';
+export type {
+  PresenceSettingNames,
+  SimulatedForwardMode,
+  SimulatedForwarding,
+} from './presence.js';
 export type {
   FiredActionUrl,
   PhoneFault,
   RecordedRequest,
+  RefusedCall,
   SimulatedCall,
   SimulatedCallState,
   SimulatedEventKind,
