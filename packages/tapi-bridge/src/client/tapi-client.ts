@@ -77,6 +77,18 @@ export interface TapiClient extends TapiCallOperations {
   lineMakeCall(lineId: string, destAddress: string): Promise<TapiMethodResults['lineMakeCall']>;
   lineGetCallInfo(callId: string): Promise<TapiMethodResults['lineGetCallInfo']>;
   lineGetCalls(lineId: string): Promise<TapiMethodResults['lineGetCalls']>;
+  /** Sets or (null) cancels forwarding; UNCOND with '' is DND. */
+  lineForward(
+    lineId: string,
+    forwardList: readonly { forwardMode: number; destAddress: string }[] | null,
+  ): Promise<TapiMethodResults['lineForward']>;
+  /** Extension: DND on/off. */
+  lineSetDoNotDisturb(
+    lineId: string,
+    enabled: boolean,
+  ): Promise<TapiMethodResults['lineSetDoNotDisturb']>;
+  /** Extension: forwarding and DND of a line. */
+  lineGetAddressStatus(lineId: string): Promise<TapiMethodResults['lineGetAddressStatus']>;
   on<E extends keyof TapiClientEvents>(
     event: E,
     listener: (...args: TapiClientEvents[E]) => void,
@@ -367,6 +379,14 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
       client.request('lineGenerateDigits', { callId, digits }),
     lineGetCallInfo: (callId) => client.request('lineGetCallInfo', { callId }),
     lineGetCalls: (lineId) => client.request('lineGetCalls', { lineId }),
+    lineForward: (lineId, forwardList) =>
+      client.request('lineForward', {
+        lineId,
+        forwardList: forwardList === null ? null : [...forwardList],
+      }),
+    lineSetDoNotDisturb: (lineId, enabled) =>
+      client.request('lineSetDoNotDisturb', { lineId, enabled }),
+    lineGetAddressStatus: (lineId) => client.request('lineGetAddressStatus', { lineId }),
     on(event, listener) {
       emitter.on(event, listener as (...args: unknown[]) => void);
       return () => emitter.off(event, listener as (...args: unknown[]) => void);
