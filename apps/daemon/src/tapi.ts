@@ -9,6 +9,7 @@ import { createTapiBridge, createTapiRoute, tapiTokenAuth } from '@snomlink/tapi
 import type { TapiBridge } from '@snomlink/tapi-bridge';
 import type { DaemonOptions, DaemonParts } from './daemon.js';
 import { safeEqual, TOKEN_COOKIE } from './http/auth.js';
+import { writePresence } from './phones/presence-write.js';
 
 /** Options of {@link mountTapi}. */
 export interface MountTapiOptions {
@@ -64,6 +65,10 @@ export function mountTapi(
             provisionOnOpen: p.provisionOnOpen,
           })),
         clientFor: (phoneId) => daemon.phones.get(phoneId)?.client,
+        presence: (phoneId) => daemon.lineModel.presence(phoneId),
+        setPresence: async (phoneId, change) => {
+          await writePresence(daemon, phoneId, change);
+        },
         dialRules: () => config.current.dialing,
         provision: async (phoneId) => {
           const result = await daemon.provision(phoneId, 'write');

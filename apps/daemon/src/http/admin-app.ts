@@ -44,6 +44,7 @@ import { provisionPhone } from '../phones/provision.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
 import { clearTokenCookie, requireToken } from './auth.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { mountPresenceRoutes, presenceOf } from './presence-routes.js';
 import { createStaticHandler } from './static-files.js';
 
 /** The listener as the admin API controls it. */
@@ -79,7 +80,7 @@ export interface MetricsEndpoint {
 export interface AdminAppDeps {
   readonly config: ConfigStore;
   readonly phones: PhoneManager;
-  readonly lineModel: Pick<LineModel, 'liveCalls' | 'getCall'>;
+  readonly lineModel: Pick<LineModel, 'liveCalls' | 'getCall' | 'presence' | 'setForwardingTarget'>;
   readonly journal: Journal;
   readonly events: EventBuffer;
   readonly listener: ListenerControl;
@@ -155,6 +156,7 @@ function phoneView(deps: AdminAppDeps, phone: PhoneConfig): PhoneView {
     capabilities: capabilityClassForModel(phone.model),
     webConfigUrl: runtime?.client.webConfigUrl() ?? `${phone.scheme}://${phone.host}/`,
     health: runtime?.health ?? UNKNOWN_HEALTH,
+    presence: presenceOf(deps, phone.id),
   };
 }
 
@@ -435,6 +437,8 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   });
 
   // Calls --------------------------------------------------------------------------------------
+  mountPresenceRoutes(app, deps);
+
   app.get('/api/calls', (c) => c.json({ calls: deps.lineModel.liveCalls() }));
 
   app.post('/api/calls/:callId/:command', async (c) => {

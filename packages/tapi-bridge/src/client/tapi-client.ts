@@ -5,6 +5,7 @@ import type {
   LineCallInfoParams,
   LineCallStateParams,
   LineDevStateParams,
+  LineAddressStateParams,
   TapiCallOperations,
   TapiMethod,
   TapiMethodParams,
@@ -49,6 +50,8 @@ export interface TapiClientEvents {
   LINE_CALLSTATE: [LineCallStateParams];
   LINE_CALLINFO: [LineCallInfoParams];
   LINE_LINEDEVSTATE: [LineDevStateParams];
+  /** DND or forwarding of a line changed (LINEADDRESSSTATE_FORWARD). */
+  LINE_ADDRESSSTATE: [LineAddressStateParams];
   /** The live calls of a line, after lineOpen and again after every reconnect. */
   snapshot: [{ lineId: string; calls: readonly LineCallInfo[]; reconnect: boolean }];
   open: [];
@@ -177,6 +180,9 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
             break;
           case 'LINE_LINEDEVSTATE':
             emit('LINE_LINEDEVSTATE', m.params as LineDevStateParams);
+            break;
+          case 'LINE_ADDRESSSTATE':
+            emit('LINE_ADDRESSSTATE', m.params as LineAddressStateParams);
             break;
           default:
             break; // a newer server's notification: ignore
