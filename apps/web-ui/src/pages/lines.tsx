@@ -4,6 +4,7 @@ import { api, seg } from '../api/client.js';
 import type { CallCommand, CallView, DialResult, ListenerStatus, PhoneView } from '../api/types.js';
 import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
 import { HealthBadge } from '../components/health.js';
+import { PresenceBar } from '../components/presence.js';
 import { useDialRules } from '../dial-rules-store.js';
 import { callActions } from '../lib/call-actions.js';
 import { dialPreview } from '../lib/dial-preview.js';
@@ -110,6 +111,7 @@ function PhoneCard(props: {
           ? ` · last event ${new Date(props.lastEventAt).toLocaleTimeString()}`
           : ''}
       </p>
+      <PresenceBar phone={phone} />
       {props.calls.length === 0 ? (
         <p class="muted small">No call.</p>
       ) : (
