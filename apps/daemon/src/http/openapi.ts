@@ -21,6 +21,11 @@ import {
   provisionResultSchema,
   recentEventsSchema,
   sseActionEventSchema,
+  ssePresenceEventSchema,
+  linePresenceSchema,
+  lineListSchema,
+  presenceUpdateSchema,
+  presenceUpdateResultSchema,
   sseCallEventSchema,
   sseLineEventSchema,
   sseResyncEventSchema,
@@ -52,6 +57,11 @@ const COMPONENTS = {
   SseLineEvent: sseLineEventSchema,
   SseActionEvent: sseActionEventSchema,
   SseResyncEvent: sseResyncEventSchema,
+  SsePresenceEvent: ssePresenceEventSchema,
+  LinePresence: linePresenceSchema,
+  LineList: lineListSchema,
+  PresenceUpdate: presenceUpdateSchema,
+  PresenceUpdateResult: presenceUpdateResultSchema,
 } satisfies Record<string, v.GenericSchema>;
 
 type ComponentName = keyof typeof COMPONENTS;
@@ -146,6 +156,28 @@ const ROUTES: RouteDoc[] = [
     body: 'DialRequest',
     response: 'DialResult',
     errors: [400, 404, 422, 502, 504],
+  },
+  {
+    method: 'get',
+    path: '/api/lines',
+    summary: 'Every line with its presence (DND, forwarding, user, registration) and live calls',
+    response: 'LineList',
+  },
+  {
+    method: 'get',
+    path: '/api/phones/{id}/presence',
+    summary: "A line's presence",
+    response: 'LinePresence',
+    errors: [404],
+  },
+  {
+    method: 'put',
+    path: '/api/phones/{id}/presence',
+    summary: 'Switch DND and/or forwarding on the phone (confirmed by its Action URLs)',
+    body: 'PresenceUpdate',
+    response: 'PresenceUpdateResult',
+    status: 202,
+    errors: [400, 404, 502, 503, 504],
   },
   { method: 'get', path: '/api/calls', summary: 'Live calls', response: 'CallList' },
   ...(['drop', 'answer', 'hold', 'unhold'] as const).map((command): RouteDoc => ({
@@ -291,7 +323,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
   paths['/api/events'] = {
     get: {
       summary:
-        'Server-Sent Events: `call` (SseCallEvent), `line` (SseLineEvent), `action-event` (SseActionEvent), `resync` (SseResyncEvent). Send Last-Event-ID to resume.',
+        'Server-Sent Events: `call` (SseCallEvent), `line` (SseLineEvent), `presence` (SsePresenceEvent), `action-event` (SseActionEvent), `resync` (SseResyncEvent). Send Last-Event-ID to resume.',
       responses: {
         '200': {
           description: 'event stream',
