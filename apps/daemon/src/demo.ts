@@ -153,7 +153,19 @@ export async function startDemo(
       const [a, b] = ids;
       if (a === undefined) return;
       const x = get(a);
-      if (b !== undefined && roll < 0.35) {
+      if (roll >= 0.9) {
+        // Presence now and then: a switches DND or forwarding on the phone for a while (the
+        // phone fires dnd-on / redirection-on, the line shows it) and back off.
+        if (Math.random() < 0.6) {
+          await x.setDnd(true);
+          await pause(between(8000, 20_000), signal);
+          await x.setDnd(false);
+        } else {
+          await x.setForwarding({ mode: 'always', target: pick(OUTSIDE_TARGETS) });
+          await pause(between(8000, 20_000), signal);
+          await x.setForwarding(null);
+        }
+      } else if (b !== undefined && roll < 0.35) {
         // Internal call a → b.
         const y = get(b);
         const out = await x.dial(ext(b), { autoAnswer: false });

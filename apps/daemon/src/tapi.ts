@@ -18,6 +18,7 @@ import { clientAddress } from './http/principal-auth.js';
 import { describe } from './http/route-docs.js';
 import { canControlLine, canSeeLine } from './users/principal.js';
 import type { Principal } from './users/principal.js';
+import { writePresence } from './phones/presence-write.js';
 
 /** Options of {@link mountTapi}. */
 export interface MountTapiOptions {
@@ -118,6 +119,10 @@ export function mountTapi(
             provisionOnOpen: p.provisionOnOpen,
           })),
         clientFor: (phoneId) => daemon.phones.get(phoneId)?.client,
+        presence: (phoneId) => daemon.lineModel.presence(phoneId),
+        setPresence: async (phoneId, change) => {
+          await writePresence(daemon, phoneId, change);
+        },
         dialRules: () => config.current.dialing,
         preferDirectoryName: () => config.current.directory.overridePhoneName,
         provision: async (phoneId) => {

@@ -9,6 +9,7 @@ import type {
   SseActionEvent,
   SseCallEvent,
   SseLineEvent,
+  SsePresenceEvent,
 } from './api/types.js';
 
 /**
@@ -172,6 +173,15 @@ function applyLine(id: number, change: SseLineEvent): void {
   });
 }
 
+/** A line's DND / forwarding / user / registration changed: the phone shows the new presence. */
+function applyPresence(change: SsePresenceEvent): void {
+  const phones = state.phones;
+  if (phones === null) return;
+  set({
+    phones: phones.map((p) => (p.id === change.phoneId ? { ...p, presence: change.presence } : p)),
+  });
+}
+
 function applyAction(id: number, change: SseActionEvent): void {
   const { event } = change;
   const n = ++seq;
@@ -276,6 +286,11 @@ function openStream(resumeAfter: number | null): void {
     const id = fresh(m);
     const data = parse(m) as SseLineEvent | null;
     if (id !== null && data !== null) applyLine(id, data);
+  });
+  es.addEventListener('presence', (m) => {
+    if (fresh(m) === null) return;
+    const data = parse(m) as SsePresenceEvent | null;
+    if (data !== null) applyPresence(data);
   });
   es.addEventListener('action-event', (m) => {
     const id = fresh(m);

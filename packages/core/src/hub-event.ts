@@ -1,5 +1,6 @@
 import type { ActionEvent } from './action-event.js';
 import type { CallChange } from './call.js';
+import type { LinePresenceChange } from './line-presence.js';
 
 /** A phone became reachable or unreachable, or was reconfigured (TAPI LINE_LINEDEVSTATE). */
 export interface LineStatusChange {
@@ -18,4 +19,5 @@ export interface ActionEventReceived {
 }
 
 /** Everything that flows through the daemon's hub. */
-export type SnomlinkEvent = CallChange | LineStatusChange | ActionEventReceived;
+export type SnomlinkEvent =
+  CallChange | LineStatusChange | LinePresenceChange | ActionEventReceived;

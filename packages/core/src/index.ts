@@ -46,6 +46,18 @@ export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';
 export { createLineModel } from './line-model.js';
+export {
+  PRESENCE_FIELDS,
+  createLinePresence,
+  forwardingOf,
+  presenceChange,
+} from './line-presence.js';
+export type {
+  LineForwarding,
+  LinePresence,
+  LinePresenceChange,
+  PresenceField,
+} from './line-presence.js';
 export type { LineModel, LineModelOptions } from './line-model.js';
 export {
   DEFAULT_LOG_SCAN_GRACE_MS,
@@ -57,6 +69,7 @@ export type { LineReducerOptions, LineStep } from './line-reducer/reduce-line.js
 export { createLineState } from './line-state.js';
 export type {
   DirectoryNameInput,
+  ForwardingTargetInput,
   LineInput,
   LineState,
   NamedParty,

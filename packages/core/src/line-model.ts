@@ -3,6 +3,7 @@ import type { Call, CallChange } from './call.js';
 import type { DialRules } from './dial-rules.js';
 import type { EventHub } from './event-hub.js';
 import type { SnomlinkEvent } from './hub-event.js';
+import type { LinePresence } from './line-presence.js';
 import { reduceLine, type LineReducerOptions } from './line-reducer/reduce-line.js';
 import {
   createLineState,
@@ -46,6 +47,15 @@ export interface LineModel {
   /** Forgets a phone; its live calls finish with mode `unknown`. */
   removePhone(phoneId: string): readonly CallChange[];
   setDialRules(rules: DialRules): void;
+  /** A line's presence (DND, forwarding, user, registration); undefined for a line never seen. */
+  presence(phoneId: string): LinePresence | undefined;
+  /** Every line seen so far with its presence, in first-seen order. */
+  lines(): readonly { readonly phoneId: string; readonly presence: LinePresence }[];
+  /**
+   * Records the forwarding mode and target the PC wrote to the phone (its Action URLs cannot
+   * say them); publishes a `line-presence` change when they differ from the known ones.
+   */
+  setForwardingTarget(phoneId: string, mode: string | null, target: string | null): void;
 }
 
 function byStart(a: Call, b: Call): number {
@@ -54,7 +64,7 @@ function byStart(a: Call, b: Call): number {
 
 /**
  * Creates the line model. Each change is published to `hub` as the SnomlinkEvent itself (the
- * CallChange object), in reducer order. It does not publish `action-event` or `line-status`:
+ * CallChange object), in reducer order, then the step's `line-presence` changes. It does not publish `action-event` or `line-status`:
  * the daemon does that.
  */
 export function createLineModel(options: LineModelOptions = {}): LineModel {
@@ -87,6 +97,7 @@ export function createLineModel(options: LineModelOptions = {}): LineModel {
     }
     if (options.hub !== undefined) {
       for (const change of result.changes) options.hub.publish(change);
+      for (const change of result.presenceChanges) options.hub.publish(change);
     }
     return result.changes;
   }
@@ -138,6 +149,17 @@ export function createLineModel(options: LineModelOptions = {}): LineModel {
     },
     setDialRules(rules: DialRules): void {
       dialRules = rules;
+    },
+    presence(phoneId: string): LinePresence | undefined {
+      return lines.get(phoneId)?.presence;
+    },
+    lines() {
+      return [...lines].map(([phoneId, state]) => ({ phoneId, presence: state.presence }));
+    },
+    setForwardingTarget(phoneId: string, mode: string | null, target: string | null): void {
+      const state = lines.get(phoneId) ?? createLineState(phoneId);
+      if (!lines.has(phoneId)) lines.set(phoneId, state);
+      step(phoneId, state, { kind: 'forwarding-target', phoneId, mode, target });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ActionEvent } from './action-event.js';
 import type { Call, CallDirection } from './call.js';
+import { createLinePresence, type LinePresence } from './line-presence.js';
 
 /**
  * A call that ended without a SIP Call-ID (parameterless phone) after its SIP dialog started:
@@ -56,6 +57,8 @@ export interface LineState {
    * the grace) and must not start a dial-tone call. Epoch ms, or null.
    */
   readonly hookDebtAt: number | null;
+  /** DND, forwarding, logged-on user and registration, each with the time it changed. */
+  readonly presence: LinePresence;
 }
 
 /** The parties of a call a directory can name. */
@@ -79,10 +82,23 @@ export interface DirectoryNameInput {
 }
 
 /**
- * Input to the reducer: a phone event, a clock tick that lets stale calls time out, or a
- * directory name for a live call's party.
+ * The forwarding mode and target the PC has just written to the phone: snom's Action URLs do not
+ * carry them, so the daemon tells the line. Changes nothing else (the phone's `redirection-on` /
+ * `redirection-off` says whether forwarding is on).
  */
-export type LineInput = ActionEvent | { readonly kind: 'tick' } | DirectoryNameInput;
+export interface ForwardingTargetInput {
+  readonly kind: 'forwarding-target';
+  readonly phoneId: string;
+  readonly mode: string | null;
+  readonly target: string | null;
+}
+
+/**
+ * Input to the reducer: a phone event, a clock tick that lets stale calls time out, a directory
+ * name for a live call's party, or the forwarding target set from the PC.
+ */
+export type LineInput =
+  ActionEvent | { readonly kind: 'tick' } | DirectoryNameInput | ForwardingTargetInput;
 
 /** A fresh line with no calls. */
 export function createLineState(phoneId: string): LineState {
@@ -95,5 +111,6 @@ export function createLineState(phoneId: string): LineState {
     unboundEnded: [],
     unannounced: [],
     hookDebtAt: null,
+    presence: createLinePresence(),
   };
 }

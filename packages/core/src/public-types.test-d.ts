@@ -82,6 +82,7 @@ describe('LineState', () => {
       | 'unboundEnded'
       | 'unannounced'
       | 'hookDebtAt'
+      | 'presence'
     >();
     expectTypeOf<LineState['calls']>().toEqualTypeOf<Readonly<Record<string, Call>>>();
     expectTypeOf<LineState['hookDebtAt']>().toEqualTypeOf<number | null>();
@@ -116,7 +117,12 @@ describe('reduceLine and the line model', () => {
   it('publishes changes as hub events', () => {
     expectTypeOf<CallChange>().toExtend<SnomlinkEvent>();
     expectTypeOf<SnomlinkEvent['type']>().toEqualTypeOf<
-      'call-state' | 'call-info' | 'call-finished' | 'line-status' | 'action-event'
+      | 'call-state'
+      | 'call-info'
+      | 'call-finished'
+      | 'line-status'
+      | 'line-presence'
+      | 'action-event'
     >();
     expectTypeOf(createLineModel)
       .parameter(0)

@@ -1,9 +1,9 @@
 import type { Call, CallState, PartyId, SnomlinkEvent } from '@snomlink/core';
 
 /**
- * DND / call forwarding of a line. core is gaining its own `line-presence` change in parallel;
- * until it lands this local shape is what the bridge accepts (structurally, so core's type can
- * be passed as soon as it has these fields).
+ * DND / call forwarding of a line: the part of core's `LinePresenceChange` the bridge reads.
+ * Kept as a structural subset so core's full change (with user, registration and the whole
+ * presence) is accepted as is, and callers may publish just these fields.
  */
 export interface LinePresenceChange {
   readonly type: 'line-presence';
@@ -15,7 +15,7 @@ export interface LinePresenceChange {
   readonly at: number;
 }
 
-/** What {@link MqttBridge.publish} accepts: any hub event; types it does not know are ignored. */
+/** What {@link MqttBridge.publish} accepts: any hub event (core's `line-presence` included). */
 export type MqttBridgeEvent = SnomlinkEvent | LinePresenceChange;
 
 /** What the `state` topic and the Home Assistant `state` sensor show. */

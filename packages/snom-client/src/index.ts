@@ -45,3 +45,5 @@ export { keyNamesForModel } from './key-names.js';
 export type { KeyNames } from './key-names.js';
 export { computeDigestResponse, parseWwwAuthenticate } from './digest-auth.js';
 export type { AuthChallenge, DigestAlgorithm, DigestResponseInput } from './digest-auth.js';
+export { DEFAULT_PRESENCE_SETTINGS, presenceSettings } from './presence-settings.js';
+export type { ForwardMode, PresenceSettingNames, PresenceWrite } from './presence-settings.js';

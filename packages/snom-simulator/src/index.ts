@@ -14,10 +14,17 @@ export type {
   LogLineFormat,
   SipTraceFormat,
 } from './firmware-profiles.js';
+export { SIMULATOR_PRESENCE_SETTINGS, dndSettings, forwardingSettings } from './presence.js';
+export type {
+  PresenceSettingNames,
+  SimulatedForwardMode,
+  SimulatedForwarding,
+} from './presence.js';
 export type {
   FiredActionUrl,
   PhoneFault,
   RecordedRequest,
+  RefusedCall,
   SimulatedCall,
   SimulatedCallState,
   SimulatedEventKind,

@@ -24,6 +24,15 @@ import {
   renderLogPage,
   renderSettingsPage,
 } from './pages.js';
+import {
+  SIMULATOR_PRESENCE_SETTINGS,
+  dndFromSettings,
+  dndSettings,
+  forwardingFromSettings,
+  forwardingSettings,
+  type PresenceSettingNames,
+  type SimulatedForwarding,
+} from './presence.js';
 import { selfSignedCertificate } from './self-signed.js';
 import { DEFAULT_LOG_MAX_CHARS, SipLog } from './sip-log.js';
 import {
@@ -41,6 +50,7 @@ import {
   type FiredActionUrl,
   type PhoneFault,
   type RecordedRequest,
+  type RefusedCall,
   type SimulatedCall,
   type SimulatedCallState,
   type SimulatedEventKind,
@@ -88,6 +98,8 @@ export interface SimulatedPhoneOptions {
   firmware?: string;
   /** Settings present at start (e.g. Action URLs). */
   settings?: Readonly<Record<string, string>>;
+  /** Setting names DND and forwarding are read from (default {@link SIMULATOR_PRESENCE_SETTINGS}). */
+  presenceSettings?: PresenceSettingNames;
   /** Write the SIP-trace-like log (default: true for 190-class phones, false otherwise). */
   sipLog?: boolean;
   /** How SIP messages are introduced in the log; default from the firmware profile. */
@@ -160,8 +172,21 @@ export interface SimulatedPhone {
   readonly firmwareProfile: FirmwareProfile;
   /** HTTP requests being answered right now (what `chokeOnConcurrent` looks at). */
   readonly activeRequests: number;
-  /** Write settings as `dummy.htm` would. */
+  /**
+   * Write settings as `dummy.htm` would. A change of DND or forwarding fires `dnd-on` / `dnd-off`
+   * / `redirection-on` / `redirection-off`, as switching it on the phone does.
+   */
   setSettings(settings: Readonly<Record<string, string>>): void;
+  /** Do not disturb: incoming calls are refused (486) without ringing or an Action URL. */
+  readonly dnd: boolean;
+  /** Call forwarding: `always` sends every call on (302), `busy` only while a call is live. */
+  readonly forwarding: SimulatedForwarding | null;
+  /** Incoming calls refused by DND or forwarded, oldest first. */
+  readonly refusedCalls: readonly RefusedCall[];
+  /** The user switches DND on the phone (fires `dnd-on` / `dnd-off` when it changes). */
+  setDnd(on: boolean): Promise<void>;
+  /** The user sets up or clears forwarding on the phone (fires `redirection-on` / `-off`). */
+  setForwarding(forwarding: SimulatedForwarding | null): Promise<void>;
   /** An incoming call starts ringing; resolves with its Call-ID once `incoming` was fired. */
   ring(from: string, options?: { display?: string; callId?: string }): Promise<string>;
   /** Answer the ringing call (or the given one). */
@@ -323,6 +348,10 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
   const lineToken = randomToken(8);
 
   const settings = new Map<string, string>(Object.entries(options.settings ?? {}));
+  const presenceNames = options.presenceSettings ?? SIMULATOR_PRESENCE_SETTINGS;
+  let dndOn = dndFromSettings(settings, presenceNames);
+  let forwarding = forwardingFromSettings(settings, presenceNames);
+  const refused: RefusedCall[] = [];
   const storedSettings = new Set<string>();
   const requests: RecordedRequest[] = [];
   const fired: FiredActionUrl[] = [];
@@ -611,6 +640,33 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     };
   }
 
+  /** Fires the presence Action URLs for what changed in the settings since the last look. */
+  function syncPresence(): Promise<void> {
+    const nextDnd = dndFromSettings(settings, presenceNames);
+    const nextForwarding = forwardingFromSettings(settings, presenceNames);
+    if (nextDnd !== dndOn) {
+      dndOn = nextDnd;
+      logLine(`DND ${nextDnd ? 'on' : 'off'}`);
+      void fire(nextDnd ? 'dnd-on' : 'dnd-off', undefined);
+    }
+    if ((nextForwarding === null) !== (forwarding === null)) {
+      logLine(`Redirection ${nextForwarding === null ? 'off' : 'on'}`);
+      void fire(nextForwarding === null ? 'redirection-off' : 'redirection-on', undefined);
+    }
+    forwarding = nextForwarding;
+    return queue;
+  }
+
+  /** Why an incoming call would not ring now, or null when it rings. */
+  function refusal(): { reason: 'dnd' | 'forwarded'; target: string | null } | null {
+    if (dndOn) return { reason: 'dnd', target: null };
+    if (forwarding === null || forwarding.target === '') return null;
+    if (forwarding.mode === 'always' || (forwarding.mode === 'busy' && calls.size > 0)) {
+      return { reason: 'forwarded', target: forwarding.target };
+    }
+    return null; // `timeout` rings here first; the simulator does not forward after the time.
+  }
+
   function doRing(from: string, opts: { display?: string; callId?: string }): CallRecord {
     const call = newCallRecord({
       // A PBX-made Call-ID: `7027a58643aeb25149e4861076f1b0a9@10.0.0.1` (tine20).
@@ -620,6 +676,18 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       remote: toSipUri(from, identity.host),
       display: opts.display ?? '',
     });
+    const refuse = refusal();
+    if (refuse !== null) {
+      logSip('received', call, toOwnUri('INVITE'), `${String(call.cseq)} INVITE`, false);
+      logSip(
+        'sent',
+        call,
+        refuse.reason === 'dnd' ? 'SIP/2.0 486 Busy Here' : 'SIP/2.0 302 Moved Temporarily',
+        `${String(call.cseq)} INVITE`,
+      );
+      pushBounded(refused, { callId: call.id, remote: call.remote, ...refuse, at: now() });
+      return call;
+    }
     calls.set(call.id, call);
     changed(call, 'ringing');
     logSip('received', call, toOwnUri('INVITE'), `${String(call.cseq)} INVITE`, false);
@@ -823,6 +891,11 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
         }
         return;
       }
+      case 'DND':
+        // The DND key toggles it, as on the phone.
+        settings.set(presenceNames.dnd, dndOn ? 'off' : 'on');
+        void syncPresence();
+        return;
       case 'TRANSFER':
         if (active !== undefined) {
           transferMode = true;
@@ -952,7 +1025,10 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
     }
     switch (page) {
       case '/dummy.htm': {
-        if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) saveSettings(pairs);
+        if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) {
+          saveSettings(pairs);
+          void syncPresence();
+        }
         send(res, 200, '<html><body>OK</body></html>\n');
         return;
       }
@@ -1177,6 +1253,23 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
 
     setSettings(values) {
       for (const [k, v] of Object.entries(values)) settings.set(k, v);
+      void syncPresence();
+    },
+    get dnd() {
+      return dndOn;
+    },
+    get forwarding() {
+      return forwarding;
+    },
+    refusedCalls: refused,
+    async setDnd(on) {
+      for (const [k, v] of Object.entries(dndSettings(on, presenceNames))) settings.set(k, v);
+      await syncPresence();
+    },
+    async setForwarding(next) {
+      const values = forwardingSettings(next, presenceNames);
+      for (const [k, v] of Object.entries(values)) settings.set(k, v);
+      await syncPresence();
     },
 
     async ring(from, opts = {}) {

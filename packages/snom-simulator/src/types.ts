@@ -14,7 +14,9 @@ export type SimulatedEventKind =
   | 'unhold'
   | 'blind-transfer'
   | 'dnd-on'
-  | 'dnd-off';
+  | 'dnd-off'
+  | 'redirection-on'
+  | 'redirection-off';
 
 /**
  * The phone setting that holds each event's Action URL (snom-protocol.md §1.2). Kept apart from
@@ -35,6 +37,8 @@ export const ACTION_URL_SETTINGS: Readonly<Record<SimulatedEventKind, string>> =
   'blind-transfer': 'action_blind_transfer',
   'dnd-on': 'action_dnd_on_url',
   'dnd-off': 'action_dnd_off_url',
+  'redirection-on': 'action_redirection_on_url',
+  'redirection-off': 'action_redirection_off_url',
 };
 
 /** The only events a 190-class (parameterless) phone fires. */
@@ -114,4 +118,16 @@ export interface PhoneFault {
    * connection (the embedded server copes badly with concurrency; rostgaard/Phonio, Medium).
    */
   chokeOnConcurrent?: boolean;
+}
+
+/** An incoming call the phone did not ring for: DND refused it (486) or forwarding sent it on (302). */
+export interface RefusedCall {
+  readonly callId: string;
+  /** The caller's SIP URI. */
+  readonly remote: string;
+  readonly reason: 'dnd' | 'forwarded';
+  /** Where a forwarded call went; null for DND. */
+  readonly target: string | null;
+  /** Epoch ms. */
+  readonly at: number;
 }

@@ -1,4 +1,6 @@
 export {
+  LINEADDRESSSTATE,
+  LINEFORWARDMODE,
   LINEBUSYMODE,
   LINECALLFEATURE,
   LINECALLINFOSTATE,
@@ -48,6 +50,9 @@ export {
 export type { TapiLineErrorContext } from './errors.js';
 export { RPC_ERROR, TAPI_PROTOCOL_VERSION, methodParamsSchemas } from './protocol.js';
 export type {
+  LineAddressStateParams,
+  LineAddressStatus,
+  LineForwardEntry,
   LineCallInfoParams,
   LineCallStateParams,
   LineDevStateParams,
@@ -66,8 +71,10 @@ export type {
   TapiBridgeOptions,
   TapiLine,
   TapiPhoneControl,
+  TapiPresenceChange,
   TapiSession,
 } from './tapi-bridge.js';
+export { addressStatusOf } from './address-status.js';
 export { createRpcSession, TAPI_MAX_BATCH, TAPI_MAX_MESSAGE_BYTES } from './rpc-session.js';
 export type { RpcSession, RpcSessionOptions, TapiMethodOutcome } from './rpc-session.js';
 export {

@@ -40,6 +40,30 @@ export const methodParamsSchemas = {
   }),
   lineGetCallInfo: v.object({ callId: id }),
   lineGetCalls: v.object({ lineId: id }),
+  /**
+   * Sets (or with `forwardList: null` or `[]` cancels) forwarding of the line. One entry is
+   * supported: `forwardMode` UNCOND, BUSY or NOANSW (`LINEFORWARDMODE_*`) and a non-empty
+   * `destAddress`. An UNCOND entry with an empty `destAddress` is DND (forward to nowhere), as
+   * TAPI drivers commonly map it.
+   */
+  lineForward: v.object({
+    lineId: id,
+    forwardList: v.nullable(
+      v.pipe(
+        v.array(
+          v.object({
+            forwardMode: v.number(),
+            destAddress: v.pipe(v.string(), v.trim(), v.maxLength(128)),
+          }),
+        ),
+        v.maxLength(1, 'one forwarding entry is supported'),
+      ),
+    ),
+  }),
+  /** Extension: switches the line's do-not-disturb on or off. */
+  lineSetDoNotDisturb: v.object({ lineId: id, enabled: v.boolean() }),
+  /** Extension: the line's forwarding and DND (LINEADDRESSSTATUS-like). */
+  lineGetAddressStatus: v.object({ lineId: id }),
 } as const;
 
 /** A method name of the TAPI JSON-RPC protocol. */
@@ -73,6 +97,27 @@ export interface TapiMethodResults {
   lineGenerateDigits: { readonly callId: string };
   lineGetCallInfo: LineCallInfo;
   lineGetCalls: { readonly lineId: string; readonly calls: readonly LineCallInfo[] };
+  lineForward: { readonly lineId: string };
+  lineSetDoNotDisturb: { readonly lineId: string; readonly enabled: boolean };
+  lineGetAddressStatus: LineAddressStatus;
+}
+
+/** One forwarding entry (TAPI LINEFORWARD): `LINEFORWARDMODE_*` and where to. */
+export interface LineForwardEntry {
+  readonly forwardMode: number;
+  /** '' for DND (forward to nowhere). */
+  readonly destAddress: string;
+}
+
+/**
+ * A line's forwarding and DND as TAPI shows them (LINEADDRESSSTATUS's forward list). DND is the
+ * entry UNCOND → '' (forward to nowhere); `dnd` says it plainly too. null = not known yet.
+ */
+export interface LineAddressStatus {
+  readonly lineId: string;
+  readonly dnd: boolean | null;
+  readonly forwarding: boolean | null;
+  readonly forwardList: readonly LineForwardEntry[];
 }
 
 /**
@@ -131,11 +176,20 @@ export interface LineDevStateParams {
   readonly at: number;
 }
 
+/**
+ * LINE_ADDRESSSTATE: the line's forwarding or DND changed (`addressState` = LINEADDRESSSTATE_FORWARD).
+ */
+export interface LineAddressStateParams extends LineAddressStatus {
+  readonly addressState: number;
+  readonly at: number;
+}
+
 /** A server → client notification. */
 export type TapiNotification =
   | { readonly method: 'LINE_CALLSTATE'; readonly params: LineCallStateParams }
   | { readonly method: 'LINE_CALLINFO'; readonly params: LineCallInfoParams }
-  | { readonly method: 'LINE_LINEDEVSTATE'; readonly params: LineDevStateParams };
+  | { readonly method: 'LINE_LINEDEVSTATE'; readonly params: LineDevStateParams }
+  | { readonly method: 'LINE_ADDRESSSTATE'; readonly params: LineAddressStateParams };
 
 /** `error.data` of a TAPI failure (JSON-RPC code -32000). */
 export interface TapiErrorData {

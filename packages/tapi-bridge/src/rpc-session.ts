@@ -178,6 +178,18 @@ export function createRpcSession(options: RpcSessionOptions): RpcSession {
         return session.lineGetCallInfo(v.parse(methodParamsSchemas.lineGetCallInfo, params).callId);
       case 'lineGetCalls':
         return session.lineGetCalls(v.parse(methodParamsSchemas.lineGetCalls, params).lineId);
+      case 'lineForward': {
+        const p = v.parse(methodParamsSchemas.lineForward, params);
+        return session.lineForward(p.lineId, p.forwardList);
+      }
+      case 'lineSetDoNotDisturb': {
+        const p = v.parse(methodParamsSchemas.lineSetDoNotDisturb, params);
+        return session.lineSetDoNotDisturb(p.lineId, p.enabled);
+      }
+      case 'lineGetAddressStatus':
+        return session.lineGetAddressStatus(
+          v.parse(methodParamsSchemas.lineGetAddressStatus, params).lineId,
+        );
     }
   };
 

@@ -8,6 +8,7 @@ import {
   type DialRules,
   type EventHub,
   type LineModel,
+  type LinePresence,
   type LineStatusChange,
   type SnomlinkEvent,
 } from '@snomlink/core';
@@ -19,11 +20,19 @@ import {
   type LineCallInfo,
   type LineCapabilities,
 } from './call-mapping.js';
-import { LINECALLFEATURE, LINEDEVSTATE } from './constants.js';
+import { addressStatusOf, forwardModeOf } from './address-status.js';
+import {
+  LINEADDRESSSTATE,
+  LINECALLFEATURE,
+  LINEDEVSTATE,
+  LINEFORWARDMODE,
+  hex32,
+} from './constants.js';
 import { TapiLineError, lineError } from './errors.js';
 import {
   TAPI_PROTOCOL_VERSION,
   type LineDevice,
+  type LineForwardEntry,
   type TapiCallOperations,
   type TapiMethodResults,
   type TapiNotification,
@@ -97,6 +106,25 @@ export interface TapiBridgeOptions {
   readonly logger?: TapiLogger;
   /** Clock, for tests. Default `Date.now`. */
   readonly now?: () => number;
+  /** A line's presence (DND, forwarding), for lineGetAddressStatus. Default: none known. */
+  readonly presence?: (lineId: string) => LinePresence | undefined;
+  /**
+   * Switches DND / forwarding on the phone (lineForward, lineSetDoNotDisturb); resolves once the
+   * phone took the settings. Without it those methods fail with OPERATIONUNAVAIL.
+   */
+  readonly setPresence?: (lineId: string, change: TapiPresenceChange) => Promise<void>;
+}
+
+/** A DND / forwarding change asked for over TAPI. */
+export interface TapiPresenceChange {
+  readonly dnd?: boolean;
+  readonly forwarding?:
+    | {
+        readonly enabled: true;
+        readonly mode: 'always' | 'busy' | 'timeout';
+        readonly target: string;
+      }
+    | { readonly enabled: false };
 }
 
 /** One client's view of the bridge: the lines it opened and the operations it may call. */
@@ -122,6 +150,21 @@ export interface TapiSession extends TapiCallOperations {
   ): Promise<TapiMethodResults['lineMakeCall']>;
   lineGetCallInfo(callId: string): LineCallInfo;
   lineGetCalls(lineId: string): TapiMethodResults['lineGetCalls'];
+  /**
+   * Sets or (null / []) cancels forwarding of an open line; UNCOND → '' is DND (see README).
+   * Resolves once the phone took it; LINE_ADDRESSSTATE follows when the phone confirms.
+   */
+  lineForward(
+    lineId: string,
+    forwardList: readonly LineForwardEntry[] | null,
+  ): Promise<TapiMethodResults['lineForward']>;
+  /** Extension: DND on/off of an open line. */
+  lineSetDoNotDisturb(
+    lineId: string,
+    enabled: boolean,
+  ): Promise<TapiMethodResults['lineSetDoNotDisturb']>;
+  /** Extension: the line's forwarding and DND. */
+  lineGetAddressStatus(lineId: string): TapiMethodResults['lineGetAddressStatus'];
   /** Lines this session has open. */
   readonly openLines: ReadonlySet<string>;
   /** Closes every open line (unprovisioning where this was the last user) and cancels pending lineMakeCalls. */
@@ -340,6 +383,18 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
 
   const unsubscribe = options.hub.subscribe((event) => {
     if (event.type === 'action-event') return;
+    if (event.type === 'line-presence') {
+      if (!event.changed.includes('dnd') && !event.changed.includes('forwarding')) return;
+      broadcast(event.phoneId, {
+        method: 'LINE_ADDRESSSTATE',
+        params: {
+          ...addressStatusOf(event.phoneId, event.presence),
+          addressState: LINEADDRESSSTATE.FORWARD,
+          at: event.at,
+        },
+      });
+      return;
+    }
     if (event.type === 'line-status') {
       broadcast(event.phoneId, {
         method: 'LINE_LINEDEVSTATE',
@@ -355,6 +410,32 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
     }
     onChange(event);
   });
+
+  const changePresence = async (
+    operation: string,
+    lineId: string,
+    change: TapiPresenceChange,
+  ): Promise<void> => {
+    const set = options.setPresence;
+    if (set === undefined) {
+      throw lineError(
+        operation,
+        'OPERATIONUNAVAIL',
+        `${operation} needs a setPresence callback; the bridge was created without one`,
+        { lineId },
+      );
+    }
+    try {
+      await set(lineId, change);
+    } catch (error) {
+      throw lineError(
+        operation,
+        'OPERATIONFAILED',
+        `phone ${lineId} refused or did not answer ${operation}: ${describe(error)}`,
+        { lineId, cause: error },
+      );
+    }
+  };
 
   const ensureProvisioned = (line: TapiLine): Promise<void> => {
     let p = provisioned.get(line.id);
@@ -704,6 +785,48 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
             callId,
           });
         return info(tracked.call);
+      },
+      async lineForward(lineId, forwardList) {
+        requireOpenLine('lineForward', lineId);
+        const entry = forwardList?.[0];
+        if (forwardList !== null && forwardList.length > 1) {
+          throw lineError('lineForward', 'INVALPARAM', 'one forwarding entry is supported', {
+            lineId,
+          });
+        }
+        let change: TapiPresenceChange;
+        if (entry === undefined) change = { forwarding: { enabled: false } };
+        else if (entry.forwardMode === LINEFORWARDMODE.UNCOND && entry.destAddress === '') {
+          change = { dnd: true };
+        } else {
+          const mode = forwardModeOf(entry.forwardMode);
+          if (mode === undefined || entry.destAddress === '') {
+            throw lineError(
+              'lineForward',
+              'INVALPARAM',
+              `forwardMode ${hex32(entry.forwardMode)} with "${entry.destAddress}" is not supported; use UNCOND, BUSY or NOANSW with a destAddress (UNCOND with '' is DND)`,
+              { lineId },
+            );
+          }
+          change = { forwarding: { enabled: true, mode, target: entry.destAddress } };
+        }
+        await changePresence('lineForward', lineId, change);
+        return { lineId };
+      },
+      async lineSetDoNotDisturb(lineId, enabled) {
+        requireOpenLine('lineSetDoNotDisturb', lineId);
+        await changePresence('lineSetDoNotDisturb', lineId, { dnd: enabled });
+        return { lineId, enabled };
+      },
+      lineGetAddressStatus(lineId) {
+        if (findLine(lineId) === undefined)
+          throw lineError(
+            'lineGetAddressStatus',
+            'BADDEVICEID',
+            `there is no line ${lineId}; lineInitialize lists the lines`,
+            { lineId },
+          );
+        return addressStatusOf(lineId, options.presence?.(lineId));
       },
       lineGetCalls(lineId) {
         if (visibleLine(lineId) === undefined)

@@ -12,7 +12,7 @@ import {
   actionEventSchema,
   dialRulesSchema,
 } from '@snomlink/core';
-import type { Call, FinishedCall, LineStatusChange } from '@snomlink/core';
+import type { Call, FinishedCall, LinePresence, LineStatusChange } from '@snomlink/core';
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -70,6 +70,28 @@ export const phoneHealthSchema = v.object({
 /** Last result of the periodic health check of one phone. */
 export type PhoneHealth = v.InferOutput<typeof phoneHealthSchema>;
 
+/**
+ * A line's presence (core `LinePresence`): DND, forwarding, logged-on user and registration,
+ * each null until the phone reported it, with the epoch ms it changed.
+ */
+export const linePresenceSchema = v.object({
+  dnd: v.nullable(v.boolean()),
+  dndChangedAt: v.nullable(v.number()),
+  forwarding: v.nullable(v.boolean()),
+  /** `always`, `busy`, `timeout` as last set from the PC (the phone does not report it). */
+  forwardingMode: v.nullable(v.string()),
+  /** The forwarding target as last set from the PC (the phone does not report it). */
+  forwardingTarget: v.nullable(v.string()),
+  forwardingChangedAt: v.nullable(v.number()),
+  user: v.nullable(v.string()),
+  loggedOn: v.nullable(v.boolean()),
+  userChangedAt: v.nullable(v.number()),
+  registered: v.nullable(v.boolean()),
+  registrationChangedAt: v.nullable(v.number()),
+});
+/** A line's presence as the API returns it. */
+export type LinePresenceView = v.InferOutput<typeof linePresenceSchema>;
+
 /** A configured phone as the API returns it: never the password, never the Action URL secret. */
 export const phoneViewSchema = v.object({
   id: phoneIdSchema,
@@ -93,6 +115,8 @@ export const phoneViewSchema = v.object({
   /** The phone's web UI address (no credentials), for a "configure on phone" link. */
   webConfigUrl: v.string(),
   health: phoneHealthSchema,
+  /** DND, forwarding, user and registration as the phone last reported them. */
+  presence: linePresenceSchema,
 });
 /** A configured phone as the API returns it. */
 export type PhoneView = v.InferOutput<typeof phoneViewSchema>;
@@ -399,6 +423,7 @@ export const WEBHOOK_EVENTS = [
   'call-finished',
   'call-missed',
   'line-status',
+  'line-presence',
 ] as const;
 /** A webhook event kind. */
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -570,6 +595,24 @@ export const sseLineEventSchema = v.object({
 /** `event: line` payload (core LineStatusChange). */
 export type SseLineEvent = v.InferOutput<typeof sseLineEventSchema>;
 
+/**
+ * `event: presence` — a line's DND, forwarding, logged-on user or registration changed (core
+ * LinePresenceChange); `presence` is the whole presence after the change.
+ */
+export const ssePresenceEventSchema = v.object({
+  type: v.literal('line-presence'),
+  phoneId: v.string(),
+  dnd: v.nullable(v.boolean()),
+  forwarding: v.nullable(v.object({ mode: v.string(), target: v.nullable(v.string()) })),
+  user: v.nullable(v.string()),
+  registered: v.nullable(v.boolean()),
+  changed: v.array(v.picklist(['dnd', 'forwarding', 'user', 'registration'])),
+  presence: linePresenceSchema,
+  at: v.number(),
+});
+/** `event: presence` payload (core LinePresenceChange). */
+export type SsePresenceEvent = v.InferOutput<typeof ssePresenceEventSchema>;
+
 /** `event: action-event` — a raw phone event as received (for troubleshooting views). */
 export const sseActionEventSchema = v.object({
   type: v.literal('action-event'),
@@ -602,8 +645,8 @@ export const recentEventsQuerySchema = v.object({
     v.pipe(
       v.string(),
       v.regex(
-        /^(call|line|action-event)(,(call|line|action-event))*$/,
-        'event is a comma-separated list of call, line, action-event',
+        /^(call|line|presence|action-event)(,(call|line|presence|action-event))*$/,
+        'event is a comma-separated list of call, line, presence, action-event',
       ),
     ),
   ),
@@ -615,6 +658,7 @@ export type RecentEventsQuery = v.InferOutput<typeof recentEventsQuerySchema>;
 export const recentEventSchema = v.variant('event', [
   v.object({ id: v.number(), event: v.literal('call'), data: sseCallEventSchema }),
   v.object({ id: v.number(), event: v.literal('line'), data: sseLineEventSchema }),
+  v.object({ id: v.number(), event: v.literal('presence'), data: ssePresenceEventSchema }),
   v.object({ id: v.number(), event: v.literal('action-event'), data: sseActionEventSchema }),
 ]);
 /** One event of `GET /api/events/recent`. */
@@ -637,11 +681,12 @@ export type RecentEvents = v.InferOutput<typeof recentEventsSchema>;
 export interface SseEventMap {
   call: SseCallEvent;
   line: SseLineEvent;
+  presence: SsePresenceEvent;
   'action-event': SseActionEvent;
   resync: SseResyncEvent;
 }
 /** SSE event names. */
-export const SSE_EVENT_NAMES = ['call', 'line', 'action-event', 'resync'] as const;
+export const SSE_EVENT_NAMES = ['call', 'line', 'presence', 'action-event', 'resync'] as const;
 
 /** Action event kinds (re-exported for UIs that show raw events). */
 export const API_ACTION_EVENT_KINDS = ACTION_EVENT_KINDS;
@@ -651,5 +696,67 @@ type Assert<T extends true> = T;
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type _CallMatches = Assert<Mutual<Call, Readonly<CallView>>>;
 type _LineMatches = Assert<Mutual<LineStatusChange, Readonly<SseLineEvent>>>;
+type _PresenceMatches = Assert<Mutual<LinePresence, Readonly<LinePresenceView>>>;
 // FinishedCall is a Call, so it fits the call-finished payload.
 type _FinishedFits = Assert<FinishedCall extends CallView ? true : false>;
+
+// ---------------------------------------------------------------------------------------------
+// Presence (`/api/lines`, `/api/phones/{id}/presence`)
+
+/** One line of `GET /api/lines`: the phone, its presence and its live calls. */
+export const lineViewSchema = v.object({
+  phoneId: phoneIdSchema,
+  name: v.string(),
+  presence: linePresenceSchema,
+  calls: v.array(callViewSchema),
+});
+/** One line of `GET /api/lines`. */
+export type LineView = v.InferOutput<typeof lineViewSchema>;
+
+/** Answer of `GET /api/lines`. */
+export const lineListSchema = v.object({ lines: v.array(lineViewSchema) });
+/** Answer of `GET /api/lines`. */
+export type LineList = v.InferOutput<typeof lineListSchema>;
+
+/**
+ * Body of `PUT /api/phones/{id}/presence`: switch DND and/or forwarding on the phone. Omitted
+ * parts stay as they are; forwarding on needs a target (mode default `always`).
+ */
+export const presenceUpdateSchema = v.pipe(
+  v.object({
+    dnd: v.optional(v.boolean()),
+    forwarding: v.optional(
+      v.object({
+        enabled: v.boolean(),
+        mode: v.optional(v.picklist(['always', 'busy', 'timeout']), 'always'),
+        target: v.optional(
+          v.pipe(
+            v.string(),
+            v.trim(),
+            v.maxLength(128),
+            v.regex(/^[0-9A-Za-z+*#@._:-]*$/, 'target is a number or SIP address'),
+          ),
+        ),
+      }),
+    ),
+  }),
+  v.check((b) => b.dnd !== undefined || b.forwarding !== undefined, 'give dnd and/or forwarding'),
+  v.check(
+    (b) => b.forwarding?.enabled !== true || (b.forwarding.target ?? '') !== '',
+    'forwarding.target is required to switch forwarding on',
+  ),
+);
+/** Body of `PUT /api/phones/{id}/presence`. */
+export type PresenceUpdate = v.InferOutput<typeof presenceUpdateSchema>;
+
+/**
+ * Answer of `PUT /api/phones/{id}/presence` (202): the settings written (names only) and the
+ * presence known now; the phone confirms with its Action URLs (`dnd-on`, …, SSE `presence`).
+ */
+export const presenceUpdateResultSchema = v.object({
+  phoneId: phoneIdSchema,
+  written: v.array(v.string()),
+  presence: linePresenceSchema,
+});
+/** Answer of `PUT /api/phones/{id}/presence`. */
+export type PresenceUpdateResult = v.InferOutput<typeof presenceUpdateResultSchema>;

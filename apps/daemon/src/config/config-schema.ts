@@ -28,6 +28,11 @@ const bindHostSchema = v.pipe(
   v.regex(/^[0-9A-Za-z.:[\]-]+$/, 'host must be an IP address or host name, e.g. "0.0.0.0"'),
 );
 
+const settingNameSchema = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a setting name looks like dnd_mode'),
+);
+
 /** A phone as stored in config.json: includes the password and the Action URL secret. */
 export const phoneConfigSchema = v.object({
   id: phoneIdSchema,
@@ -44,6 +49,21 @@ export const phoneConfigSchema = v.object({
   provisionOnOpen: v.optional(v.boolean(), false),
   /** Accept self-signed phone certificates (most phones have one). */
   rejectUnauthorized: v.optional(v.boolean(), false),
+  /**
+   * Setting names that switch DND and forwarding on this phone (`PUT /api/phones/{id}/presence`);
+   * omitted ones take snom-client's Unverified defaults (`dnd_mode`, `redirect_event`, …).
+   */
+  presenceSettings: v.optional(
+    v.object({
+      dnd: v.optional(settingNameSchema),
+      dndOn: v.optional(v.string()),
+      dndOff: v.optional(v.string()),
+      forwardEvent: v.optional(settingNameSchema),
+      forwardAlways: v.optional(settingNameSchema),
+      forwardBusy: v.optional(settingNameSchema),
+      forwardTimeout: v.optional(settingNameSchema),
+    }),
+  ),
   /** Action URL secret (`?k=`); generated when the phone is added. */
   secret: v.pipe(
     v.string(),

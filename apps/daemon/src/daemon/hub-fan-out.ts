@@ -73,6 +73,20 @@ function route(event: SnomlinkEvent, { events, journal, logger }: HubFanOutTarge
         'phone status',
       );
       break;
+    case 'line-presence':
+      events.push('presence', event);
+      logger.info(
+        {
+          phoneId: event.phoneId,
+          changed: event.changed,
+          dnd: event.dnd,
+          forwarding: event.forwarding,
+          user: event.user,
+          registered: event.registered,
+        },
+        'line presence',
+      );
+      break;
     case 'action-event':
       events.push('action-event', event);
       logger.debug(

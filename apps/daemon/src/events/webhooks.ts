@@ -1,4 +1,4 @@
-import type { Call, SnomlinkEvent } from '@snomlink/core';
+import type { Call, LinePresenceChange, PresenceField, SnomlinkEvent } from '@snomlink/core';
 import type { Webhook, WebhookEvent } from '../api/schemas.js';
 import { backoffDelay, newWebhookMessageId, retryAfterMs, signWebhook } from './webhook-signing.js';
 
@@ -55,6 +55,20 @@ function callContext(event: WebhookEvent, call: Call): WebhookContext {
   };
 }
 
+/** Whether a presence group is on after the change (DND on, forwarding on, logged on, registered). */
+function presenceFlag(event: LinePresenceChange, field: PresenceField): boolean {
+  switch (field) {
+    case 'dnd':
+      return event.dnd === true;
+    case 'forwarding':
+      return event.forwarding !== null;
+    case 'user':
+      return event.presence.loggedOn === true;
+    case 'registration':
+      return event.registered === true;
+  }
+}
+
 /** Which webhook event kinds one hub event triggers, with their template context. */
 export function webhookEventsFor(
   event: SnomlinkEvent,
@@ -88,6 +102,25 @@ export function webhookEventsFor(
           number: '',
           canonical: '',
           name: '',
+          directoryName: '',
+        },
+      });
+      break;
+    case 'line-presence':
+      out.push({
+        kind: 'line-presence',
+        context: {
+          event: 'line-presence',
+          phone: event.phoneId,
+          callId: '',
+          direction: '',
+          // What changed and how, e.g. `dnd-on` or `forwarding-off,user-on`.
+          state: event.changed
+            .map((field) => `${field}-${presenceFlag(event, field) ? 'on' : 'off'}`)
+            .join(','),
+          number: event.forwarding?.target ?? '',
+          canonical: '',
+          name: event.user ?? '',
           directoryName: '',
         },
       });

@@ -8,6 +8,7 @@ import { buildOpenApiDocument } from './openapi-document.js';
 import type { OpenApiDocument } from './openapi-document.js';
 import { directoryRoutes } from './directory-routes.js';
 import { createNotifyRoutes } from './notify-routes.js';
+import { mountPresenceRoutes } from './presence-routes.js';
 import { requireSameOrigin } from './origin.js';
 import { describe } from './route-docs.js';
 import { callRoutes } from './routes/calls.js';
@@ -80,6 +81,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   app.route('/api/webhooks', webhookRoutes(deps));
   app.route('/api/listener', listenerRoutes(deps));
   app.route('/api/events', eventRoutes(deps));
+  mountPresenceRoutes(app, deps);
   if (deps.notify !== undefined) app.route('/api/notify', createNotifyRoutes(deps.notify));
   if (deps.callerNames !== undefined)
     app.route('/api/directory', directoryRoutes({ ...deps, callerNames: deps.callerNames }));

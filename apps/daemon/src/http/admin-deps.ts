@@ -48,7 +48,7 @@ export interface MetricsEndpoint {
 export interface AdminAppDeps {
   readonly config: ConfigStore;
   readonly phones: PhoneManager;
-  readonly lineModel: Pick<LineModel, 'liveCalls' | 'getCall'>;
+  readonly lineModel: Pick<LineModel, 'liveCalls' | 'getCall' | 'presence' | 'setForwardingTarget'>;
   readonly journal: Journal;
   readonly events: EventBuffer;
   readonly listener: ListenerControl;

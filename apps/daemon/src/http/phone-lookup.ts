@@ -1,4 +1,5 @@
 import { capabilityClassForModel } from '@snomlink/core';
+import { presenceOf } from './presence-routes.js';
 import type { PhoneView } from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { ApiError } from '../errors.js';
@@ -24,6 +25,7 @@ export function phoneView(deps: AdminAppDeps, phone: PhoneConfig): PhoneView {
     capabilities: capabilityClassForModel(phone.model),
     webConfigUrl: runtime?.client.webConfigUrl() ?? `${phone.scheme}://${phone.host}/`,
     health: runtime?.health ?? UNKNOWN_HEALTH,
+    presence: presenceOf(deps, phone.id),
   };
 }
 

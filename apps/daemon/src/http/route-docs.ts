@@ -45,7 +45,7 @@ export interface RouteDoc {
   readonly tag: string;
   readonly description?: string;
   /** Success status. Default 200. */
-  readonly status?: 101 | 200 | 201 | 204;
+  readonly status?: 101 | 200 | 201 | 202 | 204;
   /** JSON body of the success answer. */
   readonly response?: v.GenericSchema;
   /** Another media type of the success answer (SSE, Prometheus text). */

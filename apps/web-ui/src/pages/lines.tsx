@@ -11,6 +11,7 @@ import type {
 } from '../api/types.js';
 import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
 import { HealthBadge } from '../components/health.js';
+import { PresenceBar } from '../components/presence.js';
 import { useDialRules } from '../dial-rules-store.js';
 import { callActions } from '../lib/call-actions.js';
 import { dialPreview } from '../lib/dial-preview.js';
@@ -138,6 +139,7 @@ function PhoneCard(props: {
           ? ` · last event ${new Date(props.lastEventAt).toLocaleTimeString()}`
           : ''}
       </p>
+      <PresenceBar phone={phone} />
       {props.calls.length === 0 ? (
         <p class="muted small">No call.</p>
       ) : (

@@ -278,6 +278,7 @@ const LINE_STATE_FIELDS = {
   unboundEnded: true,
   unannounced: true,
   hookDebtAt: true,
+  presence: true,
 } as const satisfies Record<keyof LineState, true>;
 
 function declaredFields(state: LineState): LineState {

@@ -1,9 +1,11 @@
 import { ACTION_EVENT_KINDS, type ActionEvent } from '../action-event.js';
 import type { CallChange } from '../call.js';
 import { DEFAULT_DIAL_RULES, type DialRules } from '../dial-rules.js';
-import type { LineInput, LineState } from '../line-state.js';
+import type { LinePresenceChange } from '../line-presence.js';
+import type { ForwardingTargetInput, LineInput, LineState } from '../line-state.js';
 import { applyEvent } from './apply-event.js';
 import { applyDirectoryName } from './directory-name.js';
+import { applyForwardingTarget, applyPresence } from './presence.js';
 import { closeStep, openStep } from './step.js';
 import { endAll, expireStale, reportsNoCalls } from './timeouts.js';
 
@@ -32,6 +34,11 @@ export interface LineReducerOptions {
 export interface LineStep {
   readonly lineState: LineState;
   readonly changes: readonly CallChange[];
+  /**
+   * Presence changes (DND, forwarding, user, registration) of this step, apart from `changes`
+   * because they concern the line, not a call. At most one per step.
+   */
+  readonly presenceChanges: readonly LinePresenceChange[];
 }
 
 /** Default {@link LineReducerOptions.staleCallTimeoutMs}: 4 hours. */
@@ -43,10 +50,15 @@ export const DEFAULT_LOG_SCAN_GRACE_MS = 60 * 1000;
 
 const KNOWN_KINDS: ReadonlySet<string> = new Set(ACTION_EVENT_KINDS);
 
+function isForwardingTarget(input: LineInput): input is ForwardingTargetInput {
+  return typeof input === 'object' && input.kind === 'forwarding-target';
+}
+
 function isActionEvent(input: LineInput): input is ActionEvent {
   return (
     typeof input === 'object' &&
     input.kind !== 'tick' &&
+    input.kind !== 'forwarding-target' &&
     KNOWN_KINDS.has(input.kind) &&
     'params' in input &&
     typeof input.params === 'object'
@@ -80,18 +92,28 @@ export function reduceLine(
     if (isActionEvent(input) && input.phoneId === state.phoneId) {
       step.source = input.source;
       applyEvent(step, input);
+      applyPresence(step, input);
       if (reportsNoCalls(input.kind, input.params.nrOngoingCalls)) endAll(step, null);
     } else if (input.kind === 'directory-name' && input.phoneId === state.phoneId) {
       applyDirectoryName(step, input);
     }
-    if (!step.changed && step.changes.length === 0) return { lineState: state, changes: [] };
-    return { lineState: closeStep(step), changes: step.changes };
+    if (isForwardingTarget(input) && input.phoneId === state.phoneId) {
+      applyForwardingTarget(step, input);
+    }
+    if (!step.changed && step.changes.length === 0) {
+      return { lineState: state, changes: [], presenceChanges: [] };
+    }
+    return {
+      lineState: closeStep(step),
+      changes: step.changes,
+      presenceChanges: step.presenceChanges,
+    };
   } catch (error) {
     try {
       options.onError?.(error, input);
     } catch {
       // The reporter failed too; still never throw.
     }
-    return { lineState: state, changes: [] };
+    return { lineState: state, changes: [], presenceChanges: [] };
   }
 }

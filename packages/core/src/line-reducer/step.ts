@@ -1,6 +1,7 @@
 import type { EventSource } from '../action-event.js';
 import type { Call, CallChange } from '../call.js';
 import type { DialRules } from '../dial-rules.js';
+import type { LinePresence, LinePresenceChange } from '../line-presence.js';
 import type { LineState, UnannouncedCall, UnboundEndedCall } from '../line-state.js';
 
 /** How many ended Call-IDs a line remembers so late duplicates stay no-ops. */
@@ -31,11 +32,14 @@ export interface Step extends StepSettings {
   unboundEnded: UnboundEndedCall[];
   unannounced: UnannouncedCall[];
   hookDebtAt: number | null;
+  presence: LinePresence;
   /** Source of the event being applied (null for ticks). */
   source: EventSource | null;
   /** Whether the line's fields changed (calls, hook, memories), even without a call change. */
   changed: boolean;
   readonly changes: CallChange[];
+  /** Presence changes emitted so far (kept apart from call changes: they carry no call). */
+  readonly presenceChanges: LinePresenceChange[];
 }
 
 /** Opens a step on `state`: arrays are copied so the step may change them in place. */
@@ -56,9 +60,11 @@ export function openStep(state: LineState, settings: StepSettings): Step {
     unboundEnded: [...state.unboundEnded],
     unannounced: [...state.unannounced],
     hookDebtAt: state.hookDebtAt,
+    presence: state.presence,
     source: null,
     changed: false,
     changes: [],
+    presenceChanges: [],
   };
 }
 
@@ -84,6 +90,7 @@ export function closeStep(step: Step): LineState {
       .slice(-PENDING_MEMORY),
     hookDebtAt:
       step.hookDebtAt !== null && withinGrace(step, step.hookDebtAt) ? step.hookDebtAt : null,
+    presence: step.presence,
   };
 }
 

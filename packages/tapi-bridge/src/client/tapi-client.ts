@@ -5,6 +5,7 @@ import type {
   LineCallInfoParams,
   LineCallStateParams,
   LineDevStateParams,
+  LineAddressStateParams,
   TapiCallOperations,
   TapiMethod,
   TapiMethodParams,
@@ -49,6 +50,8 @@ export interface TapiClientEvents {
   LINE_CALLSTATE: [LineCallStateParams];
   LINE_CALLINFO: [LineCallInfoParams];
   LINE_LINEDEVSTATE: [LineDevStateParams];
+  /** DND or forwarding of a line changed (LINEADDRESSSTATE_FORWARD). */
+  LINE_ADDRESSSTATE: [LineAddressStateParams];
   /** The live calls of a line, after lineOpen and again after every reconnect. */
   snapshot: [{ lineId: string; calls: readonly LineCallInfo[]; reconnect: boolean }];
   open: [];
@@ -77,6 +80,18 @@ export interface TapiClient extends TapiCallOperations {
   lineMakeCall(lineId: string, destAddress: string): Promise<TapiMethodResults['lineMakeCall']>;
   lineGetCallInfo(callId: string): Promise<TapiMethodResults['lineGetCallInfo']>;
   lineGetCalls(lineId: string): Promise<TapiMethodResults['lineGetCalls']>;
+  /** Sets or (null) cancels forwarding; UNCOND with '' is DND. */
+  lineForward(
+    lineId: string,
+    forwardList: readonly { forwardMode: number; destAddress: string }[] | null,
+  ): Promise<TapiMethodResults['lineForward']>;
+  /** Extension: DND on/off. */
+  lineSetDoNotDisturb(
+    lineId: string,
+    enabled: boolean,
+  ): Promise<TapiMethodResults['lineSetDoNotDisturb']>;
+  /** Extension: forwarding and DND of a line. */
+  lineGetAddressStatus(lineId: string): Promise<TapiMethodResults['lineGetAddressStatus']>;
   on<E extends keyof TapiClientEvents>(
     event: E,
     listener: (...args: TapiClientEvents[E]) => void,
@@ -165,6 +180,9 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
             break;
           case 'LINE_LINEDEVSTATE':
             emit('LINE_LINEDEVSTATE', m.params as LineDevStateParams);
+            break;
+          case 'LINE_ADDRESSSTATE':
+            emit('LINE_ADDRESSSTATE', m.params as LineAddressStateParams);
             break;
           default:
             break; // a newer server's notification: ignore
@@ -367,6 +385,14 @@ export function createTapiClient(options: TapiClientOptions): TapiClient {
       client.request('lineGenerateDigits', { callId, digits }),
     lineGetCallInfo: (callId) => client.request('lineGetCallInfo', { callId }),
     lineGetCalls: (lineId) => client.request('lineGetCalls', { lineId }),
+    lineForward: (lineId, forwardList) =>
+      client.request('lineForward', {
+        lineId,
+        forwardList: forwardList === null ? null : [...forwardList],
+      }),
+    lineSetDoNotDisturb: (lineId, enabled) =>
+      client.request('lineSetDoNotDisturb', { lineId, enabled }),
+    lineGetAddressStatus: (lineId) => client.request('lineGetAddressStatus', { lineId }),
     on(event, listener) {
       emitter.on(event, listener as (...args: unknown[]) => void);
       return () => emitter.off(event, listener as (...args: unknown[]) => void);
