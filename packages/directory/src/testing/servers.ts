@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -207,6 +207,8 @@ export async function startSlapd(options: {
     children.add(child);
     try {
       await waitForOutput(child, /slapd starting/, 'slapd');
+      // "slapd starting" can come before the listener accepts: wait until a connect succeeds.
+      await waitForConnect(port);
     } catch (e) {
       children.delete(child);
       if (
@@ -351,4 +353,26 @@ export async function startHangingServer(): Promise<HangingServer> {
       );
     },
   };
+}
+
+/** Resolves once a TCP connect to 127.0.0.1:`port` succeeds; rejects after `timeoutMs`. */
+async function waitForConnect(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => {
+        resolve(false);
+      });
+    });
+    if (ok) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `slapd did not accept connections on port ${String(port)} within ${String(timeoutMs)} ms`,
+      );
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
