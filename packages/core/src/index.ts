@@ -19,6 +19,7 @@ export type {
 export { backoffDelay } from './backoff.js';
 export type { BackoffJitter, BackoffOptions } from './backoff.js';
 export { constantTimeEqual } from './constant-time-equal.js';
+export { CLUSTER_PARTITIONS, fnv1a32, partitionOf } from './partition.js';
 export { cleanDisplayName, parseAddress, repairMojibake } from './address.js';
 export type { ParsedAddress } from './address.js';
 export { CALL_STATES, DISCONNECT_MODES } from './call.js';

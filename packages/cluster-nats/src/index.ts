@@ -1,0 +1,30 @@
+// Public surface of @snomlink/cluster-nats. The daemon loads it with a dynamic import() only in
+// cluster mode, so nothing here runs (or is even loaded) in the default single-process mode.
+export {
+  ClusterConfigError,
+  ClusterError,
+  ClusterUnavailableError,
+  isClusterConfigError,
+  isClusterError,
+  isClusterUnavailableError,
+} from './errors.js';
+export { CLUSTER_SCHEMA_VERSION, DEFAULT_PREFIX, clusterNames } from './names.js';
+export type { ClusterNames } from './names.js';
+export type {
+  ChangeRecord,
+  ClusterCommand,
+  ClusterCommandResult,
+  ClusterHandlers,
+  ClusterLogger,
+  ClusterMember,
+  ClusterOptions,
+  ClusterStatus,
+  DeliveredChange,
+  DeliveredJournalEntry,
+  LineSnapshot,
+  NatsCluster,
+  NatsCredentials,
+  NatsTls,
+  SharedConfigDocument,
+  StoredInput,
+} from './cluster-types.js';
