@@ -46,6 +46,17 @@ describe('DND and forwarding', () => {
     }
   });
 
+  it('a DND setting written through settings.htm fires dnd-on like dummy.htm', async () => {
+    const { phone, base, receiver } = await phoneWithReceiver();
+    try {
+      expect((await get(`${base}/settings.htm?settings=save&dnd_mode=on`)).status).toBe(200);
+      await phone.waitForActionUrl('dnd-on');
+      expect(phone.dnd).toBe(true);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('forwarding always sends calls on; busy only while a call is live; clearing fires off', async () => {
     const { phone, base, receiver } = await phoneWithReceiver();
     try {

@@ -1034,7 +1034,10 @@ export function createSimulatedPhone(options: SimulatedPhoneOptions = {}): Simul
       }
       case '/settings.htm':
         // `settings.htm?settings=save&name=value` writes like dummy.htm (Snomio debug docs; High).
-        if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) saveSettings(pairs);
+        if (pairs.some(([k, v]) => k === 'settings' && v === 'save')) {
+          saveSettings(pairs);
+          void syncPresence();
+        }
         send(res, 200, renderSettingsPage(settings));
         return;
       case '/command.htm': {
