@@ -404,13 +404,14 @@ describe('createLogScanner: log page fallback and read cap', () => {
     scanner.notify(urlEvent('incoming'));
     await vi.advanceTimersByTimeAsync(0);
     expect(events.map((e) => e.params.remote)).toEqual(['sip:+4930123456@pbx.example']);
-    expect(phone.reads).toEqual([undefined, '/log.htm', '/sip_trace.htm']);
+    // The configured page is /log.htm (snom-client's default): it is not asked again as a fallback.
+    expect(phone.reads).toEqual([undefined, '/sip_trace.htm']);
     expect(scanner.logPage).toEqual({
       path: '/sip_trace.htm',
       clearPath: '/sip_trace.htm?clear=1',
     });
     await scanner.scanNow();
-    expect(phone.reads.slice(3)).toEqual(['/sip_trace.htm']);
+    expect(phone.reads.slice(2)).toEqual(['/sip_trace.htm']);
     expect(scanner.status.state).toBe('reachable');
     await scanner.stop();
   });
@@ -426,15 +427,26 @@ describe('createLogScanner: log page fallback and read cap', () => {
     const none = pagedPhone('/nowhere.htm');
     const second = setup({ client: none.client, unreachableAfter: 1 });
     await second.scanner.scanNow();
-    expect(none.reads).toEqual([
-      undefined,
-      '/log.htm',
-      '/sip_trace.htm',
-      '/siptrace.htm',
-      '/syslog.htm',
-    ]);
+    expect(none.reads).toEqual([undefined, '/sip_trace.htm', '/siptrace.htm', '/syslog.htm']);
     expect(second.scanner.status.state).toBe('unreachable');
     expect(second.scanner.logPage).toBeNull();
+    await second.scanner.stop();
+  });
+
+  it('asks each page once on the first 404: the configured path is not read again from the list', async () => {
+    const phone = pagedPhone('/nowhere.htm');
+    const { scanner } = setup({ client: phone.client, unreachableAfter: 1 });
+    await scanner.scanNow();
+    const asked = phone.reads.map((path) => path ?? '/log.htm');
+    expect(asked).toEqual([...new Set(asked)]);
+    await scanner.stop();
+
+    // A source configured with another page: /log.htm is then a real fallback.
+    const other = pagedPhone('/log.htm');
+    const second = setup({ client: other.client, configuredLogPath: '/custom-log.htm' });
+    await second.scanner.scanNow();
+    expect(other.reads).toEqual([undefined, '/log.htm']);
+    expect(second.scanner.logPage?.path).toBe('/log.htm');
     await second.scanner.stop();
   });
 
