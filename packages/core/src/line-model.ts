@@ -5,6 +5,7 @@ import type { EventHub } from './event-hub.js';
 import type { SnomlinkEvent } from './hub-event.js';
 import type { LinePresence } from './line-presence.js';
 import { reduceLine, type LineReducerOptions } from './line-reducer/reduce-line.js';
+import { callById } from './line-reducer/step.js';
 import {
   createLineState,
   type DirectoryNameInput,
@@ -125,7 +126,8 @@ export function createLineModel(options: LineModelOptions = {}): LineModel {
     },
     getCall(id: string): Call | undefined {
       const phoneId = index.get(id);
-      return phoneId === undefined ? undefined : lines.get(phoneId)?.calls[id];
+      const state = phoneId === undefined ? undefined : lines.get(phoneId);
+      return state === undefined ? undefined : callById(state.calls, id);
     },
     applyDirectoryName(input): readonly CallChange[] {
       const phoneId = index.get(input.callId);

@@ -31,6 +31,7 @@ export type {
   ScannedCall,
 } from './infer-call-events.js';
 export {
+  DEFAULT_LOG_PATH,
   DEFAULT_MAX_READ_CHARS,
   LIKELY_LOG_PAGES,
   createLogScanner,

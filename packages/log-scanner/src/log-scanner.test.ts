@@ -289,6 +289,10 @@ describe('createLogScanner', () => {
     let inFlight = 0;
     let peak = 0;
     const all: ActionEvent[] = [];
+    // Each read hangs until the test releases it, so reads overlap for as long as the test
+    // decides (no simulated latency): while three hang, a fourth must not start.
+    const held: (() => void)[] = [];
+    const gate = { open: false };
     const scanners = Array.from({ length: 50 }, (_, i) => {
       const text = wrapLogHtml(
         scenarioPhases({ ...call, callId: `c${i}` })[0]!
@@ -303,7 +307,7 @@ describe('createLogScanner', () => {
           readLog: async () => {
             inFlight += 1;
             peak = Math.max(peak, inFlight);
-            await new Promise((r) => setTimeout(r, 20));
+            if (!gate.open) await new Promise<void>((release) => held.push(release));
             inFlight -= 1;
             return text;
           },
@@ -312,7 +316,14 @@ describe('createLogScanner', () => {
       });
     });
     for (const [i, s] of scanners.entries()) s.notify(urlEvent('incoming', `p${i}`));
-    await vi.advanceTimersByTimeAsync(1000);
+    const phonesRead = (): number => new Set(all.map((e) => e.phoneId)).size;
+    for (let step = 0; step < 1000 && phonesRead() < 50; step++) {
+      await vi.advanceTimersByTimeAsync(10);
+      expect(inFlight).toBeLessThanOrEqual(3);
+      for (const release of held.splice(0)) release();
+    }
+    gate.open = true;
+    for (const release of held.splice(0)) release();
     expect(peak).toBe(3);
     expect(scheduler.peakActive).toBe(3);
     expect(new Set(all.map((e) => e.phoneId)).size).toBe(50);
@@ -393,13 +404,14 @@ describe('createLogScanner: log page fallback and read cap', () => {
     scanner.notify(urlEvent('incoming'));
     await vi.advanceTimersByTimeAsync(0);
     expect(events.map((e) => e.params.remote)).toEqual(['sip:+4930123456@pbx.example']);
-    expect(phone.reads).toEqual([undefined, '/log.htm', '/sip_trace.htm']);
+    // The configured page is /log.htm (snom-client's default): it is not asked again as a fallback.
+    expect(phone.reads).toEqual([undefined, '/sip_trace.htm']);
     expect(scanner.logPage).toEqual({
       path: '/sip_trace.htm',
       clearPath: '/sip_trace.htm?clear=1',
     });
     await scanner.scanNow();
-    expect(phone.reads.slice(3)).toEqual(['/sip_trace.htm']);
+    expect(phone.reads.slice(2)).toEqual(['/sip_trace.htm']);
     expect(scanner.status.state).toBe('reachable');
     await scanner.stop();
   });
@@ -415,15 +427,26 @@ describe('createLogScanner: log page fallback and read cap', () => {
     const none = pagedPhone('/nowhere.htm');
     const second = setup({ client: none.client, unreachableAfter: 1 });
     await second.scanner.scanNow();
-    expect(none.reads).toEqual([
-      undefined,
-      '/log.htm',
-      '/sip_trace.htm',
-      '/siptrace.htm',
-      '/syslog.htm',
-    ]);
+    expect(none.reads).toEqual([undefined, '/sip_trace.htm', '/siptrace.htm', '/syslog.htm']);
     expect(second.scanner.status.state).toBe('unreachable');
     expect(second.scanner.logPage).toBeNull();
+    await second.scanner.stop();
+  });
+
+  it('asks each page once on the first 404: the configured path is not read again from the list', async () => {
+    const phone = pagedPhone('/nowhere.htm');
+    const { scanner } = setup({ client: phone.client, unreachableAfter: 1 });
+    await scanner.scanNow();
+    const asked = phone.reads.map((path) => path ?? '/log.htm');
+    expect(asked).toEqual([...new Set(asked)]);
+    await scanner.stop();
+
+    // A source configured with another page: /log.htm is then a real fallback.
+    const other = pagedPhone('/log.htm');
+    const second = setup({ client: other.client, configuredLogPath: '/custom-log.htm' });
+    await second.scanner.scanNow();
+    expect(other.reads).toEqual([undefined, '/log.htm']);
+    expect(second.scanner.logPage?.path).toBe('/log.htm');
     await second.scanner.stop();
   });
 

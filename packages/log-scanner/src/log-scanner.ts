@@ -45,6 +45,9 @@ export const LIKELY_LOG_PAGES: readonly LogPage[] = [
   { path: '/syslog.htm', clearPath: '/syslog.htm?clear_log=1' },
 ];
 
+/** The page a source reads when asked for none, unless configured otherwise (snom-client's default). */
+export const DEFAULT_LOG_PATH = '/log.htm';
+
 /** Default cap on the log text looked at per read: 256 KiB (a full snom buffer is about 64 KiB). */
 export const DEFAULT_MAX_READ_CHARS = 256 * 1024;
 
@@ -122,6 +125,12 @@ export interface LogScannerOptions {
    * the one that works is remembered. `[]` turns the fallback off.
    */
   readonly fallbackLogPages?: readonly LogPage[];
+  /**
+   * Path of the page the source reads when asked for none (snom-client's `logPath`). Default
+   * `/log.htm`, snom-client's default. A fallback page with this path is skipped: it was just
+   * asked and answered 404.
+   */
+  readonly configuredLogPath?: string;
   /**
    * The most log text parsed per read (default 256 KiB): a longer page is cut to its newest part
    * at a line break, so a huge or hostile page cannot stall the process.
@@ -219,7 +228,10 @@ export function createLogScanner(options: LogScannerOptions): LogScanner {
   const announceTimeoutMs = options.announceTimeoutMs ?? 60000;
   const onhookSettleMs = options.onhookSettleMs ?? 10000;
   const setupTimeoutMs = options.setupTimeoutMs ?? 300000;
-  const fallbackPages = options.fallbackLogPages ?? LIKELY_LOG_PAGES;
+  const configuredLogPath = options.configuredLogPath ?? DEFAULT_LOG_PATH;
+  const fallbackPages = (options.fallbackLogPages ?? LIKELY_LOG_PAGES).filter(
+    (candidate) => candidate.path !== configuredLogPath,
+  );
   const maxReadChars = Math.max(1024, options.maxReadChars ?? DEFAULT_MAX_READ_CHARS);
 
   const listeners = new Set<(s: LogScannerStatus) => void>();

@@ -117,7 +117,7 @@ export function newCall(
   fields: Pick<Call, 'direction' | 'callerId' | 'calledId'> & Partial<Call>,
 ): Call {
   let id = sipCallId;
-  if (id === null || step.calls[id] !== undefined) {
+  if (id === null || Object.hasOwn(step.calls, id)) {
     id = `${step.phoneId}:${step.now.toString(36)}:${step.nextSyntheticId}`;
     step.nextSyntheticId += 1;
   }

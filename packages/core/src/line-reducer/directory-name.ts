@@ -1,6 +1,6 @@
 import type { Call } from '../call.js';
 import type { DirectoryNameInput } from '../line-state.js';
-import { setCall, type Step } from './step.js';
+import { callById, setCall, type Step } from './step.js';
 
 /** Longest directory name kept; longer ones are cut. */
 const MAX_NAME_LENGTH = 256;
@@ -22,7 +22,7 @@ function cleanName(name: string | null): string | null {
  * change nothing. `lastEventAt` stays: a lookup is no sign of life from the phone.
  */
 export function applyDirectoryName(step: Step, input: DirectoryNameInput): void {
-  const call = step.calls[input.callId];
+  const call = callById(step.calls, input.callId);
   if (call === undefined) return;
   const party = call[input.party];
   if (party === null || party.number !== input.number) return;

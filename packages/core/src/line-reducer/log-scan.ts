@@ -2,7 +2,7 @@ import type { ActionEventKind } from '../action-event.js';
 import type { Call, CallDirection } from '../call.js';
 import type { UnboundEndedCall } from '../line-state.js';
 import { adopt } from './pick.js';
-import { PENDING_MEMORY, remember, withinGrace, type Step } from './step.js';
+import { PENDING_MEMORY, callById, remember, withinGrace, type Step } from './step.js';
 
 /**
  * Which call a `log-scan` event with a Call-ID the line does not know belongs to: a live call
@@ -57,7 +57,7 @@ export function announcedCall(
 ): { readonly live: Call } | { readonly ended: true } | undefined {
   for (const u of step.unannounced) {
     if (u.direction !== direction || u.endedAt !== null) continue;
-    const call = step.calls[u.id];
+    const call = callById(step.calls, u.id);
     if (call === undefined) continue;
     step.unannounced = step.unannounced.filter((x) => x !== u);
     step.changed = true;

@@ -85,7 +85,7 @@ export function closeStep(step: Step): LineState {
     unboundEnded: step.unboundEnded.filter((p) => withinGrace(step, p.endedAt)),
     unannounced: step.unannounced
       .filter((u) =>
-        u.endedAt === null ? step.calls[u.id] !== undefined : withinGrace(step, u.endedAt),
+        u.endedAt === null ? Object.hasOwn(step.calls, u.id) : withinGrace(step, u.endedAt),
       )
       .slice(-PENDING_MEMORY),
     hookDebtAt:
@@ -111,9 +111,19 @@ export function remember(step: Step, ...ids: (string | null)[]): void {
   if (step.ended.length > ENDED_MEMORY) step.ended = step.ended.slice(-ENDED_MEMORY);
 }
 
+/**
+ * The live call with this `Call.id`. An own-property check, not `calls[id]`: a Call-ID is
+ * whatever the PBX sends, and `constructor` or `__proto__` must not find Object.prototype's.
+ */
+export function callById(calls: Readonly<Record<string, Call>>, id: string): Call | undefined {
+  return Object.hasOwn(calls, id) ? calls[id] : undefined;
+}
+
 /** The live call with this `Call.id` or SIP Call-ID. */
 export function findByCallId(step: Step, callId: string): Call | undefined {
-  return step.calls[callId] ?? Object.values(step.calls).find((c) => c.sipCallId === callId);
+  return (
+    callById(step.calls, callId) ?? Object.values(step.calls).find((c) => c.sipCallId === callId)
+  );
 }
 
 /** Sets the hook state, marking the line changed only when it differs. */
