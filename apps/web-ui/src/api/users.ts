@@ -36,6 +36,8 @@ export interface UserView {
   readonly role: UserRole;
   readonly lines: readonly string[];
   readonly control: readonly string[];
+  /** Missed calls on the user's lines are mailed here (when e-mail is set up); null = none. */
+  readonly email: string | null;
   readonly createdAt: number;
   readonly tokens: readonly UserTokenView[];
 }
