@@ -112,7 +112,10 @@ beforeEach(() => {
 afterEach(async () => {
   await new Promise<void>((resolve) => {
     if (server === null) resolve();
-    else server.close(() => { resolve(); });
+    else
+      server.close(() => {
+        resolve();
+      });
   });
   server = null;
 });
