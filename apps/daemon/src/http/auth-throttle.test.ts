@@ -222,6 +222,17 @@ describe('throttleKey', () => {
     expect(throttleKey('unknown')).toBe('unknown');
   });
 
+  it('has no limit when maxFailures is 0, read again at every failure (a config change applies)', () => {
+    let max = 0;
+    const throttle = createAuthThrottle({ maxFailures: () => max });
+    for (let i = 0; i < 100; i++) expect(throttle.failed('10.0.0.1:1').blocked).toBe(false);
+    expect(throttle.retryAfter('10.0.0.1:1')).toBe(0);
+    max = 2;
+    expect(throttle.failed('10.0.0.1:1').blocked).toBe(false);
+    expect(throttle.failed('10.0.0.1:1').blocked).toBe(true);
+    expect(throttle.retryAfter('10.0.0.1:2')).toBe(60);
+  });
+
   it('forgets old sources instead of growing without bound', () => {
     let now = 0;
     const throttle = createAuthThrottle({ maxSources: 100, now: () => now });

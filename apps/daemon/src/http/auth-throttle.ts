@@ -1,7 +1,10 @@
 /** Options of {@link createAuthThrottle}. */
 export interface AuthThrottleOptions {
-  /** Failed authentications from one source within `windowMs` that start a block. Default 10. */
-  readonly maxFailures?: number;
+  /**
+   * Failed authentications from one source within `windowMs` that start a block; 0 = no limit.
+   * A function is read at every failure (the config may change). Default 10.
+   */
+  readonly maxFailures?: number | (() => number);
   /** The window the failures are counted in. Default 60 000 ms. */
   readonly windowMs?: number;
   /** How long a source is refused once blocked. Default 60 000 ms. */
@@ -66,7 +69,8 @@ function expandV6(ip: string): string[] {
 
 /** Creates an {@link AuthThrottle}. */
 export function createAuthThrottle(options: AuthThrottleOptions = {}): AuthThrottle {
-  const maxFailures = Math.max(1, options.maxFailures ?? 10);
+  const given = options.maxFailures ?? 10;
+  const maxFailures = typeof given === 'function' ? given : (): number => given;
   const windowMs = options.windowMs ?? 60_000;
   const blockMs = options.blockMs ?? 60_000;
   const maxSources = Math.max(1, options.maxSources ?? 10_000);
@@ -94,6 +98,8 @@ export function createAuthThrottle(options: AuthThrottleOptions = {}): AuthThrot
       return left > 0 ? Math.ceil(left / 1000) : 0;
     },
     failed(source) {
+      const max = maxFailures();
+      if (max <= 0) return { blocked: false };
       const key = throttleKey(source);
       const at = now();
       let entry = entries.get(key);
@@ -107,7 +113,7 @@ export function createAuthThrottle(options: AuthThrottleOptions = {}): AuthThrot
         entry.failures = 0;
       }
       entry.failures++;
-      if (entry.failures >= maxFailures && entry.blockedUntil <= at) {
+      if (entry.failures >= max && entry.blockedUntil <= at) {
         entry.blockedUntil = at + blockMs;
         // A new window after the block, so the source gets its full allowance back.
         entry.windowStart = entry.blockedUntil;
