@@ -66,7 +66,7 @@ export function isDaemonStartError(error: unknown): error is DaemonStartError {
 export class ApiError extends DaemonError {
   override readonly name: string = 'DaemonApiError';
   /** HTTP status to answer with. */
-  readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 500 | 501 | 502 | 503 | 504;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 501 | 502 | 503 | 504;
   /** Short machine-readable code. */
   readonly code: string;
 

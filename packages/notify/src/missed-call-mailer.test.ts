@@ -106,6 +106,27 @@ describe('createMissedCallMailer with a local SMTP sink', () => {
     expect(m.status()).toMatchObject({ sent: 1, pendingCalls: 0, failed: 0 });
   });
 
+  it('setRecipients changes who gets the next calls, by line; an invalid list is refused and the old one kept', async () => {
+    const smtp = await sink();
+    const m = mailer(smtp.port);
+    m.setRecipients([
+      { email: 'bert@example.com', name: 'Bert', lines: ['desk-2'] },
+      { email: 'carla@example.com', lines: [] },
+    ]);
+    expect(() => {
+      m.setRecipients([{ email: 'not an address' }]);
+    }).toThrow(/recipients\.0\.email/);
+    m.publish(finished('desk-1', 'c1', '+4930111', null));
+    m.publish(finished('desk-2', 'c2', '+4930222', null));
+    await smtp.waitForMessages(2);
+    await m.flush();
+    const byRcpt = new Map(smtp.messages.map((x) => [x.rcptTo.join(','), x.parsed.text ?? '']));
+    expect([...byRcpt.keys()].sort()).toEqual(['bert@example.com', 'carla@example.com']);
+    expect(byRcpt.get('bert@example.com')).toContain('+4930222');
+    expect(byRcpt.get('bert@example.com')).not.toContain('+4930111');
+    expect(byRcpt.get('carla@example.com')).toContain('+4930111');
+  });
+
   it('a burst of 50 missed calls gives one batched mail over one connection, not 50', async () => {
     const smtp = await sink();
     const m = mailer(smtp.port, { batchDelayMs: 200 });

@@ -83,6 +83,12 @@ export interface MissedCallMailer {
    * own connection; rejects with a `NotifySmtpError` saying what the server did.
    */
   sendTest(to?: string): Promise<TestMailResult>;
+  /**
+   * Replaces who gets mail for which lines (the daemon's per-user recipients change with its
+   * users); applies to calls published afterwards, batches already open keep their recipient.
+   * Throws {@link NotifyConfigError} naming the field for an invalid list (the old one stays).
+   */
+  setRecipients(recipients: readonly v.InferInput<typeof recipientSchema>[]): void;
   /** Sends every open batch now and resolves when the send queue is empty (retries pending excluded). */
   flush(): Promise<void>;
   status(): MissedCallMailerStatus;
@@ -124,6 +130,7 @@ function transportOptions(smtp: MissedCallMailerConfig['smtp']): SMTPTransport.O
 export function createMissedCallMailer(options: MissedCallMailerOptions): MissedCallMailer {
   const { logger: givenLogger, ...data } = options;
   const config = parseMailerConfig(data);
+  let recipients = config.recipients;
   const logger = givenLogger ?? NOOP_LOGGER;
   const lineNames = new Map(config.lines.map((l) => [l.id, l.name ?? l.id]));
   const smtpOptions = transportOptions(config.smtp);
@@ -236,7 +243,7 @@ export function createMissedCallMailer(options: MissedCallMailerOptions): Missed
       const call = event.call;
       if (!call.missed) return;
       const entry = entryFromCall(call, lineNames.get(call.phoneId) ?? call.phoneId);
-      for (const recipient of config.recipients) {
+      for (const recipient of recipients) {
         const lines = recipient.lines;
         if (lines !== undefined && lines.length > 0 && !lines.includes(call.phoneId)) continue;
         if (pendingCalls() >= config.maxPending) {
@@ -258,9 +265,21 @@ export function createMissedCallMailer(options: MissedCallMailerOptions): Missed
       }
     },
 
+    setRecipients(next): void {
+      const result = v.safeParse(v.array(recipientSchema), next);
+      if (!result.success) {
+        const issue = result.issues[0];
+        const path = v.getDotPath(issue);
+        throw new NotifyConfigError(
+          `notify: recipients${path === null ? '' : `.${path}`}: ${issue.message}`,
+          path === null ? 'recipients' : `recipients.${path}`,
+        );
+      }
+      recipients = result.output;
+    },
+
     async sendTest(to?: string): Promise<TestMailResult> {
-      const addresses =
-        to === undefined ? config.recipients.map((r) => r.email) : [parseAddress(to)];
+      const addresses = to === undefined ? recipients.map((r) => r.email) : [parseAddress(to)];
       if (addresses.length === 0) {
         throw new NotifyConfigError(
           'notify: no recipients; add one or give an address to test',

@@ -85,7 +85,9 @@ beforeAll(async () => {
     phones: entries,
     logLevel: 'trace',
     webUiDir: webUi,
-    config: { listener: { checkSourceAddress: true } },
+    // This suite sends hundreds of wrong tokens on purpose (every route × every spelling);
+    // the per-address limit on them has its own test (auth-throttle.test.ts).
+    config: { listener: { checkSourceAddress: true }, admin: { maxFailedLogins: 100_000 } },
   });
   sse = await events(daemon);
   await provisionAll(

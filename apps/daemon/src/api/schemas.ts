@@ -420,6 +420,7 @@ export const WEBHOOK_EVENTS = [
   'call-incoming',
   'call-outgoing',
   'call-connected',
+  'call-info',
   'call-finished',
   'call-missed',
   'line-status',

@@ -9,7 +9,8 @@ export interface AuditRecord {
   readonly actor: string;
   readonly userId: string | null;
   readonly tokenId: string | null;
-  readonly role: UserRole;
+  /** The principal's role; `none` for a request that never authenticated (`auth.rate-limited`). */
+  readonly role: UserRole | 'none';
   /** The client's address (`ip:port`), or `unknown`. */
   readonly address: string;
   /** What was done: `dial`, `call.drop`, `phone.provision`, `config.dialing`, `user.create`, `tapi.lineMakeCall`, … */
@@ -110,7 +111,7 @@ interface Row {
   actor: string;
   user_id: string | null;
   token_id: string | null;
-  role: UserRole;
+  role: UserRole | 'none';
   address: string;
   action: string;
   request: string;

@@ -123,6 +123,18 @@ export const configSchema = v.object({
         v.string('admin.token must be a string'),
         v.minLength(16, 'admin.token must be at least 16 characters'),
       ),
+      /**
+       * Wrong tokens one source address may send within a minute before it is refused (429)
+       * for a minute; 0 = no limit. Default 10.
+       */
+      maxFailedLogins: v.optional(
+        v.pipe(
+          v.number('admin.maxFailedLogins must be a number'),
+          v.integer('admin.maxFailedLogins must be a whole number'),
+          v.minValue(0, 'admin.maxFailedLogins must be 0 (no limit) or more'),
+        ),
+        10,
+      ),
     }),
   ),
   dialing: v.optional(dialRulesSchema, DEFAULT_DIAL_RULES),

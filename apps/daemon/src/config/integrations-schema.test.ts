@@ -51,7 +51,7 @@ describe('listener.limits, mqtt and notify in the config schema', () => {
     );
   });
 
-  it('notify.email: needs a sender and a recipient with valid addresses', () => {
+  it('notify.email: needs a sender; recipients, if any, with valid addresses', () => {
     const email = {
       smtp: { host: 'mail.example.com' },
       from: 'pbx@example.com',
@@ -63,9 +63,15 @@ describe('listener.limits, mqtt and notify in the config schema', () => {
       batchDelayMs: 10_000,
       retryAttempts: 5,
     });
-    expect(issues({ ...TOKEN, notify: { email: { ...email, recipients: [] } } }).join()).toMatch(
-      /at least one recipient/,
-    );
+    // No line recipients is fine: users with an `email` get the mail of their lines.
+    const { recipients: _r, ...withoutRecipients } = email;
+    expect(
+      v.parse(configSchema, { ...TOKEN, notify: { email: withoutRecipients } }).notify?.email
+        ?.recipients,
+    ).toEqual([]);
+    expect(
+      issues({ ...TOKEN, notify: { email: { ...email, recipients: [{ email: 'x' }] } } }).join(),
+    ).toMatch(/recipients/);
     expect(issues({ ...TOKEN, notify: { email: { ...email, from: 'nobody' } } }).join()).toMatch(
       /notify\.email\.from must be an e-mail address/,
     );

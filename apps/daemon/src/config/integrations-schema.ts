@@ -120,11 +120,11 @@ export const emailNotifyConfigSchema = v.object({
   smtp: smtpOptionsSchema,
   from: v.pipe(v.string(), v.trim(), v.email('notify.email.from must be an e-mail address')),
   fromName: v.optional(v.string(), 'snomlink'),
-  /** `{ email, name?, lines? }`: `lines` absent or empty = every line. */
-  recipients: v.pipe(
-    v.array(recipientSchema),
-    v.minLength(1, 'notify.email.recipients needs at least one recipient'),
-  ),
+  /**
+   * `{ email, name?, lines? }`: `lines` absent or empty = every line. Users with an `email` are
+   * recipients too (for their lines), so this list may be empty.
+   */
+  recipients: v.optional(v.array(recipientSchema), []),
   /** The web UI journal page linked from each mail, e.g. `http://pbx.lan:8090/journal`. */
   journalUrl: v.optional(v.pipe(v.string(), v.url('notify.email.journalUrl must be a URL'))),
   /** How long the first missed call waits for more before its mail goes out. */

@@ -3,6 +3,7 @@ import type { EventHub, SnomlinkEvent } from '@snomlink/core';
 import { createMissedCallMailer } from '@snomlink/notify';
 import type { MissedCallMailer, MissedCallMailerStatus, TestMailResult } from '@snomlink/notify';
 import type { Config } from '../config/config-schema.js';
+import { missedCallRecipients } from './missed-call-recipients.js';
 
 /** How long shutdown waits for open batches to go out before dropping them (logged). */
 const FLUSH_AT_STOP_MS = 5000;
@@ -27,7 +28,8 @@ export interface EmailNotifyOptions {
  * Starts the missed-call mailer from `notify.email`, or returns null when the section is absent
  * or disabled. It gets every hub event; only missed `call-finished` ones matter, and `publish`
  * only appends to memory, so an unreachable SMTP server never delays a phone or the journal.
- * Line names are the phones' names at start.
+ * Line names are the phones' names at start. Recipients are `notify.email.recipients` and every
+ * user with an `email` (for the user's lines), kept up to date as users change.
  */
 export function startEmailNotify(options: EmailNotifyOptions): EmailNotify | null {
   const section = options.config().notify?.email;
@@ -37,7 +39,7 @@ export function startEmailNotify(options: EmailNotifyOptions): EmailNotify | nul
     smtp: section.smtp,
     from: section.from,
     fromName: section.fromName,
-    recipients: section.recipients,
+    recipients: missedCallRecipients(options.config()),
     lines: options.config().phones.map((p) => ({ id: p.id, name: p.name || p.id })),
     ...(section.journalUrl === undefined ? {} : { journalUrl: section.journalUrl }),
     batchDelayMs: section.batchDelayMs,
@@ -47,13 +49,28 @@ export function startEmailNotify(options: EmailNotifyOptions): EmailNotify | nul
     ...(section.timeZone === undefined ? {} : { timeZone: section.timeZone }),
     logger: log,
   });
+  // Users (and their e-mail and lines) change at run time: the recipients are brought up to
+  // date before each missed call is handed over (cheap: only missed calls, compared as text).
+  let recipientsKey = JSON.stringify(missedCallRecipients(options.config()));
   const unsubscribe = options.hub.subscribe((event) => {
+    if (event.type === 'call-finished' && event.call.missed) {
+      const recipients = missedCallRecipients(options.config());
+      const key = JSON.stringify(recipients);
+      if (key !== recipientsKey) {
+        try {
+          mailer.setRecipients(recipients);
+          recipientsKey = key;
+        } catch (error) {
+          log.warn({ err: error }, 'missed-call recipients not updated; keeping the old ones');
+        }
+      }
+    }
     mailer.publish(event);
   });
   log.info(
     {
       smtp: `${section.smtp.host}:${String(section.smtp.port ?? (section.smtp.secure ? 465 : 587))}`,
-      recipients: section.recipients.length,
+      recipients: missedCallRecipients(options.config()).length,
     },
     'missed-call e-mail active',
   );

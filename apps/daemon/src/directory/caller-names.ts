@@ -138,23 +138,31 @@ export function createCallerNames(options: CallerNamesOptions): CallerNames {
     asked.set(call.id, seen);
     stats.lookups += 1;
     const started = performance.now();
-    void directory.lookup(number).then((match) => {
-      if (match === undefined || state.closed) return;
-      stats.found += 1;
-      const found: DirectoryNameFound = {
-        callId: call.id,
-        phoneId: call.phoneId,
-        party,
-        number,
-        match,
-        ms: performance.now() - started,
-      };
-      if (options.isLive(call.id)) options.annotate(found);
-      else {
-        stats.late += 1;
-        options.onLateName?.(found);
-      }
-    });
+    // Started after the hub has handed the event to every subscriber (SSE, TAPI, journal,
+    // webhooks) and the line model's apply() has returned: not even the directory's
+    // synchronous part (cache, number forms) runs inside the event's publication.
+    void Promise.resolve()
+      .then(() => directory.lookup(number))
+      .then((match) => {
+        if (match === undefined || state.closed) return;
+        stats.found += 1;
+        const found: DirectoryNameFound = {
+          callId: call.id,
+          phoneId: call.phoneId,
+          party,
+          number,
+          match,
+          ms: performance.now() - started,
+        };
+        if (options.isLive(call.id)) options.annotate(found);
+        else {
+          stats.late += 1;
+          options.onLateName?.(found);
+        }
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: error, callId: call.id }, 'caller-name lookup failed');
+      });
   };
 
   const onEvent = (event: SnomlinkEvent): void => {

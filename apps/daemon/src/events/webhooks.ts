@@ -55,6 +55,9 @@ function callContext(event: WebhookEvent, call: Call): WebhookContext {
   };
 }
 
+/** The call fields whose change triggers a `call-info` webhook. */
+const PARTY_FIELDS = ['callerId', 'calledId', 'connectedId'] as const;
+
 /** Whether a presence group is on after the change (DND on, forwarding on, logged on, registered). */
 function presenceFlag(event: LinePresenceChange, field: PresenceField): boolean {
   switch (field) {
@@ -85,6 +88,13 @@ export function webhookEventsFor(
         add('call-outgoing', event.call);
       if (event.call.state === 'connected' && event.previousState !== 'onhold')
         add('call-connected', event.call);
+      break;
+    case 'call-info':
+      // A party of a live call changed: most often the directory's name arriving after the
+      // call was announced (the lookup never delays call-incoming), or the number the phone
+      // reports once connected. Other changes (the SIP Call-ID) are no news to a receiver.
+      if (event.fields.some((field) => (PARTY_FIELDS as readonly string[]).includes(field)))
+        add('call-info', event.call);
       break;
     case 'call-finished':
       add('call-finished', event.call);

@@ -4,6 +4,8 @@ import type { TokenUsage } from '../users/token-usage.js';
 import type { TokenVerifier } from '../users/token-verifier.js';
 import type { UserStore } from '../users/user-store.js';
 import { auditRequests } from './audit-middleware.js';
+import { createAuthThrottle, throttleKey } from './auth-throttle.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import { authenticate } from './principal-auth.js';
 import { routePolicy } from './route-policy.js';
 import { auditRoutes } from './routes/audit.js';
@@ -18,18 +20,51 @@ export interface AdminAccess {
   readonly audit: AuditLog;
 }
 
+/** Options of {@link mountAccess}. */
+export interface MountAccessOptions {
+  /**
+   * The limit on failed authentications per source address. Default: 10 wrong tokens a minute,
+   * then 429 for a minute (see {@link createAuthThrottle}).
+   */
+  readonly throttle?: AuthThrottle;
+}
+
 /**
  * Puts authentication (admin or user token → principal), the audit of state changes and the
  * route policy (user tokens reach only scoped routes) in front of `/api/*` and `/tapi`, and
  * mounts `/api/me`, `/api/users` and `/api/audit`. Without `access` only the admin token works,
- * as before users existed. Returns the authentication middleware (for `/?token=` sign-in).
+ * as before users existed. Wrong tokens are limited per source address (429 with
+ * `Retry-After`; the block is audited as `auth.rate-limited`). Returns the authentication
+ * middleware (for `/?token=` sign-in).
  */
 export function mountAccess(
   app: Hono,
   adminToken: () => string,
   access: AdminAccess | undefined,
+  options: MountAccessOptions = {},
 ): MiddlewareHandler {
-  const auth = authenticate({ adminToken, verifier: access?.verifier, usage: access?.usage });
+  const auth = authenticate({
+    adminToken,
+    verifier: access?.verifier,
+    usage: access?.usage,
+    throttle: options.throttle ?? createAuthThrottle(),
+    onThrottled: (c, address) => {
+      access?.audit.record({
+        at: Date.now(),
+        actor: '(unauthenticated)',
+        userId: null,
+        tokenId: null,
+        role: 'none',
+        address: throttleKey(address),
+        action: 'auth.rate-limited',
+        request: `${c.req.method} ${c.req.path}`,
+        target: null,
+        detail: null,
+        outcome: 'denied',
+        status: 429,
+      });
+    },
+  });
   app.use('/api/*', auth);
   app.use('/tapi', auth);
   if (access !== undefined) app.use('/api/*', auditRequests(access.audit));

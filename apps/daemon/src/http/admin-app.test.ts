@@ -366,7 +366,7 @@ describe('admin API', () => {
     expect(add.requestBody.content['application/json']?.schema.$ref).toBe(
       '#/components/schemas/PhoneInput',
     );
-    expect(Object.keys(add.responses).sort()).toEqual(['201', '400', '401', '403', '409']);
+    expect(Object.keys(add.responses).sort()).toEqual(['201', '400', '401', '403', '409', '429']);
     const one = doc.paths['/api/phones/{id}']?.get as {
       parameters: { name: string; in: string }[];
     };

@@ -4,6 +4,7 @@ import { isApiError } from '../errors.js';
 import type { AdminAppDeps } from './admin-deps.js';
 import { jsonError } from './api-error-body.js';
 import { mountAccess } from './access.js';
+import { createAuthThrottle } from './auth-throttle.js';
 import { buildOpenApiDocument } from './openapi-document.js';
 import type { OpenApiDocument } from './openapi-document.js';
 import { directoryRoutes } from './directory-routes.js';
@@ -66,7 +67,9 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   app.use('/tapi', requireSameOrigin({ adminAddress: deps.adminAddress, allMethods: true }));
   // The admin token or a user token → the principal; the audit; the route policy (user tokens
   // reach only routes that apply their line scope); /api/me, /api/users, /api/audit.
-  const auth = mountAccess(app, adminToken, deps.access);
+  const auth = mountAccess(app, adminToken, deps.access, {
+    throttle: createAuthThrottle({ maxFailures: () => deps.config.current.admin.maxFailedLogins }),
+  });
   app.use('/api/*', async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');

@@ -14,7 +14,12 @@ import { openConfigStore } from '../config/config-store.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { createCallerNames } from '../directory/caller-names.js';
 import type { CallerNames } from '../directory/caller-names.js';
+import { Hono } from 'hono';
+import { createLineModel } from '@snomlink/core';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { directoryRoutes } from './directory-routes.js';
+import { buildOpenApiDocument, routeCoverage } from './openapi-document.js';
+import { mountPresenceRoutes } from './presence-routes.js';
 
 let dir: string;
 let config: ConfigStore;
@@ -140,5 +145,83 @@ describe('/api/directory', () => {
     expect(body.hits.map((h) => h.name)).toEqual(['Jörg Müller']);
     expect(body.hits[0]?.numbers[0]?.key).toBe('+49301234567');
     expect((await app().request('/search?q=x')).status).toBe(400);
+  });
+
+  it('answers bad bodies and queries with { error, detail } naming the field', async () => {
+    const cases: [string, RequestInit, string, RegExp][] = [
+      ['/', json({ sources: [{ type: 'ftp' }] }), 'validation', /^sources\.0\.type: /],
+      ['/', { ...json({}), body: '{nope' }, 'invalid-json', /not valid JSON/],
+      [
+        '/test',
+        { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"number":"1"}' },
+        'invalid-json',
+        /application\/json/,
+      ],
+      [
+        '/test',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+        'validation',
+        /^number: /,
+      ],
+      ['/search?q=x', {}, 'validation', /^q: /],
+      ['/search?q=anna&limit=abc', {}, 'validation', /^limit: /],
+    ];
+    for (const [path, init, error, detail] of cases) {
+      const res = await app().request(path, init);
+      expect(res.status, path).toBe(400);
+      const body = (await res.json()) as { error: string; detail: string };
+      expect(Object.keys(body).sort(), path).toEqual(['detail', 'error']);
+      expect(body.error, path).toBe(error);
+      expect(body.detail, path).toMatch(detail);
+    }
+  });
+
+  it('documents request bodies, queries and path parameters of the directory and presence routes', async () => {
+    const api = new Hono();
+    api.route('/api/directory', app());
+    mountPresenceRoutes(api, {
+      config,
+      phones: { get: () => undefined },
+      lineModel: createLineModel(),
+      logger,
+    });
+    const doc = await buildOpenApiDocument(api, 'test');
+    expect(routeCoverage(api, doc)).toEqual({ undocumented: [], unserved: [] });
+    const validation = await new Validator().validate(doc);
+    expect(validation.errors ?? []).toEqual([]);
+    type Op = {
+      requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+      parameters?: { name: string; in: string }[];
+      responses: Record<string, unknown>;
+    };
+    const op = (path: string, method: string): Op =>
+      (doc.paths[path] as Record<string, Op> | undefined)?.[method] as Op;
+    const bodyRef = (o: Op): string | undefined =>
+      o.requestBody?.content['application/json']?.schema.$ref;
+    expect(bodyRef(op('/api/directory', 'put'))).toBe('#/components/schemas/DirectorySection');
+    expect(bodyRef(op('/api/directory/test', 'post'))).toBe(
+      '#/components/schemas/DirectoryTestRequest',
+    );
+    expect(bodyRef(op('/api/phones/{id}/presence', 'put'))).toBe(
+      '#/components/schemas/PresenceUpdate',
+    );
+    expect(op('/api/directory/search', 'get').parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['query:q', 'query:limit']),
+    );
+    for (const method of ['get', 'put'])
+      expect(op('/api/phones/{id}/presence', method).parameters).toEqual(
+        expect.arrayContaining([expect.objectContaining({ in: 'path', name: 'id' })]),
+      );
+    expect(Object.keys(op('/api/phones/{id}/presence', 'put').responses).sort()).toEqual([
+      '202',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+      '502',
+      '503',
+      '504',
+    ]);
   });
 });

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import type { Context } from 'hono';
-import * as v from 'valibot';
+import { HTTPException } from 'hono/http-exception';
 import type { DirectorySourceConfig } from '@snomlink/directory';
 import {
   directorySearchQuerySchema,
@@ -22,10 +21,11 @@ import type { ConfigStore } from '../config/config-store.js';
 import type { CallerNames } from '../directory/caller-names.js';
 import { buildDirectory } from '../directory/caller-names.js';
 import { ApiError, isApiError } from '../errors.js';
-import { component, describe } from './route-docs.js';
+import { component, describe, jsonBody, query } from './route-docs.js';
 
 const tag = 'directory';
 const DirectoryViewDoc = component('DirectoryView', directoryViewSchema);
+const DirectorySectionDoc = component('DirectorySection', directorySectionSchema);
 
 /** What the directory routes need. */
 export interface DirectoryRoutesDeps {
@@ -77,32 +77,6 @@ function keepPasswords(
   });
 }
 
-async function readJson(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new ApiError(
-      400,
-      'invalid-json',
-      'the request body must be JSON (content-type: application/json)',
-    );
-  }
-}
-
-function parse<S extends v.GenericSchema>(
-  schema: S,
-  input: unknown,
-  what: string,
-): v.InferOutput<S> {
-  const result = v.safeParse(schema, input);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const path = v.getDotPath(issue);
-    throw new ApiError(400, 'validation', `${path === null ? what : path}: ${issue.message}`);
-  }
-  return result.output;
-}
-
 /**
  * `/api/directory`: the caller-name sources in the config (`GET`, `PUT`; passwords never
  * returned), an admin "test lookup" (`POST /test`) and the dial box's name search (`GET /search`).
@@ -112,6 +86,14 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): Hono {
   const app = new Hono();
   // The same `{ error, detail }` bodies as the admin app (also when used alone, as in tests).
   app.onError((error) => {
+    if (error instanceof HTTPException && error.status === 400) {
+      // The JSON validator: the body does not parse.
+      const body: ErrorBody = {
+        error: 'invalid-json',
+        detail: `the request body is not valid JSON (${error.message})`,
+      };
+      return Response.json(body, { status: 400 });
+    }
     if (!isApiError(error)) throw error;
     const body: ErrorBody = { error: error.code, detail: error.message };
     return Response.json(body, { status: error.status });
@@ -136,8 +118,9 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): Hono {
       errors: [400],
       changesState: true,
     }),
+    jsonBody(DirectorySectionDoc),
     async (c) => {
-      const input = parse(directorySectionSchema, await readJson(c), 'body');
+      const input = c.req.valid('json');
       const current = deps.config.current;
       const section: DirectorySection = {
         ...input,
@@ -171,8 +154,9 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): Hono {
       response: component('DirectoryTestResult', directoryTestResultSchema),
       errors: [400],
     }),
+    jsonBody(component('DirectoryTestRequest', directoryTestRequestSchema)),
     async (c) => {
-      const { number } = parse(directoryTestRequestSchema, await readJson(c), 'body');
+      const { number } = c.req.valid('json');
       const result = await deps.callerNames.test(number);
       const body: DirectoryTestResultView = {
         ...result,
@@ -190,9 +174,10 @@ export function directoryRoutes(deps: DirectoryRoutesDeps): Hono {
       response: component('DirectorySearchResult', directorySearchResultSchema),
       errors: [400],
     }),
+    query(component('DirectorySearchQuery', directorySearchQuerySchema)),
     async (c) => {
-      const query = parse(directorySearchQuerySchema, c.req.query(), 'query');
-      const hits = await deps.callerNames.search(query.q, query.limit);
+      const { q, limit } = c.req.valid('query');
+      const hits = await deps.callerNames.search(q, limit);
       const body: DirectorySearchResult = {
         hits: hits.map((hit) => ({ ...hit, numbers: hit.numbers.map((n) => ({ ...n })) })),
       };

@@ -1,12 +1,11 @@
 import type { Hono } from 'hono';
-import * as v from 'valibot';
 import { createLinePresence, type LineModel, type LinePresence } from '@snomlink/core';
 import { presenceUpdateSchema } from '../api/schemas.js';
 import type { LineList, PresenceUpdateResult } from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { ApiError } from '../errors.js';
 import { writePresence } from '../phones/presence-write.js';
-import { component, describe } from './route-docs.js';
+import { component, describe, jsonBody, params, phoneIdParam } from './route-docs.js';
 import { lineListSchema, linePresenceSchema, presenceUpdateResultSchema } from '../api/schemas.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
@@ -30,18 +29,6 @@ function findPhone(deps: PresenceRouteDeps, id: string): PhoneConfig {
     throw new ApiError(404, 'not-found', `no phone with id "${id}"; GET /api/phones lists them`);
   }
   return phone;
-}
-
-async function readBody(c: { req: { json(): Promise<unknown> } }): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new ApiError(
-      400,
-      'invalid-json',
-      'the request body must be JSON (content-type: application/json)',
-    );
-  }
 }
 
 /**
@@ -78,8 +65,9 @@ export function mountPresenceRoutes(app: Hono, deps: PresenceRouteDeps): void {
       response: component('LinePresence', linePresenceSchema),
       errors: [404],
     }),
+    params(phoneIdParam),
     (c) => {
-      const phone = findPhone(deps, c.req.param('id'));
+      const phone = findPhone(deps, c.req.valid('param').id);
       return c.json(presenceOf(deps, phone.id));
     },
   );
@@ -94,15 +82,11 @@ export function mountPresenceRoutes(app: Hono, deps: PresenceRouteDeps): void {
       errors: [400, 404, 502, 503, 504],
       changesState: true,
     }),
+    params(phoneIdParam),
+    jsonBody(component('PresenceUpdate', presenceUpdateSchema)),
     async (c) => {
-      const phone = findPhone(deps, c.req.param('id'));
-      const parsed = v.safeParse(presenceUpdateSchema, await readBody(c));
-      if (!parsed.success) {
-        const issue = parsed.issues[0];
-        const path = v.getDotPath(issue);
-        throw new ApiError(400, 'validation', `${path === null ? 'body' : path}: ${issue.message}`);
-      }
-      const update = parsed.output;
+      const phone = findPhone(deps, c.req.valid('param').id);
+      const update = c.req.valid('json');
       const forwarding = update.forwarding;
       const written = await writePresence(deps, phone.id, {
         ...(update.dnd !== undefined && { dnd: update.dnd }),

@@ -7,6 +7,7 @@ import type { TokenUsage } from '../users/token-usage.js';
 import type { TokenVerifier } from '../users/token-verifier.js';
 import { ApiError } from '../errors.js';
 import { presentedToken, requireToken, safeEqual } from './auth.js';
+import type { AuthThrottle } from './auth-throttle.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -23,6 +24,13 @@ export interface AuthenticateOptions {
   readonly verifier?: TokenVerifier | undefined;
   /** Notes each user token's use (last-used time). */
   readonly usage?: TokenUsage | undefined;
+  /**
+   * Limits failed authentications per source address: a blocked source gets 429 with
+   * `Retry-After` before its token is looked at (no scrypt). Without it there is no limit.
+   */
+  readonly throttle?: AuthThrottle | undefined;
+  /** A source was just blocked (called once per block, for the log and the audit). */
+  readonly onThrottled?: ((c: Context, address: string) => void) | undefined;
 }
 
 /** `address:port` of the client (`[v6]:port` for IPv6), or `unknown` (in-process requests). */
@@ -57,7 +65,22 @@ export async function principalForToken(
 export function authenticate(options: AuthenticateOptions): MiddlewareHandler {
   return async (c, next) => {
     const presented = presentedToken(c);
+    const address = clientAddress(c);
+    if (presented !== null && options.throttle !== undefined) {
+      const wait = options.throttle.retryAfter(address);
+      if (wait > 0) {
+        c.header('Retry-After', String(wait));
+        throw new ApiError(
+          429,
+          'too-many-failed-logins',
+          `too many wrong tokens from this address; try again in ${String(wait)} s`,
+        );
+      }
+    }
     const principal = presented === null ? null : await principalForToken(presented.token, options);
+    if (presented !== null && principal === null && options.throttle !== undefined) {
+      if (options.throttle.failed(address).blocked) options.onThrottled?.(c, address);
+    }
     // requireToken does the 401, the Origin check and the cookie; a user token is "the token"
     // for it once verified here.
     const accepted =
@@ -65,7 +88,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler {
     await requireToken(() => accepted)(c, async () => {
       if (principal === null) throw new ApiError(401, 'unauthorized', 'token required');
       c.set('principal', principal);
-      if (principal.tokenId !== null) options.usage?.touch(principal.tokenId, clientAddress(c));
+      if (principal.tokenId !== null) options.usage?.touch(principal.tokenId, address);
       await next();
     });
   };

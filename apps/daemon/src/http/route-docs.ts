@@ -31,6 +31,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   404: 'No such phone, call or route',
   409: 'Conflict with the current state',
   422: 'The number cannot be dialled',
+  429: 'Too many wrong tokens from this address: refused for the seconds in `Retry-After`',
   501: 'Not available in this daemon',
   502: 'The phone answered with an error',
   503: 'The phone or journal is not available right now',
@@ -50,7 +51,7 @@ export interface RouteDoc {
   readonly response?: v.GenericSchema;
   /** Another media type of the success answer (SSE, Prometheus text). */
   readonly media?: { readonly type: string; readonly description: string };
-  /** Error statuses besides 401 (every route) and 403 (every state change). */
+  /** Error statuses besides 401 and 429 (every route) and 403 (every state change). */
   readonly errors?: readonly number[];
   /** The route changes state (POST/PUT/DELETE): it answers 403 to a cross-origin request. */
   readonly changesState?: boolean;
@@ -74,7 +75,12 @@ export function describe(doc: RouteDoc): MiddlewareHandler {
       [doc.media.type]: { schema: { type: 'string', description: doc.media.description } },
     };
   const responses: Record<string, ResponseDoc> = { [String(status)]: ok };
-  const errors = new Set([401, ...(doc.changesState === true ? [403] : []), ...(doc.errors ?? [])]);
+  const errors = new Set([
+    401,
+    429,
+    ...(doc.changesState === true ? [403] : []),
+    ...(doc.errors ?? []),
+  ]);
   for (const code of [...errors].sort()) responses[String(code)] = errorResponse(code);
   return describeRoute({
     summary: doc.summary,

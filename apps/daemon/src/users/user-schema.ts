@@ -29,6 +29,14 @@ export const userNameSchema = v.pipe(
   v.check((name) => !/\p{Cc}/u.test(name), 'name must not contain control characters'),
 );
 
+/** A user's e-mail address (missed-call mail for the user's lines). */
+export const userEmailSchema = v.pipe(
+  v.string('email must be a string'),
+  v.trim(),
+  v.maxLength(254, 'email must be at most 254 characters'),
+  v.email('email must be an e-mail address'),
+);
+
 /** Random ids of users and tokens: lower-case hex, so they never contain the token's `_`. */
 export const recordIdSchema = v.pipe(v.string(), v.regex(/^[0-9a-f]{8,32}$/, 'id must be hex'));
 
@@ -66,6 +74,8 @@ export const userConfigSchema = v.object({
   lines: v.optional(lineListSchema, []),
   /** Lines the user may dial from and control calls on (agents and admins; implies seeing them). */
   control: v.optional(lineListSchema, []),
+  /** Where missed calls on the user's lines are mailed (when `notify.email` is set up). */
+  email: v.optional(userEmailSchema),
   createdAt: v.pipe(v.number(), v.integer()),
   tokens: v.optional(v.array(userTokenConfigSchema), []),
 });
@@ -91,6 +101,8 @@ export const userInputSchema = v.object({
   role: userRoleSchema,
   lines: v.optional(lineListSchema, []),
   control: v.optional(lineListSchema, []),
+  /** Missed-call mail for the user's lines; `""` (or null) = none. */
+  email: v.optional(v.union([v.literal(''), v.null(), userEmailSchema])),
 });
 /** Body of `POST /api/users`. */
 export type UserInput = v.InferOutput<typeof userInputSchema>;
@@ -123,6 +135,8 @@ export interface UserView {
   readonly role: UserRole;
   readonly lines: readonly string[];
   readonly control: readonly string[];
+  /** Missed calls on the user's lines are mailed here; null = none. */
+  readonly email: string | null;
   readonly createdAt: number;
   readonly tokens: readonly UserTokenView[];
 }

@@ -64,6 +64,7 @@ export function createUserStore(options: UserStoreOptions): UserStore {
     role: u.role,
     lines: u.lines,
     control: u.control,
+    email: u.email ?? null,
     createdAt: u.createdAt,
     tokens: u.tokens.map(viewToken),
   });
@@ -101,6 +102,9 @@ export function createUserStore(options: UserStoreOptions): UserStore {
         role: input.role,
         lines: input.lines,
         control: input.control,
+        ...(input.email === undefined || input.email === null || input.email === ''
+          ? {}
+          : { email: input.email }),
         createdAt: now(),
         tokens: [],
       };
@@ -109,13 +113,18 @@ export function createUserStore(options: UserStoreOptions): UserStore {
     },
     async update(id, change) {
       find(id);
-      const next = await replace(id, (u) => ({
-        ...u,
-        ...(change.name === undefined ? {} : { name: change.name }),
-        ...(change.role === undefined ? {} : { role: change.role }),
-        ...(change.lines === undefined ? {} : { lines: change.lines }),
-        ...(change.control === undefined ? {} : { control: change.control }),
-      }));
+      const next = await replace(id, (u) => {
+        const { email: _old, ...rest } = u;
+        const email = change.email === undefined ? u.email : change.email;
+        return {
+          ...rest,
+          ...(email === undefined || email === null || email === '' ? {} : { email }),
+          ...(change.name === undefined ? {} : { name: change.name }),
+          ...(change.role === undefined ? {} : { role: change.role }),
+          ...(change.lines === undefined ? {} : { lines: change.lines }),
+          ...(change.control === undefined ? {} : { control: change.control }),
+        };
+      });
       if (next === null) throw new ApiError(404, 'not-found', `no user with id "${id}"`);
       return view(next);
     },

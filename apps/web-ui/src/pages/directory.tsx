@@ -2,7 +2,15 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { DirectoryTestResultView, DirectoryView } from '../api/types.js';
+import { DirectorySourceForm } from '../components/directory-source-form.js';
 import { ErrorBox, Field, useAction, useLoad } from '../components/ui.js';
+import {
+  directoryPutBody,
+  draftOf,
+  sourceOf,
+  unchangedSources,
+  type SourceDraft,
+} from '../lib/directory-sources.js';
 
 /** Where a source lives, for the list (never a password: the API does not return one). */
 function where(source: DirectoryView['sources'][number]): string {
@@ -11,17 +19,44 @@ function where(source: DirectoryView['sources'][number]): string {
 }
 
 /**
- * Caller-name directories: the configured sources in order with their health, and a "test
- * lookup" that asks every source for a number (no cache) and shows what each answered.
- * Sources are edited in config.json or with `PUT /api/directory`.
+ * Caller-name directories: the configured sources in order with their health (add, edit,
+ * remove; saved with `PUT /api/directory`, which validates and never returns passwords), and a
+ * "test lookup" that asks every source for a number (no cache) and shows what each answered.
  */
 export function DirectoryPage(): JSX.Element {
   const view = useLoad((signal) => api<DirectoryView>('GET', '/api/directory', { signal }), []);
   const [number, setNumber] = useState('');
   const [result, setResult] = useState<DirectoryTestResultView | null>(null);
   const test = useAction();
+  const save = useAction();
+  /** The form shown: null = none, 'new' = add, a number = edit that source. */
+  const [editing, setEditing] = useState<'new' | number | null>(null);
   const sources = view.value?.sources ?? [];
   const health = view.value?.health ?? [];
+
+  /** Saves the list with `change` applied; closes the form when the daemon accepted it. */
+  const saveSources = (change: (list: Record<string, unknown>[]) => Record<string, unknown>[]) => {
+    const current = view.value;
+    if (current === undefined) return;
+    void save
+      .run(() =>
+        api<DirectoryView>('PUT', '/api/directory', {
+          body: directoryPutBody(current, change(unchangedSources(current))),
+        }),
+      )
+      .then((saved) => {
+        if (saved === undefined) return;
+        setEditing(null);
+        view.reload();
+      });
+  };
+  const onSave = (draft: SourceDraft): void => {
+    if (editing === 'new') saveSources((list) => [...list, sourceOf(draft)]);
+    else if (typeof editing === 'number')
+      saveSources((list) =>
+        list.map((s, i) => (i === editing ? sourceOf(draft, sources[editing]) : s)),
+      );
+  };
   return (
     <main id="main">
       <h1>Directory</h1>
@@ -32,8 +67,8 @@ export function DirectoryPage(): JSX.Element {
       <ErrorBox error={view.error} />
       {view.value !== undefined && sources.length === 0 ? (
         <p data-testid="no-sources">
-          No source is configured. Add them to the <code>directory</code> section of config.json
-          (see the daemon README) or with <code>PUT /api/directory</code>.
+          No source is configured. Add one below, in the <code>directory</code> section of
+          config.json (see the daemon README) or with <code>PUT /api/directory</code>.
         </p>
       ) : null}
       {sources.length > 0 ? (
@@ -46,6 +81,7 @@ export function DirectoryPage(): JSX.Element {
               <th>where</th>
               <th>state</th>
               <th>last error</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -66,6 +102,29 @@ export function DirectoryPage(): JSX.Element {
                     </span>
                   </td>
                   <td class="small">{h?.lastError ?? ''}</td>
+                  <td class="row">
+                    <button
+                      type="button"
+                      disabled={save.busy}
+                      onClick={() => {
+                        save.clear();
+                        setEditing(i);
+                      }}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      class="danger"
+                      disabled={save.busy}
+                      onClick={() => {
+                        if (!window.confirm(`Remove the directory source ${s.id}?`)) return;
+                        saveSources((list) => list.filter((_x, j) => j !== i));
+                      }}
+                    >
+                      Remove
+                    </button>
+                  </td>
                 </tr>
               );
             })}
@@ -79,6 +138,37 @@ export function DirectoryPage(): JSX.Element {
           {view.value.overridePhoneName ? 'directory name' : "the phone's name"}
         </p>
       ) : null}
+
+      {editing === null ? (
+        view.value !== undefined ? (
+          <p>
+            <button
+              type="button"
+              onClick={() => {
+                save.clear();
+                setEditing('new');
+              }}
+            >
+              Add source
+            </button>
+          </p>
+        ) : null
+      ) : (
+        <DirectorySourceForm
+          key={String(editing)}
+          {...(typeof editing === 'number' && sources[editing] !== undefined
+            ? { initial: draftOf(sources[editing]) }
+            : {})}
+          hasPassword={typeof editing === 'number' && sources[editing]?.hasPassword === true}
+          busy={save.busy}
+          error={save.error}
+          onSave={onSave}
+          onCancel={() => {
+            setEditing(null);
+          }}
+        />
+      )}
+      {editing === null ? <ErrorBox error={save.error} /> : null}
 
       <h2>Test lookup</h2>
       <form

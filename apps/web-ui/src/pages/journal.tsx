@@ -6,14 +6,13 @@ import { NotifyTestCard } from '../components/notify-test.js';
 import { ErrorBox, Field, Select, useAction, useLoad } from '../components/ui.js';
 import { formatDuration, formatTimestamp } from '../lib/format.js';
 import { journalCsv } from '../lib/journal-csv.js';
+import {
+  journalFiltersFromSearch,
+  journalFiltersToSearch,
+  type JournalFilters as Filters,
+} from '../lib/journal-filters.js';
+import { navigate, usePath } from '../router.js';
 import { useLive } from '../store.js';
-
-interface Filters {
-  phone: string;
-  direction: '' | 'inbound' | 'outbound';
-  missed: '' | 'true' | 'false';
-  q: string;
-}
 
 const PAGE_SIZE = 50;
 /** CSV export fetches at most this many rows (pages of 500). */
@@ -46,10 +45,22 @@ function download(name: string, text: string): void {
 /** Finished calls, newest first, with filters, paging and CSV export. */
 export function JournalPage(): JSX.Element {
   const live = useLive();
-  const [draft, setDraft] = useState<Filters>({ phone: '', direction: '', missed: '', q: '' });
-  const [filters, setFilters] = useState<Filters>(draft);
+  // The URL's query is where the filters live (`/journal?phone=…&missed=true&q=…`, as the
+  // missed-call e-mail links it): applying the form writes it, back/forward reads it.
+  const path = usePath();
+  const search = path.includes('?') ? path.slice(path.indexOf('?')) : '';
+  const filtersKey = journalFiltersToSearch(journalFiltersFromSearch(search));
+  const [filters, setFilters] = useState<Filters>(() => journalFiltersFromSearch(search));
+  const [draft, setDraft] = useState<Filters>(filters);
   /** `before` cursors of the pages we came through; the last one is the page shown. */
   const [cursors, setCursors] = useState<readonly (number | null)[]>([null]);
+  useEffect(() => {
+    if (filtersKey === journalFiltersToSearch(filters)) return;
+    const next = journalFiltersFromSearch(filtersKey);
+    setFilters(next);
+    setDraft(next);
+    setCursors([null]);
+  }, [filtersKey]);
   const before = cursors[cursors.length - 1] ?? null;
   const page = useLoad(
     (signal) => api<Page>('GET', query(filters, PAGE_SIZE, before), { signal }),
@@ -72,6 +83,8 @@ export function JournalPage(): JSX.Element {
           e.preventDefault();
           setFilters(draft);
           setCursors([null]);
+          const next = journalFiltersToSearch(draft);
+          if (next !== filtersKey) navigate(`/journal${next}`);
         }}
       >
         <div class="grid">

@@ -115,6 +115,12 @@ export function UsersPage(): JSX.Element {
                 ? ''
                 : ` · controls: ${user.role === 'admin' ? 'every line' : user.control.length === 0 ? 'no line' : user.control.join(', ')}`}
             </p>
+            <UserEmail
+              user={user}
+              onSaved={() => {
+                users.reload();
+              }}
+            />
             {user.tokens.length === 0 ? (
               <p class="muted small">No token.</p>
             ) : (
@@ -165,6 +171,44 @@ export function UsersPage(): JSX.Element {
   );
 }
 
+/** A user's missed-call e-mail address: set, change or remove (empty). */
+function UserEmail(props: { user: UserView; onSaved: () => void }): JSX.Element {
+  const [email, setEmail] = useState(props.user.email ?? '');
+  const action = useAction();
+  const id = `user-email-${props.user.id}`;
+  return (
+    <form
+      class="row"
+      aria-label={`Missed-call e-mail of ${props.user.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void action.run(async () => {
+          await api('PUT', `/api/users/${seg(props.user.id)}`, { body: { email: email.trim() } });
+          props.onSaved();
+        });
+      }}
+    >
+      <label for={id} class="small">
+        Missed-call e-mail
+      </label>
+      <input
+        id={id}
+        type="email"
+        maxLength={254}
+        placeholder="none"
+        value={email}
+        onInput={(e) => {
+          setEmail(e.currentTarget.value);
+        }}
+      />
+      <button type="submit" disabled={action.busy || email.trim() === (props.user.email ?? '')}>
+        Save e-mail
+      </button>
+      <ErrorBox error={action.error} />
+    </form>
+  );
+}
+
 function LineChecks(props: {
   legend: string;
   phoneIds: readonly string[];
@@ -212,6 +256,7 @@ function NewUser(props: { phoneIds: readonly string[]; onCreated: () => void }):
   const [role, setRole] = useState<UserRole>('viewer');
   const [lines, setLines] = useState<string[]>([]);
   const [control, setControl] = useState<string[]>([]);
+  const [email, setEmail] = useState('');
   const action = useAction();
   return (
     <form
@@ -221,9 +266,16 @@ function NewUser(props: { phoneIds: readonly string[]; onCreated: () => void }):
         e.preventDefault();
         void action.run(async () => {
           await api('POST', '/api/users', {
-            body: { name: name.trim(), role, lines, control: role === 'viewer' ? [] : control },
+            body: {
+              name: name.trim(),
+              role,
+              lines,
+              control: role === 'viewer' ? [] : control,
+              ...(email.trim() === '' ? {} : { email: email.trim() }),
+            },
           });
           setName('');
+          setEmail('');
           setLines([]);
           setControl([]);
           props.onCreated();
@@ -256,6 +308,20 @@ function NewUser(props: { phoneIds: readonly string[]; onCreated: () => void }):
             </option>
           ))}
         </select>
+      </Field>
+      <Field
+        id="user-email"
+        label="Missed-call e-mail (optional: missed calls on the user's lines are mailed here)"
+      >
+        <input
+          id="user-email"
+          type="email"
+          maxLength={254}
+          value={email}
+          onInput={(e) => {
+            setEmail(e.currentTarget.value);
+          }}
+        />
       </Field>
       {role === 'admin' ? null : (
         <LineChecks legend="Sees" phoneIds={props.phoneIds} value={lines} onChange={setLines} />
