@@ -794,7 +794,7 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     console.log(`[${label}] heap snapshot ${file}; after GC: ${await memoryDetail(daemon.pid)}`);
   }
   console.log(
-    `[${label}] provisioned ${String(phones.length)} phones through the API in ${String(provisionMs)} ms (${String(provisionFailures)} failed); RSS ${String(provisioned.rssMb)} MB, heap ${String(provisioned.heapUsedMb)} MB; load average ${loadavg()[0]?.toFixed(1) ?? ''}`,
+    `[${label}] provisioned ${String(phones.length)} phones through the API in ${String(provisionMs)} ms (${String(provisionFailures)} failed); RSS ${String(provisioned.rssMb)} MB, heap ${String(provisioned.heapUsedMb)} MB (${await memoryDetail(daemon.pid)}); load average ${loadavg()[0]?.toFixed(1) ?? ''}`,
   );
 
   // SSE reader: latency matching and counters.
