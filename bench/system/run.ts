@@ -9,9 +9,11 @@
 // Other: --phones 1000 --rates 5,20,50 --saturate 10 --skip-bare --health-ms 30000
 //        --before <older dist/cli.js> (same phones and load against it first, side by side)
 //        --cpu-prof <dir> (V8 CPU profile of the daemon; summarise with bench/system/profile-summary.ts)
+//        --heap-snapshot <dir> (heap snapshots of the daemon started and provisioned; compare
+//        with bench/system/heap-summary.ts)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,8 @@ const { values } = parseArgs({
     before: { type: 'string' },
     /** Write a V8 CPU profile of the daemon (not of --before) into this directory. */
     'cpu-prof': { type: 'string' },
+    /** Write heap snapshots of the daemon (started, provisioned) into this directory. */
+    'heap-snapshot': { type: 'string' },
   },
 });
 const PHONES = Number(values.phones);
@@ -63,6 +67,18 @@ function cpuTicks(pid: number): number {
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+}
+/** Where the resident memory is: V8's reservation, C++ objects, and RSS split anon / file. */
+async function memoryDetail(pid: number): Promise<string> {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  const text = await scrapeMetrics();
+  const metric = (name: string): string => {
+    const value = text === null ? null : metricValue(text, name);
+    return value === null ? '–' : String(mb(value));
+  };
+  return `heap used ${metric('nodejs_heap_size_used_bytes')} MB of ${metric('nodejs_heap_size_total_bytes')} MB reserved, external ${metric('nodejs_external_memory_bytes')} MB; RSS anon ${String(mb(kb('RssAnon')))} MB, file ${String(mb(kb('RssFile')))} MB`;
 }
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
@@ -390,7 +406,11 @@ async function scrapeEventLoop(): Promise<{
 } | null> {
   const text = await scrapeMetrics();
   if (text === null) return null;
-  const ms = (x: number | null): number | null => (x === null ? null : round1(x * 1000));
+  // Daemons before issue 19's fix reported perf_hooks' raw intervals, which include the 10 ms
+  // sampling period (an idle loop read 10 ms): take it off here so before/after compare.
+  const rawIntervals = !text.includes('less its sampling period');
+  const ms = (x: number | null): number | null =>
+    x === null ? null : round1(Math.max(0, x * 1000 - (rawIntervals ? 10 : 0)));
   return {
     p50Ms: ms(metricValue(text, 'snomlink_event_loop_delay_seconds', '{quantile="0.5"}')),
     p99Ms: ms(metricValue(text, 'snomlink_event_loop_delay_p99_seconds')),
@@ -664,6 +684,35 @@ async function emptyDaemon(bin: string | undefined): Promise<MemoryFigures> {
   return figures;
 }
 
+/**
+ * Has the daemon (started with `--heapsnapshot-signal=SIGUSR2`) write a heap snapshot into
+ * `dir` and waits until it is written: V8 collects garbage first, so the heap figure read after
+ * it is what the daemon retains. The daemon is blocked while it writes: an API answer after the
+ * file appeared means it is done.
+ */
+async function heapSnapshot(daemon: DaemonProcess, dir: string, name: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  process.kill(daemon.pid, 'SIGUSR2');
+  let file: string | undefined;
+  while (file === undefined) {
+    await delay(100);
+    file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+  }
+  // The first request may meet a kept-alive socket the daemon closes as it wakes up: retry.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await (await daemon.api('/api/health')).arrayBuffer();
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await delay(200);
+    }
+  }
+  const target = join(dir, `${name}.heapsnapshot`);
+  renameSync(join(dir, file), target);
+  return target;
+}
+
 interface MemoryFigures {
   startMs: number;
   rssMb: number;
@@ -694,6 +743,14 @@ interface TargetReport {
 async function runDaemonTarget(label: string, bin: string | undefined): Promise<TargetReport> {
   const empty = await emptyDaemon(bin);
   const profileDir = label === 'daemon' ? values['cpu-prof'] : undefined;
+  const snapshotDir = label === 'daemon' ? values['heap-snapshot'] : undefined;
+  if (snapshotDir !== undefined) mkdirSync(snapshotDir, { recursive: true });
+  const nodeArgs = [
+    ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+    ...(snapshotDir === undefined
+      ? []
+      : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`]),
+  ];
   const t0 = performance.now();
   const daemon = await startDaemon({
     phones: phones.map((p) => p.entry),
@@ -701,13 +758,15 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     logLevel: 'info',
     startTimeoutMs: 120_000,
     ...(bin === undefined ? {} : { bin }),
-    ...(profileDir === undefined
-      ? {}
-      : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
+    ...(nodeArgs.length === 0 ? {} : { nodeArgs }),
   });
   const startMs = Math.round(performance.now() - t0);
   probeBase = { url: daemon.adminBase, token: daemon.token };
   const started = await memoryFigures(daemon.pid, startMs);
+  if (snapshotDir !== undefined) {
+    const file = await heapSnapshot(daemon, snapshotDir, 'started');
+    console.log(`[${label}] heap snapshot ${file}; after GC: ${await memoryDetail(daemon.pid)}`);
+  }
   console.log(
     `[${label}] started with ${String(phones.length)} phones in ${String(startMs)} ms: RSS ${String(started.rssMb)} MB, heap ${String(started.heapUsedMb)} MB (no phones: start ${String(empty.startMs)} ms, RSS ${String(empty.rssMb)} MB, heap ${String(empty.heapUsedMb)} MB)`,
   );
@@ -730,8 +789,12 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   }
   const provisionMs = Math.round(performance.now() - tProvision);
   const provisioned = await memoryFigures(daemon.pid, startMs);
+  if (snapshotDir !== undefined) {
+    const file = await heapSnapshot(daemon, snapshotDir, 'provisioned');
+    console.log(`[${label}] heap snapshot ${file}; after GC: ${await memoryDetail(daemon.pid)}`);
+  }
   console.log(
-    `[${label}] provisioned ${String(phones.length)} phones through the API in ${String(provisionMs)} ms (${String(provisionFailures)} failed); RSS ${String(provisioned.rssMb)} MB, heap ${String(provisioned.heapUsedMb)} MB; load average ${loadavg()[0]?.toFixed(1) ?? ''}`,
+    `[${label}] provisioned ${String(phones.length)} phones through the API in ${String(provisionMs)} ms (${String(provisionFailures)} failed); RSS ${String(provisioned.rssMb)} MB, heap ${String(provisioned.heapUsedMb)} MB (${await memoryDetail(daemon.pid)}); load average ${loadavg()[0]?.toFixed(1) ?? ''}`,
   );
 
   // SSE reader: latency matching and counters.

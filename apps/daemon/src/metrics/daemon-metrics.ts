@@ -328,8 +328,9 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
         out.family(
           'snomlink_event_loop_delay_seconds',
           'summary',
-          'Event loop delay (perf_hooks monitorEventLoopDelay, sampled every 10 ms): quantiles over ' +
-            'the window since the previous scrape; _sum and _count since start.',
+          'Event loop delay: how late a timer due every 10 ms ran (perf_hooks monitorEventLoopDelay ' +
+            'less its sampling period; 0 when idle); quantiles over the window since the previous ' +
+            'scrape; _sum and _count since start.',
         );
         for (const [quantile, value] of [
           ['0.5', window.p50],
