@@ -1,5 +1,3 @@
-import type { PhoneAnswer } from './auth-fetch.js';
-
 /** Default cap on a phone answer's body: real snom pages are a few kB, logs a few hundred. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -19,25 +17,29 @@ export type CappedBody =
  * `maxBytes` still ends the download.
  */
 export async function readBodyCapped(
-  answer: Pick<PhoneAnswer, 'header' | 'body'>,
+  response: Response,
   maxBytes: number,
   keepLastBytes?: number,
 ): Promise<CappedBody> {
-  const body = answer.body;
-  const declared = Number(answer.header('content-length') ?? Number.NaN);
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    body.destroy();
+    await response.body?.cancel();
     return { ok: false, receivedBytes: 0 };
   }
+  const body = response.body;
+  if (body === null) return { ok: true, text: '', truncated: false };
   const keep = keepLastBytes ?? Number.POSITIVE_INFINITY;
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;
   let kept = 0;
   let dropped = false;
-  for await (const value of body) {
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
     received += value.byteLength;
     if (received > maxBytes) {
-      body.destroy();
+      await reader.cancel();
       return { ok: false, receivedBytes: received };
     }
     chunks.push(value);
