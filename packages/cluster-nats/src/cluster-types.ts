@@ -49,6 +49,8 @@ export interface ClusterOptions {
   readonly credentials?: NatsCredentials;
   readonly tls?: NatsTls;
   readonly logger?: ClusterLogger;
+  /** This daemon's admin URL as others should show it (web UI), or omitted. */
+  readonly adminUrl?: string;
   /** Clock, for tests. Default `Date.now`. */
   readonly now?: () => number;
 }

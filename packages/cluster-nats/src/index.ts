@@ -35,3 +35,4 @@ export type {
   SharedConfigDocument,
   StoredInput,
 } from './cluster-types.js';
+export { connectCluster, DEFAULT_LEASE_TTL_MS } from './connect-cluster.js';
