@@ -1,12 +1,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import { partitionOf as corePartitionOf } from '@snomlink/core';
 import { buildStatus } from './cluster-status.js';
-import type {
-  ClusterHandlers,
-  ClusterOptions,
-  NatsCluster,
-  SharedConfigDocument,
-} from './cluster-types.js';
+import type { ClusterHandlers, ClusterOptions, NatsCluster } from './cluster-types.js';
 import { createCommandClient, createCommandServer, type CommandServer } from './command-bus.js';
 import { connectNats } from './connect-nats.js';
 import { ClusterConfigError, ClusterError } from './errors.js';
@@ -15,6 +10,10 @@ import { initClusterWithRetry, type InitResult } from './init.js';
 import { createLeases, type Leases } from './leases.js';
 import { NODE_ID_PATTERN, createMembership, type Membership } from './membership.js';
 import { clusterNames } from './names.js';
+import { createPartitionOwner, type OwnedWork } from './partition-owner.js';
+import { createPartitionProcessor } from './partition-processor.js';
+import { createReadView } from './read-view.js';
+import { createSharedConfig } from './shared-config.js';
 
 // The composition root: one NATS connection, init, then (on start) membership, leases and the
 // modules that act on them. Each module takes the connection or a bucket and knows nothing of
@@ -34,8 +33,6 @@ function checkOptions(options: ClusterOptions): void {
     throw new ClusterConfigError(`cluster: leaseTtlMs must be at least 1000, got ${String(ttl)}`);
   }
 }
-
-const EMPTY_CONFIG: SharedConfigDocument = { revision: 0, sections: {}, phones: {} };
 
 /**
  * Connects this daemon to the cluster: opens the NATS connection (reconnecting forever) and runs
@@ -81,6 +78,21 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
   });
   const commandClient = createCommandClient({ nc: link.nc, names, partitionOf });
+  let handlers: ClusterHandlers | null = null;
+  const sharedConfig = createSharedConfig({
+    config: buckets.config,
+    nodeId,
+    onConfig: (doc) => handlers?.onConfig(doc),
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const readView = createReadView({
+    js,
+    lines: buckets.lines,
+    names,
+    now,
+    onChange: (change) => handlers?.onChange(change),
+    ...(logger === undefined ? {} : { logger }),
+  });
 
   let membership: Membership | null = null;
   let leases: Leases | null = null;
@@ -90,20 +102,54 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
 
   const owns = (phoneId: string): boolean => leases?.owns(partitionOf(phoneId)) ?? false;
 
-  async function start(handlers: ClusterHandlers): Promise<void> {
+  /** The owner's work for one partition: serve its commands and replay its events. */
+  function ownPartition(p: number, server: CommandServer): OwnedWork {
+    server.serve(p);
+    const processor = createPartitionProcessor({
+      js,
+      lines: buckets.lines,
+      names,
+      partition: p,
+      partitions: meta.partitions,
+      ingress,
+      now,
+      ...(options.reducerOptions === undefined ? {} : { reducerOptions: options.reducerOptions }),
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+      ...(logger === undefined ? {} : { logger }),
+      // Another node wrote this partition's lines: hand the lease over (stops the work too).
+      onLost: () => void leases?.release(p),
+    });
+    processor.start().catch((e: unknown) => {
+      logger?.error({ partition: p, err: String(e) }, 'cluster: partition processor failed');
+      void leases?.release(p);
+    });
+    return {
+      stop: async () => {
+        server.unserve(p);
+        await processor.stop();
+      },
+    };
+  }
+
+  async function start(h: ClusterHandlers): Promise<void> {
     if (started) throw new ClusterError('cluster: start called twice');
     started = true;
+    handlers = h;
+    await sharedConfig.start();
+    await readView.start();
+    // TODO(cluster-log): journal feed from options.journalFromSeq into h.onJournalEntry.
     const server = createCommandServer({
       nc: link.nc,
       commands: buckets.commands,
       names,
       nodeId,
-      onCommand: (c) => handlers.onCommand(c),
+      onCommand: (c) => h.onCommand(c),
       owns,
       partitionOf,
       ...(logger === undefined ? {} : { logger }),
     });
     commandServer = server;
+    const owner = createPartitionOwner((p) => ownPartition(p, server));
     membership = await createMembership({
       kv: buckets.members,
       nodeId,
@@ -123,12 +169,12 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
       live: () => members.live(),
       now,
       onGained: (ps) => {
-        for (const p of ps) server.serve(p);
-        handlers.onPartitionsGained(ps);
+        owner.gained(ps);
+        h.onPartitionsGained(ps);
       },
-      onLost: (ps) => {
-        for (const p of ps) server.unserve(p);
-        handlers.onPartitionsLost(ps);
+      onLost: async (ps) => {
+        h.onPartitionsLost(ps);
+        await owner.lost(ps);
       },
       ...(logger === undefined ? {} : { logger }),
     });
@@ -144,11 +190,10 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
       await ingress.publishInput(phoneId, input, receivedAt);
     },
     command: (command, timeoutMs) => commandClient.send(command, timeoutMs),
-    // TODO(cluster-log): the read view replaces this once B's read-view.ts is merged.
-    lines: () => new Map(),
-    // TODO(cluster-shared): the shared config replaces these once C's shared-config.ts is merged.
-    readConfig: () => EMPTY_CONFIG,
-    updateConfig: () => Promise.reject(new ClusterError('cluster: shared config not wired yet')),
+    lines: () => readView.lines(),
+    readConfig: () => sharedConfig.read(),
+    updateConfig: (change) => sharedConfig.update(change),
+    seedConfig: (local) => sharedConfig.seed(local),
     owns,
     status: () =>
       buildStatus({
@@ -160,7 +205,7 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
         owners: leases?.owners() ?? Array.from({ length: meta.partitions }, () => null),
         owned: leases?.owned() ?? [],
         fenced: leases?.fenced() ?? false,
-        readViewLag: 0,
+        readViewLag: readView.lag(),
         journalLag: 0,
         takeOvers: leases?.counters().takeOvers ?? 0,
         leaseRenewalFailures: leases?.counters().leaseRenewalFailures ?? 0,
@@ -174,6 +219,8 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
       await membership?.stop(true);
       await leases?.close();
       await commandServer?.close();
+      await readView.stop();
+      await sharedConfig.close();
       await link.close();
     },
   };
