@@ -191,10 +191,16 @@ describe.skipIf(missing)('connectCluster (1 nats-server)', () => {
     expect(String(error)).toMatch(/schema version 99 is newer/);
   });
 
-  it('refuses a bad node id and an unreachable NATS with typed errors', async () => {
+  it('refuses a bad node id, prefix or URL and an unreachable NATS with typed errors', async () => {
     await expect(
       connectCluster({ servers: nats.servers, nodeId: 'bad id', leaseTtlMs: L }),
     ).rejects.toThrow(/node id/);
+    await expect(
+      connectCluster({ servers: nats.servers, nodeId: 'n', prefix: 'a.b', leaseTtlMs: L }),
+    ).rejects.toMatchObject({ name: 'ClusterConfigError' });
+    await expect(
+      connectCluster({ servers: ['http://127.0.0.1:1'], nodeId: 'n', leaseTtlMs: L }),
+    ).rejects.toMatchObject({ name: 'ClusterConfigError' });
     await expect(
       connectCluster({ servers: ['nats://127.0.0.1:1'], nodeId: 'n', leaseTtlMs: L }),
     ).rejects.toMatchObject({ name: 'ClusterUnavailableError' });

@@ -33,6 +33,14 @@ function checkOptions(options: ClusterOptions): void {
   }
 }
 
+function namesOf(prefix: string | undefined): ReturnType<typeof clusterNames> {
+  try {
+    return clusterNames(prefix);
+  } catch (e) {
+    throw new ClusterConfigError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+}
+
 /**
  * Connects this daemon to the cluster: opens the NATS connection (reconnecting forever) and runs
  * the idempotent init. Nothing is owned or followed until `start`. Throws ClusterConfigError for
@@ -43,7 +51,7 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
   const { nodeId, logger } = options;
   const log = logger === undefined ? {} : { logger };
   const now = options.now ?? Date.now;
-  const names = clusterNames(options.prefix);
+  const names = namesOf(options.prefix);
   const link = await connectNats({
     servers: options.servers,
     nodeId,

@@ -98,6 +98,7 @@ export async function startRuntime(
     partitions: () => leases?.owned() ?? [],
     now,
     onChange: () => leases?.balance(),
+    silent: () => leases?.fenced() ?? false,
     ...log,
   });
   const held = await createLeases({
