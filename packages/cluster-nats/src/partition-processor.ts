@@ -357,6 +357,8 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
           if (!running()) break;
           await serial(() => handle(msg));
         }
+        // The client gave up on the consumer (e.g. the stream is gone): not silently idle.
+        if (running()) throw new Error('the EVENTS consumer ended');
       })().catch(failed);
       timers.push(
         setInterval(() => {
