@@ -294,6 +294,25 @@ describe.skipIf(missing)('partition processor', () => {
     await expectOutputsMatchLog();
   });
 
+  it('stops without writing once canWrite says the lease is gone', async () => {
+    await setup();
+    const inputs = script();
+    const half = Math.floor(inputs.length / 2);
+    let leaseHeld = true;
+    const lost: string[] = [];
+    const p = await processor({ canWrite: () => leaseHeld, onLost: (r) => lost.push(r) });
+    const first = await publishAll(ingress, inputs.slice(0, half));
+    await vi.waitFor(() => {
+      expect(p.appliedSeq()).toBe(Math.max(...first));
+    }, WAIT);
+    const before = (await outputs()).records.length;
+    leaseHeld = false;
+    await publishAll(ingress, inputs.slice(half));
+    expect(await p.ended).toBe('lost');
+    expect(lost[0]).toMatch(/lease/);
+    expect((await outputs()).records).toHaveLength(before);
+  });
+
   it('two owners at once: CHANGES de-duplicated, one stopped by CAS, outputs exact', async () => {
     await setup();
     const a = await processor();

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SharedConfigDocument } from './cluster-types.js';
@@ -23,9 +24,17 @@ function waitForConfig(
 ): Promise<SharedConfigDocument> {
   const seen = docs.find(pick);
   if (seen !== undefined) return Promise.resolve(seen);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new Error(`no matching config within 30 s; last seen: ${JSON.stringify(docs.at(-1))}`),
+      );
+    }, 30_000);
     listeners.push((d) => {
-      if (pick(d)) resolve(d);
+      if (pick(d)) {
+        clearTimeout(timer);
+        resolve(d);
+      }
     });
   });
 }
@@ -143,8 +152,12 @@ for (const size of [1, 3] as const) {
       // Read the stored value directly: a lost update shows at once (no waiting for a watcher).
       const nc = conns[0];
       if (nc === undefined) throw new Error('no admin connection');
-      const { config } = await openSharedLayout(nc, names);
-      const rules = (await config.get('section.rules'))?.json<string[]>() ?? [];
+      // From the stream leader: a KV get may be answered by a follower that lags (direct get).
+      const bucket = names.buckets.config;
+      const last = await (
+        await jetstreamManager(nc)
+      ).streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.section.rules` });
+      const rules = last?.json<string[]>() ?? [];
       expect(rules).toHaveLength(20);
       expect(new Set(rules).size).toBe(20);
       // And both daemons end up seeing all of them.

@@ -228,6 +228,7 @@ for (const size of [1, 3] as const) {
     it('retries a record whose handler failed, and drops a message that is not a record', async () => {
       const names = await layout();
       const attempts = new Map<number, number>();
+      const times: number[] = [];
       const done = condition(
         () => attempts.size >= 2 && [...attempts.values()].some((c) => c >= 2),
       );
@@ -235,11 +236,12 @@ for (const size of [1, 3] as const) {
       const feed = createWebhookFeed({
         js: jetstream(nc),
         names,
-        retryDelayMs: () => 100,
+        retryDelayMs: () => 1_000,
         idleMs: 1_000,
         onWebhookChange: (c) => {
           const count = (attempts.get(c.record.eventSeq) ?? 0) + 1;
           attempts.set(c.record.eventSeq, count);
+          if (c.record.eventSeq === 1) times.push(Date.now());
           done.poke();
           return c.record.eventSeq === 1 && count === 1
             ? Promise.reject(new Error('receiver answered 500'))
@@ -259,6 +261,8 @@ for (const size of [1, 3] as const) {
         ]),
       );
       expect(feed.counts()).toEqual({ delivered: 2, failed: 1 });
+      // The nak's delay is honoured (nats-server 2.9 supports -NAK with a delay).
+      expect((times[1] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(800);
       expect(await settled(names)).toEqual({ ackPending: 0, pending: 0 });
     });
   });
