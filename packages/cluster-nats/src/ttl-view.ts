@@ -33,6 +33,8 @@ export interface TtlView<T> {
   entries(): ReadonlyMap<string, TtlEntry<T>>;
   /** The last value ever seen under a key (also after a delete or an expiry), or null. */
   last(key: string): T | null;
+  /** Revision of the last entry seen under a key (put or delete), 0 when none was seen. */
+  lastRevision(key: string): number;
   /** True when the key's last write aged past the TTL (its writer stopped: dead or cut off). */
   expired(key: string): boolean;
   /** Epoch ms since when a key is free (deleted or expired), or null while it is live. */
@@ -46,6 +48,7 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
   const live = new Map<string, TtlEntry<T>>();
   const last = new Map<string, T>();
   const deletedAt = new Map<string, number>();
+  const revisions = new Map<string, number>();
   const startedAt = now();
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
@@ -54,6 +57,7 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
   const watch = await kv.watch();
 
   function apply(e: KvWatchEntry): void {
+    revisions.set(e.key, e.revision);
     if (e.operation === 'PUT') {
       const value = parse(e.string());
       if (value === null) return;
@@ -99,6 +103,7 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
       return out;
     },
     last: (key) => last.get(key) ?? null,
+    lastRevision: (key) => revisions.get(key) ?? 0,
     expired: (key) => live.has(key) && fresh(key) === null,
     freeSince: (key) => {
       const entry = live.get(key);

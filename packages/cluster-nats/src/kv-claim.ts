@@ -1,0 +1,36 @@
+import { PubHeaders } from '@nats-io/jetstream';
+import { Bucket, type KV } from '@nats-io/kv';
+import { headers } from '@nats-io/transport-node';
+import { KvConflictError } from './kv-guarded.js';
+
+// Create-if-absent on a KV key, guarded like kv-guarded.ts's CAS writes: on a clustered
+// nats-server 2.9 the expected-revision check is a pre-check outside Raft, so the write also
+// carries a Msg-Id that two racing writers share and the second gets a duplicate ack.
+
+/**
+ * Writes `data` under `key` only if the key has no value. `generation` names the state the
+ * caller saw (the revision of the last entry it saw, 0 if none), so writers racing for the same
+ * free key send the same Msg-Id. Rejects with KvConflictError when the key has a value.
+ */
+export async function guardedCreate(
+  kv: KV,
+  key: string,
+  data: string,
+  generation: number,
+): Promise<number> {
+  if (!(kv instanceof Bucket)) return kv.create(key, data);
+  const h = headers();
+  h.set(PubHeaders.ExpectedLastSubjectSequenceHdr, '0');
+  const ack = await kv.js.publish(kv.subjectForKey(kv.encodeKey(key), true), data, {
+    headers: h,
+    msgID: `create:${key}:${String(generation)}`,
+  });
+  if (!ack.duplicate) return ack.seq;
+  // A duplicate: another writer created it a moment ago, or this id was used for an earlier
+  // generation of the key within the duplicate window (the key has expired since). Only the
+  // latter leaves the key empty; then a plain create is the best there is.
+  if ((await kv.get(key)) !== null) {
+    throw new KvConflictError(`${key}: another writer created it first`);
+  }
+  return kv.create(key, data);
+}
