@@ -13,6 +13,7 @@ import {
   type ConfigWrite,
 } from './config-entries.js';
 import { ClusterError, ClusterUnavailableError, isClusterError } from './errors.js';
+import { followBucket, type FollowedEntry } from './kv-follow.js';
 import { guardedDelete, guardedUpdate } from './kv-guarded.js';
 
 // The shared config (phones, dialing, webhooks, users, admin token …) in the KV config bucket, one
@@ -74,10 +75,11 @@ export interface SharedConfig {
   close(): Promise<void>;
 }
 
-function toEntry(e: KvEntry, logger: ClusterLogger): ConfigEntry {
+function toEntry(e: FollowedEntry | KvEntry, logger: ClusterLogger): ConfigEntry {
   if (e.operation !== 'PUT') return { revision: e.revision, state: 'deleted' };
   try {
-    return { revision: e.revision, state: 'value', value: JSON.parse(e.string()) as unknown };
+    const text = 'string' in e ? e.string() : e.text();
+    return { revision: e.revision, state: 'value', value: JSON.parse(text) as unknown };
   } catch {
     logger.warn(
       { key: e.key, revision: e.revision },
@@ -161,9 +163,7 @@ export function createSharedConfig(options: SharedConfigOptions): SharedConfig {
   // `onLoaded` once the values present at the start are applied.
   async function follow(fromRevision: number, onLoaded: () => void): Promise<void> {
     const status = await kv.status();
-    const iter = await kv.watch(
-      fromRevision > 0 ? { key: '>', resumeFromRevision: fromRevision } : { key: '>' },
-    );
+    const iter = await followBucket(kv, fromRevision);
     stopWatch = () => {
       iter.stop();
     };
