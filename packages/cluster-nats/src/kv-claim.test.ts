@@ -27,6 +27,10 @@ describe.skipIf(!hasNatsServer())('guardedCreate', () => {
     const other = await guardedCreate(kv, 'p.1', 'y', 7).catch((e: unknown) => e);
     expect(isKvConflict(other)).toBe(true);
     expect((await kv.get('p.1'))?.string()).toBe('x');
+    // A released key (delete marker) is claimed at the marker's revision.
+    await kv.delete('p.1');
+    await guardedCreate(kv, 'p.1', 'z', 0);
+    expect((await kv.get('p.1'))?.string()).toBe('z');
   });
 
   it('creates again after the key expired, even with a Msg-Id used before in the window', async () => {

@@ -363,8 +363,29 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     checkFence();
     if (!fenced) renewAll();
   }, renewEvery);
+  let restartedAt = now();
+  /**
+   * The watch died (it can stop for good after its server died): our own renewals no longer
+   * show, or nothing at all arrived for L while leases exist (every owner renews every L/5).
+   */
+  function checkView(): void {
+    const t = now();
+    if (fenced || t - restartedAt < leaseTtlMs) return;
+    const ownStalled = [...held].some(([p, h]) => {
+      const seen = view.get(leaseKey(p));
+      return (
+        t - h.renewedAt < leaseTtlMs / 2 && (seen === null || t - seen.writtenAt > leaseTtlMs / 2)
+      );
+    });
+    if (!ownStalled && t - view.lastUpdate() < leaseTtlMs) return;
+    restartedAt = t;
+    logger?.warn({}, 'cluster: leases watch quiet, re-creating it');
+    view.restart().catch(() => undefined);
+  }
+
   const tickTimer = setInterval(
     () => {
+      checkView();
       checkFence();
       leases.balance();
     },
