@@ -37,10 +37,11 @@ export async function guardedCreate(
   }
   if (!ack.duplicate) return ack.seq;
   // A duplicate: another writer created it a moment ago, or this id was used for an earlier
-  // generation of the key within the duplicate window (the key has expired since). Only the
-  // latter leaves the key empty; then a plain create is the best there is.
-  if ((await kv.get(key)) !== null) {
-    throw new KvConflictError(`${key}: another writer created it first`);
-  }
-  return kv.create(key, data);
+  // generation of the key within the duplicate window (the key has expired or been deleted
+  // since). Only the latter leaves the key empty: then write at the delete marker's revision,
+  // or with a plain create when no message is left.
+  const entry = await kv.get(key);
+  if (entry === null) return kv.create(key, data);
+  if (entry.operation !== 'PUT') return guardedUpdate(kv, key, data, entry.revision);
+  throw new KvConflictError(`${key}: another writer created it first`);
 }
