@@ -243,6 +243,26 @@ describe.skipIf(missing)('partition processor', () => {
     },
   );
 
+  it('takes a snapshot write whose answer was lost (stored, then retried) as done, not as lost', async () => {
+    await setup();
+    const faults = createFaults();
+    // The third snapshot write reaches the server, then its answer is lost (the call fails).
+    faults.crashAfter(
+      (m, args) => m === 'create' || (m === 'publish' && String(args[0]).startsWith('$KV.')),
+      2,
+    );
+    const seqs = await publishAll(ingress, script());
+    const p = await processor({}, faults);
+    await faults.untilHeld();
+    faults.fail();
+    await vi.waitFor(() => {
+      expect(p.appliedSeq()).toBe(Math.max(...seqs));
+    }, WAIT);
+    await expectOutputsMatchLog();
+    await p.stop({ flush: true });
+    expect(await p.ended).toBe('stopped');
+  });
+
   it('counts a journal republish after the duplicate window as success (one message per subject)', async () => {
     env = await startLogTestEnv(300);
     ingress = createIngress({ js: env.js, names: env.names, nodeId: 'n1' });
