@@ -220,13 +220,37 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     });
   }
 
+  /**
+   * A CAS write for `persist`: when a retry conflicts, the first attempt may have been stored
+   * with its answer lost (a timeout); if the key holds exactly our value, that was us.
+   */
+  function casOnce(key: string, value: unknown, revision: number): () => Promise<number> {
+    let retry = false;
+    return async () => {
+      try {
+        return await casPut(lines, key, value, revision);
+      } catch (error) {
+        if (retry && isCasConflict(error)) {
+          const stored = await lines.get(key);
+          if (stored?.operation === 'PUT' && stored.string() === JSON.stringify(value)) {
+            return stored.revision;
+          }
+        }
+        throw error;
+      } finally {
+        retry = true;
+      }
+    };
+  }
+
   async function writeSnapshot(
     phoneId: string,
     entry: LineEntry,
     snapshot: LineSnapshot,
   ): Promise<void> {
-    const revision = await persist('snapshot write', () =>
-      casPut(lines, lineKey(partition, phoneId), snapshot, entry.revision),
+    const revision = await persist(
+      'snapshot write',
+      casOnce(lineKey(partition, phoneId), snapshot, entry.revision),
     );
     entry.snapshot = snapshot;
     entry.revision = revision;
@@ -278,8 +302,9 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     }
     if (applied <= checkpoint.seq) return;
     const seq = applied;
-    const revision = await persist('checkpoint write', () =>
-      casPut(lines, checkpointKey(partition), { seq }, checkpoint.revision),
+    const revision = await persist(
+      'checkpoint write',
+      casOnce(checkpointKey(partition), { seq }, checkpoint.revision),
     );
     checkpoint = { seq, revision };
   }
