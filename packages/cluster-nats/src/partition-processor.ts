@@ -377,6 +377,17 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
         iter.stop();
         return;
       }
+      // Visible when the consumer cannot be recreated (seen after a nats-server kill under load).
+      void (async () => {
+        for await (const s of iter.status()) {
+          if (s.type === 'heartbeats_missed' && s.count % 5 === 0) {
+            options.logger?.warn(
+              { partition, missed: s.count, appliedSeq: applied },
+              'cluster: EVENTS consumer misses heartbeats; the partition is not being processed',
+            );
+          }
+        }
+      })().catch(() => undefined);
       loop = (async () => {
         for await (const msg of iter) {
           if (!running()) break;
