@@ -2,10 +2,10 @@ import { DeliverPolicy } from '@nats-io/jetstream';
 import { Bucket, type KV } from '@nats-io/kv';
 
 // Follows every key of a KV bucket (last values first, then changes) with an ordered *pull*
-// consumer on the bucket's stream. The KV library's own `watch` uses an ordered push consumer,
-// which on nats-server 2.9 stopped delivering for good when the server its connection was on was
-// killed (tested: no update seen in 30 s after the reconnect); the ordered pull consumer is
-// re-created by the client from the last sequence it saw.
+// consumer on the bucket's stream. The KV library's own `watch` (an ordered push consumer)
+// stopped delivering for good when the nats-server its connection was on was killed (tested: no
+// update seen in 30 s after the reconnect). The pull consumer reports missed heartbeats; after
+// three the follow ends and the caller follows again from the last revision it applied.
 
 /** One key's state as followed: its revision, operation and raw value. */
 export interface FollowedEntry {
@@ -66,7 +66,20 @@ export async function followBucket(kv: KV, fromRevision: number): Promise<Follow
         }
       : { filter_subjects: filter, deliver_policy: DeliverPolicy.LastPerSubject },
   );
-  const messages = await consumer.consume();
+  // Heartbeats every second: a consumer lost with its server is noticed (two missed) and
+  // re-created within seconds, not after the default 30 s pull expiry.
+  const messages = await consumer.consume({ expires: 10_000, idle_heartbeat: 1_000 });
+  // The client's ordered consumer kept counting missed heartbeats for good after its server was
+  // killed (seen on 2.9.10 under load); end the follow instead, so the caller starts a fresh one
+  // from the last revision it applied.
+  void (async () => {
+    for await (const status of messages.status()) {
+      if (status.type === 'heartbeats_missed' && status.count >= 3) {
+        messages.stop();
+        return;
+      }
+    }
+  })();
   return {
     stop: () => {
       void messages.close();
