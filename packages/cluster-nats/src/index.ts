@@ -8,6 +8,17 @@ export {
   isClusterError,
   isClusterUnavailableError,
 } from './errors.js';
+export { createCommandClient, createCommandServer } from './command-bus.js';
+export type {
+  CommandClient,
+  CommandClientOptions,
+  CommandServer,
+  CommandServerOptions,
+} from './command-bus.js';
+export { createSharedConfig } from './shared-config.js';
+export type { LocalSharedConfig, SharedConfig, SharedConfigOptions } from './shared-config.js';
+export { createWebhookFeed, ensureWebhookConsumer, parseChangeRecord } from './webhook-feed.js';
+export type { WebhookConsumerSettings, WebhookFeed, WebhookFeedOptions } from './webhook-feed.js';
 export { CLUSTER_SCHEMA_VERSION, DEFAULT_PREFIX, clusterNames } from './names.js';
 export type { ClusterNames } from './names.js';
 export type {
@@ -28,3 +39,4 @@ export type {
   SharedConfigDocument,
   StoredInput,
 } from './cluster-types.js';
+export { connectCluster, DEFAULT_LEASE_TTL_MS } from './connect-cluster.js';
