@@ -131,6 +131,13 @@ describe('cluster mode on the fake cluster', () => {
     expect(body.owners).toHaveLength(64);
     expect(body.owned).toHaveLength(64);
     expect(userMayReach(USER_ROUTES, 'viewer', 'GET', '/api/cluster')).toBe('admin-only');
+    const metrics = await fetch(`http://127.0.0.1:${String(one.at.admin.port)}/api/metrics`, {
+      headers: { authorization: `Bearer ${one.daemon.config.current.admin.token}` },
+    });
+    const text = await metrics.text();
+    expect(text).toMatch(/^snomlink_cluster_connected 1$/m);
+    expect(text).toMatch(/^snomlink_cluster_partitions_owned 64$/m);
+    expect(text).toMatch(/^snomlink_cluster_takeovers_total 0$/m);
     expect(userMayReach(USER_ROUTES, 'agent', 'GET', '/api/cluster')).toBe('admin-only');
   });
 });
