@@ -30,8 +30,12 @@ export interface LeasesOptions {
   readonly logger?: ClusterLogger;
   /** This node now owns these partitions. */
   readonly onGained: (partitions: readonly number[]) => void;
-  /** This node must stop these partitions; a planned release waits for the returned promise. */
-  readonly onLost: (partitions: readonly number[]) => void | Promise<void>;
+  /**
+   * This node must stop these partitions. `planned`: a hand-over (rebalance, leave) that waits
+   * for the returned promise before the lease is deleted, so the work may flush; otherwise the
+   * lease was lost or this node fenced itself, and nothing may be written any more.
+   */
+  readonly onLost: (partitions: readonly number[], planned: boolean) => void | Promise<void>;
 }
 
 /** Counters for the status and the metrics. */
@@ -61,6 +65,8 @@ interface Held {
   revision: number;
   /** Local time the last successful renewal (or the claim) was sent. */
   renewedAt: number;
+  /** A renewal is in flight (the next tick skips this lease rather than race it). */
+  renewing: boolean;
 }
 
 /** KV key of a partition's lease. */
@@ -92,6 +98,8 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
   const renewEvery = leaseTtlMs / 5;
   const fenceAfter = fenceAfterMs(leaseTtlMs);
   const orphanGrace = leaseTtlMs / 2;
+  // A slow renewal may still land before the fence: wait for it up to half the fence time.
+  const renewTimeout = Math.max(renewEvery, fenceAfter / 2);
   const held = new Map<number, Held>();
   let stale = new Map<number, number>();
   let fenced = false;
@@ -118,7 +126,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     const lost = ps.filter((p) => held.delete(p));
     if (lost.length === 0) return;
     logger?.warn({ partitions: lost, why }, 'cluster: partitions lost');
-    void options.onLost(lost);
+    void options.onLost(lost, false);
   }
 
   /** A renewal's CAS failed: adopt the lease if it is still ours (a lost reply), else stop. */
@@ -134,14 +142,18 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
 
   function renewAll(): void {
     for (const [p, h] of held) {
+      if (h.renewing) continue;
+      h.renewing = true;
       const sentAt = now();
-      kv.update(leaseKey(p), mine, h.revision, renewEvery).then(
+      kv.update(leaseKey(p), mine, h.revision, renewTimeout).then(
         (revision) => {
+          h.renewing = false;
           if (held.get(p) !== h) return;
           h.revision = revision;
           h.renewedAt = sentAt;
         },
         (e: unknown) => {
+          h.renewing = false;
           renewalFailures++;
           if (isWrongLastSequence(e)) void recheck(p, h);
         },
@@ -199,7 +211,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       await kv.delete(leaseKey(p), { previousSeq: revision }).catch(() => undefined);
       return false;
     }
-    held.set(p, { revision, renewedAt: sentAt });
+    held.set(p, { revision, renewedAt: sentAt, renewing: false });
     if (takeOver) {
       takeOvers++;
       logger?.info(
@@ -214,7 +226,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     const h = held.get(p);
     if (h === undefined) return;
     held.delete(p);
-    await options.onLost([p]);
+    await options.onLost([p], true);
     await deleteMine(p, h.revision).catch((e: unknown) => {
       logger?.warn({ partition: p, err: String(e) }, 'cluster: lease release failed');
     });
