@@ -153,6 +153,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     integrations: () => integrations.health(),
     callerNames,
     access,
+    // Cluster mode: phone commands run once, at the phone's owner.
+    ...(backbone.mode === 'cluster' ? { commands: backbone.commands } : {}),
     cluster: () => {
       const status = backbone.clusterStatus();
       return status === null ? null : toClusterView(status);
