@@ -8,6 +8,13 @@ export {
   isClusterError,
   isClusterUnavailableError,
 } from './errors.js';
+export { createCommandClient, createCommandServer } from './command-bus.js';
+export type {
+  CommandClient,
+  CommandClientOptions,
+  CommandServer,
+  CommandServerOptions,
+} from './command-bus.js';
 export { CLUSTER_SCHEMA_VERSION, DEFAULT_PREFIX, clusterNames } from './names.js';
 export type { ClusterNames } from './names.js';
 export type {

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import type { KV } from '@nats-io/kv';
+import type { ClusterLogger } from './cluster-types.js';
+import { isWrongLastSequence } from './kv-cas.js';
+import { planLeases } from './lease-plan.js';
+import { createTtlView, type TtlView } from './ttl-view.js';
+
+// Partition leases in the leases bucket (TTL = L): `p.<n>` → { owner, token }. A node claims a
+// free partition with `create`, renews each lease every L/5 with a CAS `update`, stops a
+// partition at once when a renewal finds the lease gone or taken, and fences itself (stops every
+// partition) when a lease went unrenewed for L − min(2 s, 0.4 L). Planned hand-over deletes the
+// lease with its revision, so the next owner claims in well under a second.
+
+/** A lease as stored; `token` is unique per process, so a restarted node is a new owner. */
+export interface LeaseValue {
+  readonly owner: string;
+  readonly token: string;
+}
+
+/** Options of {@link createLeases}. */
+export interface LeasesOptions {
+  readonly kv: KV;
+  readonly nodeId: string;
+  readonly leaseTtlMs: number;
+  /** Partition count (from the cluster's meta). */
+  readonly partitions: number;
+  /** Live member ids (membership). */
+  readonly live: () => readonly string[];
+  readonly now: () => number;
+  readonly logger?: ClusterLogger;
+  /** This node now owns these partitions. */
+  readonly onGained: (partitions: readonly number[]) => void;
+  /** This node must stop these partitions; a planned release waits for the returned promise. */
+  readonly onLost: (partitions: readonly number[]) => void | Promise<void>;
+}
+
+/** Counters for the status and the metrics. */
+export interface LeaseCounters {
+  readonly takeOvers: number;
+  readonly leaseRenewalFailures: number;
+}
+
+/** The running lease manager. */
+export interface Leases {
+  /** Partitions held right now (empty while fenced), ascending. */
+  owned(): readonly number[];
+  owns(partition: number): boolean;
+  /** Owner node id of each partition as the bucket shows it (index = partition). */
+  owners(): readonly (string | null)[];
+  fenced(): boolean;
+  counters(): LeaseCounters;
+  /** Runs the balancer soon (membership changes call it). */
+  balance(): void;
+  /** Hands one partition over (stops it, then deletes the lease with its revision). */
+  release(partition: number): Promise<void>;
+  /** Planned leave: stops and releases every partition, stops the timers. */
+  close(): Promise<void>;
+}
+
+interface Held {
+  revision: number;
+  /** Local time the last successful renewal (or the claim) was sent. */
+  renewedAt: number;
+}
+
+/** KV key of a partition's lease. */
+export function leaseKey(partition: number): string {
+  return `p.${String(partition)}`;
+}
+
+function parseLease(text: string): LeaseValue | null {
+  try {
+    const raw = JSON.parse(text) as Partial<LeaseValue> | null;
+    return typeof raw?.owner === 'string' && typeof raw.token === 'string'
+      ? { owner: raw.owner, token: raw.token }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Time without a successful renewal after which a node stops acting as owner. */
+export function fenceAfterMs(leaseTtlMs: number): number {
+  return leaseTtlMs - Math.min(2_000, 0.4 * leaseTtlMs);
+}
+
+/** Starts watching the leases and balancing; resolves once the first balance ran. */
+export async function createLeases(options: LeasesOptions): Promise<Leases> {
+  const { kv, nodeId, leaseTtlMs, partitions, now, logger } = options;
+  const token = randomUUID();
+  const mine = JSON.stringify({ owner: nodeId, token } satisfies LeaseValue);
+  const renewEvery = leaseTtlMs / 5;
+  const fenceAfter = fenceAfterMs(leaseTtlMs);
+  const orphanGrace = leaseTtlMs / 2;
+  const held = new Map<number, Held>();
+  let stale = new Map<number, number>();
+  let fenced = false;
+  let closing = false;
+  let takeOvers = 0;
+  let renewalFailures = 0;
+  let balancing: Promise<void> | null = null;
+  let again = false;
+
+  const view: TtlView<LeaseValue> = await createTtlView({
+    kv,
+    ttlMs: leaseTtlMs,
+    parse: parseLease,
+    now,
+    onUpdate: () => {
+      leases.balance();
+    },
+  });
+  await view.ready;
+
+  function lose(ps: readonly number[], why: string): void {
+    const lost = ps.filter((p) => held.delete(p));
+    if (lost.length === 0) return;
+    logger?.warn({ partitions: lost, why }, 'cluster: partitions lost');
+    void options.onLost(lost);
+  }
+
+  /** A renewal's CAS failed: adopt the lease if it is still ours (a lost reply), else stop. */
+  async function recheck(p: number, h: Held): Promise<void> {
+    const entry = await kv.get(leaseKey(p)).catch(() => undefined);
+    if (entry === undefined || held.get(p) !== h) return;
+    if (entry?.operation === 'PUT' && parseLease(entry.string())?.token === token) {
+      h.revision = entry.revision;
+      return;
+    }
+    lose([p], 'lease taken or expired');
+  }
+
+  function renewAll(): void {
+    for (const [p, h] of held) {
+      const sentAt = now();
+      kv.update(leaseKey(p), mine, h.revision, renewEvery).then(
+        (revision) => {
+          if (held.get(p) !== h) return;
+          h.revision = revision;
+          h.renewedAt = sentAt;
+        },
+        (e: unknown) => {
+          renewalFailures++;
+          if (isWrongLastSequence(e)) void recheck(p, h);
+        },
+      );
+    }
+  }
+
+  function checkFence(): void {
+    if (fenced || closing) return;
+    const overdue = [...held.values()].some((h) => now() - h.renewedAt > fenceAfter);
+    if (!overdue) return;
+    fenced = true;
+    stale = new Map([...held].map(([p, h]) => [p, h.revision]));
+    logger?.error(
+      { partitions: [...stale.keys()] },
+      'cluster: cannot renew leases, fencing (stopping every partition)',
+    );
+    lose([...held.keys()], 'fenced');
+  }
+
+  /** While fenced: delete the stale leases; once NATS answers (either way) the fence lifts. */
+  async function tryUnfence(): Promise<void> {
+    const results = await Promise.all(
+      [...stale].map(async ([p, revision]) => {
+        try {
+          await kv.delete(leaseKey(p), { previousSeq: revision });
+          return true;
+        } catch (e) {
+          return isWrongLastSequence(e);
+        }
+      }),
+    );
+    if (results.every(Boolean)) {
+      stale = new Map();
+      fenced = false;
+      logger?.warn({}, 'cluster: NATS answers again, fence lifted');
+    }
+  }
+
+  async function claim(p: number): Promise<boolean> {
+    const previous = view.last(leaseKey(p));
+    const sentAt = now();
+    let revision: number;
+    try {
+      revision = await kv.create(leaseKey(p), mine);
+    } catch (e) {
+      if (!isWrongLastSequence(e)) logger?.warn({ partition: p, err: String(e) }, 'claim failed');
+      return false;
+    }
+    if (closing || fenced) {
+      await kv.delete(leaseKey(p), { previousSeq: revision }).catch(() => undefined);
+      return false;
+    }
+    held.set(p, { revision, renewedAt: sentAt });
+    if (previous !== null && previous.token !== token) takeOvers++;
+    return true;
+  }
+
+  async function releaseOne(p: number): Promise<void> {
+    const h = held.get(p);
+    if (h === undefined) return;
+    held.delete(p);
+    await options.onLost([p]);
+    await kv.delete(leaseKey(p), { previousSeq: h.revision }).catch((e: unknown) => {
+      logger?.warn({ partition: p, err: String(e) }, 'cluster: lease release failed');
+    });
+  }
+
+  function owners(): (string | null)[] {
+    return Array.from({ length: partitions }, (_, p) =>
+      held.has(p) ? nodeId : (view.get(leaseKey(p))?.value.owner ?? null),
+    );
+  }
+
+  async function balanceOnce(): Promise<void> {
+    if (closing) return;
+    if (fenced) return tryUnfence();
+    const current = owners();
+    const orphaned = new Set<number>();
+    for (let p = 0; p < partitions; p++) {
+      const since = view.freeSince(leaseKey(p));
+      if (current[p] === null && since !== null && now() - since >= orphanGrace) orphaned.add(p);
+    }
+    const live = new Set(options.live()).add(nodeId);
+    const plan = planLeases({
+      nodeId,
+      partitions,
+      live: [...live],
+      owned: new Set(held.keys()),
+      owners: current,
+      orphaned,
+    });
+    const results = await Promise.all(plan.claim.map(async (p) => ((await claim(p)) ? p : -1)));
+    const gained = results.filter((p) => p >= 0).sort((a, b) => a - b);
+    if (gained.length > 0) options.onGained(gained);
+    for (const p of plan.release) await releaseOne(p);
+  }
+
+  const leases: Leases = {
+    owned: () => [...held.keys()].sort((a, b) => a - b),
+    owns: (p) => !fenced && held.has(p),
+    owners,
+    fenced: () => fenced,
+    counters: () => ({ takeOvers, leaseRenewalFailures: renewalFailures }),
+    balance: () => {
+      if (balancing !== null) {
+        again = true;
+        return;
+      }
+      balancing = (async () => {
+        do {
+          again = false;
+          await balanceOnce().catch((e: unknown) => {
+            logger?.warn({ err: String(e) }, 'cluster: lease balance failed');
+          });
+        } while (again && !closing);
+        balancing = null;
+      })();
+    },
+    release: releaseOne,
+    close: async () => {
+      closing = true;
+      clearInterval(renewTimer);
+      clearInterval(tickTimer);
+      await balancing;
+      const all = [...held.keys()];
+      await Promise.all(all.map(releaseOne));
+      view.stop();
+    },
+  };
+
+  const renewTimer = setInterval(() => {
+    checkFence();
+    if (!fenced) renewAll();
+  }, renewEvery);
+  const tickTimer = setInterval(
+    () => {
+      checkFence();
+      leases.balance();
+    },
+    Math.max(50, Math.min(250, leaseTtlMs / 10)),
+  );
+  leases.balance();
+  await balancing;
+  return leases;
+}
