@@ -43,4 +43,19 @@ describe('CLI options', () => {
     expect(() => parseCliOptions(['--nope'], {}, '/w')).toThrow(CliUsageError);
     expect(() => parseCliOptions(['--log-level', 'loud'], {}, '/w')).toThrow(/--log-level/);
   });
+
+  it('reads --cluster and --node-id over SNOMLINK_CLUSTER / SNOMLINK_NODE_ID', () => {
+    expect(parseCliOptions([], {}, '/w').cluster).toEqual({});
+    expect(
+      parseCliOptions([], { SNOMLINK_CLUSTER: 'n1:4222,nats://n2:4222' }, '/w').cluster,
+    ).toEqual({ servers: ['nats://n1:4222', 'nats://n2:4222'] });
+    expect(
+      parseCliOptions(
+        ['--cluster', 'nats://a:1', '--node-id', 'd1'],
+        { SNOMLINK_CLUSTER: 'nats://b:2', SNOMLINK_NODE_ID: 'env' },
+        '/w',
+      ).cluster,
+    ).toEqual({ servers: ['nats://a:1'], nodeId: 'd1' });
+    expect(() => parseCliOptions(['--cluster', 'http://x/'], {}, '/w')).toThrow(CliUsageError);
+  });
 });

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ClusterCliOptions } from './cluster/cluster-settings.js';
+import { ClusterSettingsError, parseClusterServers } from './cluster/cluster-settings.js';
 import type { HostPort } from './daemon.js';
 
 /** What the command line and the environment ask for. */
@@ -15,6 +17,8 @@ export interface CliOptions {
   readonly logLevel: string;
   /** Pretty logs: `--log-format pretty|json`, default pretty on a TTY. */
   readonly prettyLogs?: boolean;
+  /** Cluster mode from `--cluster` / `--node-id` (or their variables); empty: see the config. */
+  readonly cluster: ClusterCliOptions;
 }
 
 /** A bad flag or variable: the CLI prints the message and exits 2. */
@@ -28,6 +32,7 @@ export const HELP = `snomlink — computer-telephony bridge for snom desk phones
 Usage: snomlink [options]
        snomlink check-config [--config FILE]   validate a config file; exit 0 or 2
        snomlink dial <number | tel:URI> [--phone ID] [--url ADMIN_URL]   (see snomlink dial --help)
+       snomlink cluster init [--cluster URLS] [--config FILE]   create NATS streams and buckets
 
 Options:
   --config FILE         config file (default: <data-dir>/config.json)     env SNOMLINK_CONFIG
@@ -39,6 +44,9 @@ Options:
   --web-ui-dir DIR      built web UI to serve (default apps/web-ui/dist)  env SNOMLINK_WEB_UI_DIR
   --log-level LEVEL     trace|debug|info|warn|error (default info)        env SNOMLINK_LOG_LEVEL
   --log-format FORMAT   pretty|json (default: pretty on a terminal)       env SNOMLINK_LOG_FORMAT
+  --cluster URLS        cluster mode on NATS: nats://host:4222[,…]        env SNOMLINK_CLUSTER
+                        (or the config's cluster section; docs/cluster.md)
+  --node-id ID          this daemon's id in the cluster (default: host)   env SNOMLINK_NODE_ID
   -h, --help            this text
   -v, --version         the version
 
@@ -85,6 +93,8 @@ export function parseCliOptions(
         'web-ui-dir': { type: 'string' },
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
+        cluster: { type: 'string' },
+        'node-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -114,6 +124,20 @@ export function parseCliOptions(
   if (logFormat !== undefined && logFormat !== 'pretty' && logFormat !== 'json') {
     throw new CliUsageError(`--log-format must be pretty or json, got "${logFormat}"`);
   }
+  const clusterRaw = values.cluster ?? env['SNOMLINK_CLUSTER'];
+  const nodeId = values['node-id'] ?? env['SNOMLINK_NODE_ID'];
+  let cluster: ClusterCliOptions;
+  try {
+    cluster = {
+      ...(clusterRaw === undefined || clusterRaw.trim() === ''
+        ? {}
+        : { servers: parseClusterServers(clusterRaw) }),
+      ...(nodeId === undefined ? {} : { nodeId }),
+    };
+  } catch (error) {
+    if (error instanceof ClusterSettingsError) throw new CliUsageError(error.message);
+    throw error;
+  }
   return {
     help: values.help ?? false,
     version: values.version ?? false,
@@ -125,5 +149,6 @@ export function parseCliOptions(
     ...(webUiDir === undefined ? {} : { webUiDir: resolve(cwd, webUiDir) }),
     logLevel,
     ...(logFormat === undefined ? {} : { prettyLogs: logFormat === 'pretty' }),
+    cluster,
   };
 }

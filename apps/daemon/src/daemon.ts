@@ -1,34 +1,27 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  capabilityClassForModel,
-  createEventHub,
-  createLineModel,
-  toDialable,
-} from '@snomlink/core';
-import type { ActionEvent, SnomlinkEvent } from '@snomlink/core';
-import { buildActionUrls, createListener, removeActionUrls } from '@snomlink/listener';
+import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
+import type { SnomlinkEvent } from '@snomlink/core';
 import { createScanScheduler } from '@snomlink/log-scanner';
-import type { Health, ProvisionResult } from './api/schemas.js';
-import type { PhoneConfig } from './config/config-schema.js';
+import { createDaemonAccess } from './daemon/access-wiring.js';
+import { createActionUrlIntake } from './daemon/action-url-intake.js';
 import { createAdminServer } from './daemon/admin-server.js';
+import { wireCallerNames } from './daemon/caller-names-wiring.js';
 import { reactToConfig } from './daemon/config-reactions.js';
 import type { Daemon, DaemonAddresses, DaemonOptions } from './daemon/daemon-types.js';
-import { startEmailNotify } from './daemon/email-notify.js';
-import type { EmailNotify } from './daemon/email-notify.js';
 import { fanOutHub } from './daemon/hub-fan-out.js';
+import { createIntegrations } from './daemon/integrations.js';
 import { journalLogHooks } from './daemon/journal-log.js';
+import { createLineFeed } from './daemon/line-feed.js';
 import { createListenerController } from './daemon/listener-controller.js';
-import { startMqttLink } from './daemon/mqtt-link.js';
-import type { MqttLink } from './daemon/mqtt-link.js';
-import { createPhonePortEvents } from './daemon/phone-port-events.js';
 import { createPhoneIndex } from './daemon/phone-index.js';
-import { formatHost, isWildcardHost } from './daemon/public-base.js';
+import { createProvisioning } from './daemon/provisioning.js';
 import { createSnomPhones } from './daemon/snom-phones.js';
+import { shutDown } from './daemon/shutdown.js';
+import { adminLocation, bindPorts } from './daemon/start-sequence.js';
 import { createEventBuffer } from './events/event-buffer.js';
 import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
-import { createCallerNames } from './directory/caller-names.js';
 import { createDeferredJournal } from './journal/deferred-journal.js';
 import { createDaemonMetrics } from './metrics/daemon-metrics.js';
 import {
@@ -36,29 +29,10 @@ import {
   mqttMetrics,
   phonePortMetrics,
 } from './metrics/integration-metrics.js';
-import { createAuditLog } from './audit/audit-log.js';
-import { createTokenUsage } from './users/token-usage.js';
-import { createTokenVerifier } from './users/token-verifier.js';
-import { createUserStore } from './users/user-store.js';
-import { createActionUrlRejections } from './phones/action-url-rejections.js';
-import { provisionPhone } from './phones/provision.js';
 import { VERSION } from './version.js';
 
 export type { Daemon, DaemonAddresses, DaemonOptions, DaemonParts } from './daemon/daemon-types.js';
 export type { HostPort } from './daemon/listener-controller.js';
-
-/** The `mqtt` part of `GET /api/health`. */
-function mqttHealth(link: MqttLink): NonNullable<Health['mqtt']> {
-  const s = link.status();
-  return {
-    connected: s.connected,
-    queued: s.queued,
-    dropped: s.dropped,
-    published: s.published,
-    failed: s.failed,
-    lastError: s.lastError,
-  };
-}
 
 /**
  * Wires listener, line model, phones, journal, SSE, webhooks and the admin API together. Opens
@@ -69,6 +43,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const cfg = (): typeof config.current => config.current;
   const hub = createEventHub<SnomlinkEvent>();
   const lineModel = createLineModel({ hub, dialRules: cfg().dialing });
+  const feed = createLineFeed({ hub, lineModel, logger });
   const events = createEventBuffer({ capacity: 2000 });
   const journal = createDeferredJournal();
   const webhooks = createWebhookDispatcher({
@@ -82,54 +57,22 @@ export function createDaemon(options: DaemonOptions): Daemon {
   });
   const scanScheduler = createScanScheduler({ concurrency: 16 });
   const phoneIndex = createPhoneIndex(cfg().phones);
-
-  const applyEvent = (event: ActionEvent): void => {
-    hub.publish({ type: 'action-event', event });
-    try {
-      lineModel.apply(event);
-    } catch (error) {
-      logger.error(
-        { err: error, phoneId: event.phoneId, kind: event.kind },
-        'line model rejected an event',
-      );
-    }
-  };
   const phones = createSnomPhones({
     hub,
     config,
     scheduler: scanScheduler,
-    onScanEvent: applyEvent,
+    onScanEvent: (event) => {
+      feed.apply(event);
+    },
     logger,
   });
-
-  const rejections = createActionUrlRejections({
+  const { listener, rejections, portEvents } = createActionUrlIntake({
+    config,
     logger,
-    isConfiguredPhone: (id) => phoneIndex.has(id),
-  });
-  const portEvents = createPhonePortEvents({ logger });
-  const { rateLimit, ...limits } = cfg().listener.limits;
-  const listener = createListener({
-    ...limits,
-    rateLimit,
-    onConnectionEvent: (event) => {
-      portEvents.record(event);
-    },
-    logger: {
-      error: (message, error) => {
-        logger.error({ err: error }, `Action URL listener: ${message}`);
-      },
-    },
-    resolvePhone: (id) => phoneIndex.get(id),
-    onReject: (rejection) => {
-      rejections.record(rejection);
-    },
+    phoneIndex,
     onEvent: (event) => {
-      applyEvent(event);
+      feed.apply(event);
       phones.notify(event);
-    },
-    checkSourceAddress: cfg().listener.checkSourceAddress,
-    onCallbackError: (error, event) => {
-      logger.error({ err: error, phoneId: event.phoneId }, 'handling an Action URL event failed');
     },
   });
   const listenerControl = createListenerController({
@@ -138,45 +81,15 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     listen: options.listen,
   });
-
-  const actionUrls = (phone: PhoneConfig): Record<string, string> =>
-    buildActionUrls({
-      publicBase: listenerControl.publicBase(),
-      phoneId: phone.id,
-      secret: phone.secret,
-      capabilities: capabilityClassForModel(phone.model),
-    });
-  const removeUrls = (phone: PhoneConfig): Record<string, string> =>
-    removeActionUrls(capabilityClassForModel(phone.model));
-  const provision = async (
-    phoneId: string,
-    action: 'write' | 'remove' = 'write',
-  ): Promise<ProvisionResult> => {
-    const phone = cfg().phones.find((p) => p.id === phoneId);
-    const runtime = phones.get(phoneId);
-    if (phone === undefined || runtime === undefined) throw new Error(`unknown phone ${phoneId}`);
-    const settings = action === 'write' ? actionUrls(phone) : removeUrls(phone);
-    return provisionPhone(runtime.client, phoneId, settings, action);
-  };
-
-  // Caller names: looked up in the background, added to a live call as a `directory-name` step.
-  const callerNames = createCallerNames({
+  const { actionUrls, removeUrls, provision } = createProvisioning({
     config,
-    hub,
-    logger,
-    isLive: (callId) => lineModel.getCall(callId) !== undefined,
-    annotate: (found) => {
-      lineModel.applyDirectoryName({
-        callId: found.callId,
-        party: found.party,
-        number: found.number,
-        name: found.match.name,
-      });
-    },
-    onLateName: (found) => {
-      journal.setDirectoryName(found, found.party, found.match.name);
-    },
+    phones,
+    publicBase: () => listenerControl.publicBase(),
   });
+  const callerNames = wireCallerNames({ config, hub, logger, lineModel, journal });
+  // MQTT bridge and missed-call mailer: started by start() when configured, closed by stop().
+  const integrations = createIntegrations({ config: cfg, hub, phones, logger });
+  const access = createDaemonAccess({ config, logger });
 
   const metrics = createDaemonMetrics({
     hub,
@@ -199,30 +112,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
         () => listener.stats(),
         () => portEvents.counts(),
       ),
-      mqttMetrics(() => integrations.mqtt?.status() ?? null),
-      emailNotifyMetrics(() => integrations.email?.status() ?? null),
+      mqttMetrics(() => integrations.mqttStatus()),
+      emailNotifyMetrics(() => integrations.emailStatus()),
     ],
   });
 
-  // MQTT bridge and missed-call mailer: started by start() when configured, closed by stop().
-  const integrations: { mqtt: MqttLink | null; email: EmailNotify | null } = {
-    mqtt: null,
-    email: null,
-  };
-  // Users and scoped tokens live in the config; the audit log and last-used times in the
-  // journal's database (opened in start()).
-  const audit = createAuditLog();
-  const verifier = createTokenVerifier({ users: () => cfg().users });
-  const usage = createTokenUsage({
-    save: (rows) => {
-      audit.saveTokenUsage(rows);
-    },
-    onError: (error: unknown) => {
-      logger.warn({ err: error }, "storing the tokens' last-used times failed; retrying later");
-    },
-  });
-  const users = createUserStore({ config, verifier, usage });
-
+  const audit = access.audit;
   const adminServer = createAdminServer({ onServer: options.onAdminServer });
   const app = createAdminApp({
     config,
@@ -241,13 +136,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     trackStream: (close) => adminServer.trackStream(close),
     metrics,
-    notify: { email: () => integrations.email },
-    integrations: () => ({
-      ...(integrations.mqtt === null ? {} : { mqtt: mqttHealth(integrations.mqtt) }),
-      ...(integrations.email === null ? {} : { notify: { email: integrations.email.status() } }),
-    }),
+    notify: { email: () => integrations.email() },
+    integrations: () => integrations.health(),
     callerNames,
-    access: { verifier, usage, users, audit },
+    access,
     mount: (a) =>
       options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics, audit }),
     adminAddress: () => run.adminAddress,
@@ -264,12 +156,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
 
   // The daemon's own run state (every part above keeps its state in its own object).
   const run: {
-    ticker: NodeJS.Timeout | undefined;
+    stopTicking: () => void;
     stopping: Promise<void> | null;
     /** `host:port` of the admin URL once bound: an Origin naming it is same-origin. */
     adminAddress: string | null;
   } = {
-    ticker: undefined,
+    stopTicking: () => undefined,
     stopping: null,
     adminAddress: null,
   };
@@ -277,91 +169,59 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const start = async (): Promise<DaemonAddresses> => {
     // Also when --config points elsewhere: a fresh machine has no data directory yet.
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const database = join(options.dataDir, 'journal.sqlite');
     journal.open({
-      file: join(options.dataDir, 'journal.sqlite'),
+      file: database,
       retentionDays: cfg().journal.retentionDays,
       ...options.journal,
       ...journalLogHooks(logger),
     });
     callerNames.start();
-    audit.open({
-      file: join(options.dataDir, 'journal.sqlite'),
-      retentionDays: () => cfg().journal.retentionDays,
-      onWriteError: (error) => {
-        logger.error(
-          { err: error },
-          'AUDIT LOG WRITE FAILED; the records stay queued and are retried',
-        );
-      },
-    });
-    usage.load(audit.loadTokenUsage());
+    access.open(database, () => cfg().journal.retentionDays);
     await phones.sync(cfg().phones);
-    // Before any socket: a bad mqtt/notify section (unknown line, unreadable TLS file) stops the
-    // start. Neither connects synchronously, so neither can delay the ports.
-    integrations.mqtt = startMqttLink({ config: cfg, hub, phones, logger });
-    integrations.email = startEmailNotify({ config: cfg, hub, logger });
+    // Before any socket: a bad mqtt/notify section stops the start without delaying the ports.
+    integrations.start();
     const adminHost = options.admin?.host ?? cfg().admin.host;
-    let adminPort: number;
-    try {
-      adminPort = await adminServer.listen(app, adminHost, options.admin?.port ?? cfg().admin.port);
-      try {
-        await listenerControl.startAtBoot();
-      } catch (error) {
-        await adminServer.close();
-        throw error;
-      }
-    } catch (error) {
-      await Promise.all([integrations.mqtt?.close(), integrations.email?.close()]);
-      throw error;
-    }
-    run.ticker = setInterval(() => {
-      try {
-        lineModel.tick();
-      } catch (error) {
-        logger.error({ err: error }, 'line model tick failed');
-      }
-    }, options.tickMs ?? 1000);
-    run.ticker.unref();
+    const adminPort = await bindPorts({
+      adminServer,
+      app,
+      adminHost,
+      adminPort: options.admin?.port ?? cfg().admin.port,
+      listener: listenerControl,
+      integrations,
+    });
+    run.stopTicking = feed.startTicking(options.tickMs ?? 1000);
     phones.start();
-    const urlHost = isWildcardHost(adminHost) ? '127.0.0.1' : adminHost;
-    run.adminAddress = `${formatHost(urlHost)}:${String(adminPort)}`;
+    const location = adminLocation(adminHost, adminPort, cfg().admin.token);
+    run.adminAddress = location.address;
     return {
       listener: listenerControl.status(),
       admin: { host: adminHost, port: adminPort },
-      adminUrl: `http://${formatHost(urlHost)}:${String(adminPort)}/?token=${encodeURIComponent(cfg().admin.token)}`,
+      adminUrl: location.url,
     };
   };
 
-  // Shutdown order: API extensions, then both servers, then the producers, then the journal.
-  const stop = async (): Promise<void> => {
-    if (run.ticker !== undefined) clearInterval(run.ticker);
-    await options.onStop?.().catch((error: unknown) => {
-      logger.warn({ err: error }, 'stopping the TAPI bridge failed');
+  const stop = (): Promise<void> =>
+    shutDown({
+      logger,
+      stopTicking: run.stopTicking,
+      onStop: options.onStop,
+      servers: [() => listenerControl.close(), () => adminServer.close()],
+      integrations: () => integrations.close(),
+      producers: () => {
+        portEvents.close();
+        unsubscribeHub();
+        unsubscribeConfig();
+        metrics.close();
+        webhooks.close();
+        scanScheduler.close();
+      },
+      sources: [() => phones.stop(), () => callerNames.close()],
+      access: () => {
+        access.close();
+      },
+      journal: () => journal.close(),
     });
-    await Promise.all([listenerControl.close(), adminServer.close()]);
-    // Calls finished by now still reach the broker and the mail queue (bounded waits).
-    await Promise.all([integrations.mqtt?.close(), integrations.email?.close()]);
-    portEvents.close();
-    unsubscribeHub();
-    unsubscribeConfig();
-    metrics.close();
-    webhooks.close();
-    scanScheduler.close();
-    await Promise.all([phones.stop(), callerNames.close()]);
-    usage.close();
-    const lostAudit = audit.close();
-    if (lostAudit > 0)
-      logger.error(
-        { lost: lostAudit },
-        `AUDIT LOG WRITE FAILED at shutdown: ${String(lostAudit)} records lost`,
-      );
-    const unwritten = journal.close();
-    if (unwritten > 0)
-      logger.error(
-        { unwritten },
-        `JOURNAL WRITE FAILED at shutdown: ${String(unwritten)} finished calls were not journalled`,
-      );
-  };
 
   return {
     config,

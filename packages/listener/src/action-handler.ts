@@ -1,5 +1,6 @@
 import { ACTION_EVENT_KINDS } from '@snomlink/core';
 import type { ActionEvent, ActionEventKind } from '@snomlink/core';
+import { createAdmission } from './admission.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { MAX_QUERY_PARTS, splitActionQuery, toActionEventParams } from './raw-query.js';
 import { secretsMatch } from './secret.js';
@@ -12,7 +13,7 @@ export const DEFAULT_MAX_URL_LENGTH = 8192;
 
 /** Why a request was refused: the status and the JSON error body `{ error, detail }`. */
 export interface Rejection {
-  status: 400 | 403 | 404 | 414 | 429;
+  status: 400 | 403 | 404 | 414 | 429 | 503;
   error: string;
   detail: string;
 }
@@ -107,6 +108,7 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
   // Accepted events wait here until the answers are written; one setImmediate drains them all,
   // so a slow consumer never delays a phone and a burst costs one timer, not one per event.
   let queue: ActionEvent[] = [];
+  const admission = createAdmission(options);
   function drain(): void {
     const batch = queue;
     queue = [];
@@ -124,7 +126,16 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
     }
   }
 
-  function accept(phoneId: string, kind: ActionEventKind, target: string): Outcome {
+  function enqueue(event: ActionEvent): void {
+    queue.push(event);
+    if (queue.length === 1) setImmediate(drain);
+  }
+
+  function accept(
+    phoneId: string,
+    kind: ActionEventKind,
+    target: string,
+  ): Outcome | Promise<Outcome> {
     const q = target.indexOf('?');
     const query = splitActionQuery(q < 0 ? '' : target.slice(q + 1));
     if (query.tooManyParts === true) {
@@ -151,15 +162,21 @@ export function createActionHandler(options: ListenerOptions): ActionHandler {
     }
     const params = toActionEventParams(query.values);
     if (!params.success) return { status: 400, error: 'bad-request', detail: params.detail };
-    queue.push({
+    const event: ActionEvent = {
       phoneId: phone.id,
       kind,
       source: 'action-url',
       receivedAt: now(),
       params: params.params,
+    };
+    if (admission === undefined) {
+      enqueue(event);
+      return undefined;
+    }
+    return admission.run(event).then((refused) => {
+      if (refused === undefined) enqueue(event);
+      return refused;
     });
-    if (queue.length === 1) setImmediate(drain);
-    return undefined;
   }
 
   const { onReject } = options;

@@ -35,7 +35,10 @@ export class ListenerStartError extends ListenerError {
   }
 }
 
-/** `buildActionUrls` was given a phone id, secret or public base it cannot put into a URL. */
+/**
+ * `buildActionUrls` was given a phone id, secret or public base it cannot put into a URL, or
+ * `createListener` an unusable admission limit.
+ */
 export class ListenerConfigError extends ListenerError {
   override readonly name: string = 'ListenerConfigError';
   /** The option that was wrong (`phoneId`, `secret`, `publicBase`, `capabilities`). */

@@ -68,7 +68,7 @@ export function createHttpResponses(keepAliveTimeoutMs: number): HttpResponses {
     error,
     outcome(outcome, keepAlive) {
       if (outcome === undefined) return ok(keepAlive);
-      const extra = outcome.status === 429 ? 'Retry-After: 1\r\n' : '';
+      const extra = outcome.status === 429 || outcome.status === 503 ? 'Retry-After: 1\r\n' : '';
       return error(outcome.status, outcome.error, outcome.detail, keepAlive, extra);
     },
     async fetched(response, isHead, keepAlive) {

@@ -26,7 +26,7 @@ export function buildListenerApp(options: ListenerOptions): ListenerAppParts {
   const app = new Hono();
 
   function reject(c: Context, rejection: Rejection): Response {
-    if (rejection.status === 429) c.header('Retry-After', '1');
+    if (rejection.status === 429 || rejection.status === 503) c.header('Retry-After', '1');
     return c.json(
       { error: rejection.error, detail: rejection.detail } satisfies ListenerErrorBody,
       rejection.status,

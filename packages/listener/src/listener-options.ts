@@ -29,6 +29,19 @@ export interface ListenerOptions {
   resolvePhone(phoneId: string): ListenerPhone | undefined;
   /** Receives each accepted event, after the 200 answer is on its way. Exceptions are caught. */
   onEvent(event: ActionEvent): void;
+  /**
+   * Makes an accepted event durable before the phone is answered (cluster mode: publish it and
+   * wait for the stream's ack). When given, the phone gets its 200 only after the promise
+   * resolved; it gets a 503 `unavailable` when the promise rejects, does not settle within
+   * `admitTimeoutMs`, or `maxPendingAdmissions` events are already waiting. `onEvent` then runs
+   * only for admitted events. `admit` must bound its own wait: a timed-out admission frees the
+   * phone's connection, not what `admit` holds. Default: none (answer at once).
+   */
+  admit?: (event: ActionEvent) => Promise<void>;
+  /** Longest wait for `admit` before answering 503 (default 5000 ms). */
+  admitTimeoutMs?: number;
+  /** Most admissions awaited at once; more are answered 503 at once (default 256). */
+  maxPendingAdmissions?: number;
   /** Accept a phone's events only from its configured `host` (default false). */
   checkSourceAddress?: boolean;
   /** Per-source token bucket; over the rate → 429. Default false (off). */
@@ -50,7 +63,7 @@ export interface ListenerOptions {
 
 /** A refused request, as reported to `onReject`. */
 export interface ListenerRejection {
-  /** The HTTP status answered (400, 403, 404, 408, 414, 429, 431, 500). */
+  /** The HTTP status answered (400, 403, 404, 408, 414, 429, 431, 500, 503). */
   status: number;
   /** The `error` of the JSON answer: a short fixed code such as `forbidden` or `unknown-phone`. */
   error: string;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { clusterConfigSchema } from '../cluster/cluster-config.js';
 import { DEFAULT_DIAL_RULES, dialRulesSchema } from '@snomlink/core';
 import { directoryConfigSchema } from '@snomlink/directory';
 import {
@@ -160,6 +161,8 @@ export const configSchema = v.object({
   /** Missed-call notifications (`notify.email`); absent = off. */
   notify: v.optional(notifyConfigSchema),
   directory: v.optional(directorySectionSchema, {}),
+  /** Cluster mode on NATS JetStream (docs/cluster.md); absent = this daemon runs alone. */
+  cluster: v.optional(clusterConfigSchema),
   /** Directory of the built web UI; null = next to the bundle (apps/web-ui/dist). */
   webUiDir: v.optional(v.nullable(v.string()), null),
 });
