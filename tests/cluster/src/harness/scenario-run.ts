@@ -59,7 +59,7 @@ export async function restoreCluster(cluster: TestCluster): Promise<void> {
     if (d.process === null) await d.start();
   }
   const observer = cluster.daemons[0];
-  if (observer === undefined) return;
+  if (observer === undefined || !cluster.clusterMode) return;
   await waitForOwners(
     observer,
     cluster.daemons.map((d) => d.nodeId),

@@ -30,6 +30,11 @@ export interface TestClusterOptions {
   readonly phonesPerPartition?: number;
   /** Start only the first daemon; the others wait for `start()` (default false). */
   readonly startOnlyFirst?: boolean;
+  /**
+   * False: no nats-server, the daemons run in the default single-process mode (the harness's own
+   * smoke test with one daemon). Default true.
+   */
+  readonly clusterMode?: boolean;
 }
 
 /** Three nats-servers, daemons in cluster mode, the proxy in front of them, and the phones. */
@@ -40,6 +45,7 @@ export interface TestCluster {
   readonly phones: readonly ClusterPhone[];
   readonly leaseTtlMs: number;
   readonly token: string;
+  readonly clusterMode: boolean;
   /** Daemons whose process runs and is not paused. */
   live(): ClusterDaemon[];
   /** Stops everything and removes what it can (errors ignored). */
@@ -47,6 +53,11 @@ export interface TestCluster {
 }
 
 let nextSlot = Math.floor(Math.random() * 4000);
+
+/** Stands in for the nats-servers when the daemons run without cluster mode. */
+function noNats(): NatsTestCluster {
+  return { nodes: [], servers: [], dispose: () => Promise.resolve() };
+}
 
 /**
  * Starts the whole test cluster: `natsNodes` nats-servers (startNatsCluster), picks the
@@ -57,7 +68,8 @@ let nextSlot = Math.floor(Math.random() * 4000);
  */
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   const leaseTtlMs = options.leaseTtlMs ?? 2500;
-  const nats = await startNatsCluster(options.natsNodes ?? 3);
+  const clusterMode = options.clusterMode ?? true;
+  const nats = clusterMode ? await startNatsCluster(options.natsNodes ?? 3) : noNats();
   const cleanups: (() => Promise<unknown>)[] = [() => nats.dispose()];
   const cleanup = async (): Promise<void> => {
     for (const step of cleanups.splice(0).reverse()) await step().catch(() => undefined);
@@ -116,6 +128,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
           listenerPort: p.listener,
           publicHost: `${proxy.host}:${String(proxy.port)}`,
           phones: phones.map((ph) => ph.entry),
+          clusterMode,
         }),
       ),
     );
@@ -132,6 +145,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       phones,
       leaseTtlMs,
       token,
+      clusterMode,
       live: () => daemons.filter((d) => d.process !== null && !d.paused),
       dispose: cleanup,
     };
