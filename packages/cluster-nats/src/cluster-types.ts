@@ -3,6 +3,7 @@ import type {
   FinishedCall,
   LineInput,
   LinePresenceChange,
+  LineReducerOptions,
   LineState,
   LineStatusChange,
 } from '@snomlink/core';
@@ -49,6 +50,12 @@ export interface ClusterOptions {
   readonly credentials?: NatsCredentials;
   readonly tls?: NatsTls;
   readonly logger?: ClusterLogger;
+  /** Reducer options (dial rules, timeouts) the owner replays with; the same on every daemon. */
+  readonly reducerOptions?: () => LineReducerOptions;
+  /** Tick period of the owner for lines with live calls (default 1 000 ms). */
+  readonly tickMs?: number;
+  /** This daemon's admin URL as others should show it (web UI), or omitted. */
+  readonly adminUrl?: string;
   /** Clock, for tests. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -212,6 +219,14 @@ export interface NatsCluster {
   updateConfig(
     change: (doc: SharedConfigDocument) => SharedConfigDocument,
   ): Promise<SharedConfigDocument>;
+  /**
+   * Seeds the shared config from this daemon's local config unless the cluster was seeded
+   * before (existing keys win); true when this call seeded it. The first daemon calls it.
+   */
+  seedConfig(local: {
+    readonly sections: Readonly<Record<string, unknown>>;
+    readonly phones: Readonly<Record<string, unknown>>;
+  }): Promise<boolean>;
   /** Whether this node owns the phone's partition right now (and is not fenced). */
   owns(phoneId: string): boolean;
   status(): ClusterStatus;

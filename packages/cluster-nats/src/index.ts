@@ -15,6 +15,8 @@ export type {
   CommandServer,
   CommandServerOptions,
 } from './command-bus.js';
+export { createSharedConfig } from './shared-config.js';
+export type { LocalSharedConfig, SharedConfig, SharedConfigOptions } from './shared-config.js';
 export { CLUSTER_SCHEMA_VERSION, DEFAULT_PREFIX, clusterNames } from './names.js';
 export type { ClusterNames } from './names.js';
 export type {
@@ -35,3 +37,4 @@ export type {
   SharedConfigDocument,
   StoredInput,
 } from './cluster-types.js';
+export { connectCluster, DEFAULT_LEASE_TTL_MS } from './connect-cluster.js';

@@ -13,7 +13,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { CLUSTER_PARTITIONS } from '@snomlink/core';
 import { META_KEY, checkMeta, parseMeta, type ClusterMeta } from './cluster-meta.js';
 import type { ClusterLogger } from './cluster-types.js';
-import { ClusterConfigError } from './errors.js';
+import { ClusterConfigError, isClusterConfigError } from './errors.js';
 import { isWrongLastSequence } from './kv-cas.js';
 import { CLUSTER_SCHEMA_VERSION, type ClusterNames } from './names.js';
 
@@ -64,10 +64,7 @@ const NANOS = 1_000_000;
 const STREAM_NAME_IN_USE = 10058;
 
 /** The three stream configurations (pure, so the layout is testable and documented in one place). */
-export function streamConfigs(
-  names: ClusterNames,
-  replicas: number,
-): readonly StreamSpec[] {
+export function streamConfigs(names: ClusterNames, replicas: number): readonly StreamSpec[] {
   const prefix = names.eventSubject(0, 'x').split('.')[0] ?? '';
   const common = {
     retention: RetentionPolicy.Limits,
@@ -180,4 +177,25 @@ export async function initCluster(options: InitClusterOptions): Promise<InitResu
     kvm.create(names.buckets.commands, { history: 1, replicas, ttl: COMMANDS_TTL_MS }),
   ]);
   return { meta, buckets: { leases, members, lines, config, commands } };
+}
+
+/**
+ * {@link initCluster}, retried while JetStream is not ready yet (a fresh NATS cluster elects its
+ * meta leader a few seconds after start) for up to `deadlineMs` (default 30 s). A
+ * ClusterConfigError is final at once.
+ */
+export async function initClusterWithRetry(
+  options: InitClusterOptions,
+  deadlineMs = 30_000,
+): Promise<InitResult> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await initCluster(options);
+    } catch (e) {
+      if (isClusterConfigError(e) || Date.now() > deadline) throw e;
+      options.logger?.warn({ err: String(e) }, 'cluster: init failed, retrying');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }

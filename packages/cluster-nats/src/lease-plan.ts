@@ -52,10 +52,7 @@ export function planLeases(input: LeasePlanInput): LeasePlan {
   const order = preferredOrder(nodeId, partitions);
   const free = order.filter((p) => owners[p] === null && !owned.has(p));
   const room = Math.max(0, target - owned.size);
-  const claim = [
-    ...free.slice(0, room),
-    ...free.slice(room).filter((p) => input.orphaned.has(p)),
-  ];
+  const claim = [...free.slice(0, room), ...free.slice(room).filter((p) => input.orphaned.has(p))];
   const counts = new Map<string, number>();
   for (const owner of owners) {
     if (owner !== null) counts.set(owner, (counts.get(owner) ?? 0) + 1);

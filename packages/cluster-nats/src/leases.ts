@@ -98,8 +98,10 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
   let closing = false;
   let takeOvers = 0;
   let renewalFailures = 0;
-  let balancing: Promise<void> | null = null;
-  let again = false;
+  // The balancer runs one pass at a time; a request during a pass runs one more after it.
+  const runner: { active: Promise<void> | null; again: boolean } = { active: null, again: false };
+  // Set once `leases` exists: watch updates arriving before that are covered by the first balance.
+  let trigger = (): void => undefined;
 
   const view: TtlView<LeaseValue> = await createTtlView({
     kv,
@@ -107,7 +109,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     parse: parseLease,
     now,
     onUpdate: () => {
-      leases.balance();
+      trigger();
     },
   });
   await view.ready;
@@ -179,8 +181,12 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     }
   }
 
-  async function claim(p: number): Promise<boolean> {
+  async function claim(p: number, live: ReadonlySet<string>): Promise<boolean> {
     const previous = view.last(leaseKey(p));
+    // A take-over: the previous owner died (lease expired) or left; not a rebalance hand-over.
+    const wasExpired = view.expired(leaseKey(p));
+    const takeOver =
+      previous !== null && previous.token !== token && (wasExpired || !live.has(previous.owner));
     const sentAt = now();
     let revision: number;
     try {
@@ -194,7 +200,13 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       return false;
     }
     held.set(p, { revision, renewedAt: sentAt });
-    if (previous !== null && previous.token !== token) takeOvers++;
+    if (takeOver) {
+      takeOvers++;
+      logger?.info(
+        { partition: p, from: previous.owner, expired: wasExpired, live: [...live] },
+        'cluster: partition taken over',
+      );
+    }
     return true;
   }
 
@@ -203,9 +215,28 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     if (h === undefined) return;
     held.delete(p);
     await options.onLost([p]);
-    await kv.delete(leaseKey(p), { previousSeq: h.revision }).catch((e: unknown) => {
+    await deleteMine(p, h.revision).catch((e: unknown) => {
       logger?.warn({ partition: p, err: String(e) }, 'cluster: lease release failed');
     });
+  }
+
+  /**
+   * Deletes our lease with its revision. A renewal still in flight may have moved the revision:
+   * then the lease is re-read and deleted at its new revision if it is still ours.
+   */
+  async function deleteMine(p: number, revision: number): Promise<void> {
+    let rev = revision;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await kv.delete(leaseKey(p), { previousSeq: rev });
+        return;
+      } catch (e) {
+        if (!isWrongLastSequence(e)) throw e;
+        const entry = await kv.get(leaseKey(p));
+        if (entry?.operation !== 'PUT' || parseLease(entry.string())?.token !== token) return;
+        rev = entry.revision;
+      }
+    }
   }
 
   function owners(): (string | null)[] {
@@ -218,12 +249,20 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     if (closing) return;
     if (fenced) return tryUnfence();
     const current = owners();
+    // An expired lease's owner stopped renewing (dead, or fenced itself): it no longer counts
+    // for the share even while its heartbeat is still fresh, so the others claim its partitions
+    // at once. Free partitions nobody claimed within the grace are taken whatever the share.
     const orphaned = new Set<number>();
+    const dead = new Set<string>();
     for (let p = 0; p < partitions; p++) {
-      const since = view.freeSince(leaseKey(p));
-      if (current[p] === null && since !== null && now() - since >= orphanGrace) orphaned.add(p);
+      const key = leaseKey(p);
+      const since = view.freeSince(key);
+      if (current[p] !== null || since === null) continue;
+      if (view.expired(key)) dead.add(view.last(key)?.owner ?? '');
+      if (now() - since >= orphanGrace) orphaned.add(p);
     }
-    const live = new Set(options.live()).add(nodeId);
+    dead.delete(nodeId);
+    const live = new Set(options.live().filter((m) => !dead.has(m))).add(nodeId);
     const plan = planLeases({
       nodeId,
       partitions,
@@ -232,7 +271,9 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       owners: current,
       orphaned,
     });
-    const results = await Promise.all(plan.claim.map(async (p) => ((await claim(p)) ? p : -1)));
+    const results = await Promise.all(
+      plan.claim.map(async (p) => ((await claim(p, live)) ? p : -1)),
+    );
     const gained = results.filter((p) => p >= 0).sort((a, b) => a - b);
     if (gained.length > 0) options.onGained(gained);
     for (const p of plan.release) await releaseOne(p);
@@ -245,18 +286,20 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     fenced: () => fenced,
     counters: () => ({ takeOvers, leaseRenewalFailures: renewalFailures }),
     balance: () => {
-      if (balancing !== null) {
-        again = true;
+      if (runner.active !== null) {
+        runner.again = true;
         return;
       }
-      balancing = (async () => {
+      runner.active = (async () => {
         do {
-          again = false;
+          runner.again = false;
           await balanceOnce().catch((e: unknown) => {
             logger?.warn({ err: String(e) }, 'cluster: lease balance failed');
           });
-        } while (again && !closing);
-        balancing = null;
+          // `again` is set by calls during the await, which the linter's flow analysis misses.
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+        } while (runner.again && !closing);
+        runner.active = null;
       })();
     },
     release: releaseOne,
@@ -264,13 +307,16 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       closing = true;
       clearInterval(renewTimer);
       clearInterval(tickTimer);
-      await balancing;
+      await runner.active;
       const all = [...held.keys()];
       await Promise.all(all.map(releaseOne));
       view.stop();
     },
   };
 
+  trigger = () => {
+    leases.balance();
+  };
   const renewTimer = setInterval(() => {
     checkFence();
     if (!fenced) renewAll();
@@ -283,6 +329,6 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     Math.max(50, Math.min(250, leaseTtlMs / 10)),
   );
   leases.balance();
-  await balancing;
+  await runner.active;
   return leases;
 }

@@ -33,6 +33,8 @@ export interface TtlView<T> {
   entries(): ReadonlyMap<string, TtlEntry<T>>;
   /** The last value ever seen under a key (also after a delete or an expiry), or null. */
   last(key: string): T | null;
+  /** True when the key's last write aged past the TTL (its writer stopped: dead or cut off). */
+  expired(key: string): boolean;
   /** Epoch ms since when a key is free (deleted or expired), or null while it is live. */
   freeSince(key: string): number | null;
   stop(): void;
@@ -97,6 +99,7 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
       return out;
     },
     last: (key) => last.get(key) ?? null,
+    expired: (key) => live.has(key) && fresh(key) === null,
     freeSince: (key) => {
       const entry = live.get(key);
       if (entry !== undefined) {

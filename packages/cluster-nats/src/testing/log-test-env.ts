@@ -34,7 +34,7 @@ export interface LogTestEnv {
 let counter = 0;
 
 /** Starts one nats-server and creates the streams under a fresh prefix. */
-export async function startLogTestEnv(): Promise<LogTestEnv> {
+export async function startLogTestEnv(duplicateWindowMs?: number): Promise<LogTestEnv> {
   const server = await startNatsCluster(1);
   const connections: NatsConnection[] = [];
   const open = async (): Promise<NatsConnection> => {
@@ -49,7 +49,7 @@ export async function startLogTestEnv(): Promise<LogTestEnv> {
   const nc = await open();
   counter++;
   const names = clusterNames(`t${String(process.pid)}x${String(counter)}`);
-  const { lines } = await createLogStreams(nc, names);
+  const { lines } = await createLogStreams(nc, names, duplicateWindowMs);
   return {
     server,
     nc,

@@ -1,0 +1,162 @@
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { LineState } from '@snomlink/core';
+import type { ChangeRecord, ClusterLogger, DeliveredChange } from './cluster-types.js';
+import { lineKeyFilter, loadSnapshots } from './line-snapshots.js';
+import type { ClusterNames } from './names.js';
+
+/** Default look-back of the read view into CHANGES before its snapshot load. */
+export const DEFAULT_READ_VIEW_LOOKBACK_MS = 60_000;
+
+/** Options of {@link createReadView}. */
+export interface ReadViewOptions {
+  /** JetStream client of an already connected NatsConnection. */
+  readonly js: JetStreamClient;
+  /** The `lines` KV bucket. */
+  readonly lines: KV;
+  readonly names: ClusterNames;
+  /** Every change not covered by the loaded snapshots, in CHANGES order, once. */
+  readonly onChange: (change: DeliveredChange) => void;
+  /**
+   * How far back before the snapshot load CHANGES is read (default 60 s). An owner stores a
+   * record before the snapshot that covers it, so a record can be newer than the snapshot the
+   * view loaded; reading a little history (skipping what snapshots cover) closes that gap.
+   */
+  readonly lookbackMs?: number;
+  readonly logger?: ClusterLogger;
+  /** Clock (default Date.now). */
+  readonly now?: () => number;
+}
+
+/** Every line of the cluster, kept current from CHANGES, on any daemon. */
+export interface ReadView {
+  /** Loads every snapshot, then follows CHANGES; resolves once caught up with the stream. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Each phone's line as of the last applied record. */
+  lines(): ReadonlyMap<string, LineState>;
+  /** Messages of CHANGES not yet applied (0 when caught up). */
+  lag(): number;
+  /** CHANGES sequence of the last message seen (the SSE id to resume after). */
+  lastSeq(): number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Shape check of a CHANGES message (written by owners; a bad one is skipped, not applied). */
+export function parseChangeRecord(data: Uint8Array): ChangeRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return null;
+  }
+  if (
+    !isRecord(value) ||
+    typeof value['phoneId'] !== 'string' ||
+    typeof value['eventSeq'] !== 'number' ||
+    !Array.isArray(value['changes']) ||
+    !Array.isArray(value['presenceChanges']) ||
+    !isRecord(value['state']) ||
+    value['state']['phoneId'] !== value['phoneId']
+  ) {
+    return null;
+  }
+  return value as unknown as ChangeRecord;
+}
+
+/**
+ * Creates the read view (CLUSTER.md "Any daemon sees everything"): snapshots of every line, then
+ * CHANGES from a little before the load, skipping each record whose eventSeq the phone's snapshot
+ * (or an earlier record) already covers, so nothing is missed and nothing is delivered twice,
+ * also when a replaying owner republished a record after the duplicate window.
+ */
+export function createReadView(options: ReadViewOptions): ReadView {
+  const { js, names } = options;
+  const now = options.now ?? Date.now;
+  const lookbackMs = options.lookbackMs ?? DEFAULT_READ_VIEW_LOOKBACK_MS;
+  const states = new Map<string, LineState>();
+  /** Highest eventSeq applied per phone (from its snapshot or records). */
+  const applied = new Map<string, number>();
+  let pending = 0;
+  let last = 0;
+  let messages: ConsumerMessages | null = null;
+  let loop: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  function apply(seq: number, record: ChangeRecord): void {
+    const covered = applied.get(record.phoneId) ?? 0;
+    // A line-status record is no reducer output: it never moves the line's eventSeq.
+    const statusOnly = record.lineStatus !== undefined && record.changes.length === 0;
+    if (!statusOnly) {
+      if (record.eventSeq <= covered) return;
+      applied.set(record.phoneId, record.eventSeq);
+      states.set(record.phoneId, record.state);
+    }
+    try {
+      options.onChange({ seq, record });
+    } catch (error) {
+      options.logger?.error(
+        { seq, phoneId: record.phoneId, err: (error as Error).message },
+        'cluster: change handler failed',
+      );
+    }
+  }
+
+  return {
+    async start() {
+      const startTime = new Date(now() - lookbackMs);
+      for (const [phoneId, stored] of await loadSnapshots(options.lines, lineKeyFilter())) {
+        states.set(phoneId, stored.value.state);
+        applied.set(phoneId, stored.value.lastSeq);
+      }
+      const jsm = await js.jetstreamManager();
+      const { state } = await jsm.streams.info(names.changesStream);
+      const target = state.last_seq;
+      let caughtUp = target === 0 || state.messages === 0;
+      if (!caughtUp) {
+        // Nothing to read when the newest message is older than the look-back start.
+        const newest = await jsm.streams.getMessage(names.changesStream, { seq: target });
+        caughtUp = newest === null || newest.time < startTime;
+      }
+      const consumer = await js.consumers.get(names.changesStream, {
+        deliver_policy: DeliverPolicy.StartTime,
+        opt_start_time: startTime.toISOString(),
+      });
+      const iter = await consumer.consume({ max_messages: 512 });
+      messages = iter;
+      let resolveCaughtUp: () => void = () => undefined;
+      const ready = new Promise<void>((resolve) => {
+        resolveCaughtUp = resolve;
+      });
+      if (caughtUp) resolveCaughtUp();
+      loop = (async () => {
+        for await (const msg of iter) {
+          if (stopped) break;
+          pending = msg.info.pending;
+          last = msg.seq;
+          const record = parseChangeRecord(msg.data);
+          if (record === null) {
+            options.logger?.warn({ seq: msg.seq }, 'cluster: malformed change record skipped');
+          } else {
+            apply(msg.seq, record);
+          }
+          if (msg.seq >= target) resolveCaughtUp();
+        }
+      })().catch((error: unknown) => {
+        options.logger?.error({ err: (error as Error).message }, 'cluster: read view stopped');
+      });
+      await ready;
+    },
+    async stop() {
+      stopped = true;
+      messages?.stop();
+      await loop;
+    },
+    lines: () => states,
+    lag: () => pending,
+    lastSeq: () => last,
+  };
+}
