@@ -4,6 +4,7 @@ import { partitionOf } from '@snomlink/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterCommand, ClusterCommandResult } from './cluster-types.js';
 import { createCommandClient, createCommandServer, type CommandServer } from './command-bus.js';
+import { commandDigest } from './command-wire.js';
 import { isClusterUnavailableError } from './errors.js';
 import { clusterNames } from './names.js';
 import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing/nats-server.js';
@@ -192,6 +193,71 @@ describe.skipIf(missing)('command bus on one nats-server', () => {
     const client = createCommandClient({ nc, names });
     const error = await client.send(command('desk-9'), 800).catch((e: unknown) => e);
     expect(isClusterUnavailableError(error)).toBe(true);
+    expect(totalRuns(h)).toBe(0);
+  });
+
+  it('never reruns a command claimed by a node that died while running it (409 at the deadline)', async () => {
+    const h = countingHandler('n1');
+    await serving(h.handle, 'desk-10');
+    const cmd = command('desk-10');
+    const { commands } = await openSharedLayout(nc, names);
+    // What a node leaves behind when it dies between its claim and its result.
+    await commands.create(
+      cmd.id,
+      JSON.stringify({
+        state: 'running',
+        claimer: 'dead/1',
+        node: 'dead',
+        digest: commandDigest(cmd),
+        at: Date.now(),
+      }),
+    );
+    const client = createCommandClient({ nc, names, attemptTimeoutMs: 400 });
+    const result = await client.send(cmd, 1_500);
+    expect(result).toMatchObject({ ok: false, status: 409 });
+    expect(result.ok ? '' : result.error).toMatch(/dead.*will not be run again/);
+    expect(totalRuns(h)).toBe(0);
+  });
+
+  it('runs its own claim whose create was stored but never acknowledged (it never ran)', async () => {
+    const h = countingHandler('n1');
+    const { commands } = await openSharedLayout(nc, names);
+    const server = createCommandServer({
+      nc,
+      commands,
+      names,
+      nodeId: 'n1',
+      onCommand: h.handle,
+      instanceId: 'n1/me',
+    });
+    server.serve(partitionOf('desk-11'));
+    servers.push(server);
+    await nc.flush();
+    const cmd = command('desk-11');
+    await commands.create(
+      cmd.id,
+      JSON.stringify({
+        state: 'running',
+        claimer: 'n1/me',
+        node: 'n1',
+        digest: commandDigest(cmd),
+        at: 1,
+      }),
+    );
+    const client = createCommandClient({ nc, names });
+    await expect(client.send(cmd)).resolves.toMatchObject({ ok: true });
+    expect(h.runs.get(cmd.id)).toBe(1);
+    expect((await commands.get(cmd.id))?.json()).toMatchObject({ state: 'done', node: 'n1' });
+  });
+
+  it('answers 500 without running when the stored record is not ours (planted junk)', async () => {
+    const h = countingHandler('n1');
+    await serving(h.handle, 'desk-12');
+    const cmd = command('desk-12');
+    const { commands } = await openSharedLayout(nc, names);
+    await commands.create(cmd.id, '{"state":"done","result":"pwned"}');
+    const client = createCommandClient({ nc, names });
+    await expect(client.send(cmd)).resolves.toMatchObject({ ok: false, status: 500 });
     expect(totalRuns(h)).toBe(0);
   });
 

@@ -149,6 +149,8 @@ export interface CommandServerOptions {
   readonly owns?: (phoneId: string) => boolean;
   readonly partitionOf?: (phoneId: string) => number;
   readonly logger?: ClusterLogger;
+  /** This server instance's claim id (default `<nodeId>/<uuid>`; unique per process, for tests). */
+  readonly instanceId?: string;
 }
 
 /** The serving side: the owner answers the command subjects of the partitions it owns. */
@@ -177,7 +179,7 @@ export function createCommandServer(options: CommandServerOptions): CommandServe
   const partitionOf = options.partitionOf ?? ((id: string) => corePartitionOf(id));
   // One id per server instance: a running claim with our id that we are not running means our
   // own create was stored although its ack was lost, so we may run it (it never ran).
-  const claimer = `${nodeId}/${randomUUID()}`;
+  const claimer = options.instanceId ?? `${nodeId}/${randomUUID()}`;
   // Queue group: when two nodes serve a partition for a moment (hand-over), each request
   // reaches one of them; the KV claim settles the rest.
   const queue = names.buckets.commands;

@@ -17,6 +17,8 @@ export type {
 } from './command-bus.js';
 export { createSharedConfig } from './shared-config.js';
 export type { LocalSharedConfig, SharedConfig, SharedConfigOptions } from './shared-config.js';
+export { createWebhookFeed, ensureWebhookConsumer, parseChangeRecord } from './webhook-feed.js';
+export type { WebhookConsumerSettings, WebhookFeed, WebhookFeedOptions } from './webhook-feed.js';
 export { CLUSTER_SCHEMA_VERSION, DEFAULT_PREFIX, clusterNames } from './names.js';
 export type { ClusterNames } from './names.js';
 export type {

@@ -1,5 +1,5 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StoredInput } from './cluster-types.js';
 import { isClusterUnavailableError, isClusterError } from './errors.js';
 import { createIngress } from './ingress.js';
@@ -59,5 +59,16 @@ describe.skipIf(missing)('ingress', () => {
     // machine may fire the timer late, hence the generous upper bound).
     expect(elapsed).toBeLessThan(ackTimeoutMs * 6);
     expect(ingress.refused()).toBe(1);
+
+    // The server comes back: the same ingress stores inputs again, with no restart of ours.
+    await env.server.nodes[0]!.start();
+    await vi.waitFor(
+      async () => {
+        await expect(ingress.publishInput('phone-1', { kind: 'tick' }, 3)).resolves.toBeGreaterThan(
+          1,
+        );
+      },
+      { timeout: 30_000, interval: 200 },
+    );
   });
 });

@@ -149,6 +149,17 @@ describe.skipIf(missing)('partition processor', () => {
     }, WAIT);
   });
 
+  it('stops without writing when told the lease is gone (flush: false)', async () => {
+    await setup();
+    const seqs = await publishAll(ingress, script());
+    const p = await processor({ checkpointMs: 60_000 });
+    await vi.waitFor(() => {
+      expect(p.appliedSeq()).toBe(Math.max(...seqs));
+    }, WAIT);
+    await p.stop({ flush: false });
+    expect(await env.lines.get(checkpointKey(P))).toBeNull();
+  });
+
   it('is deterministic: the same inputs under another prefix give byte-identical outputs', async () => {
     await setup();
     const inputs = script();

@@ -80,8 +80,13 @@ export interface PartitionProcessor {
   readonly partition: number;
   /** Loads the checkpoint and snapshots, then follows EVENTS; resolves once following. */
   start(): Promise<void>;
-  /** Stops following, writes a final checkpoint (planned hand-over); idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Stops following. With `flush` (default true: a planned hand-over, before the lease is
+   * released) it first stores the in-memory no-op progress and a final checkpoint, so the next
+   * owner starts where this one ended. Pass `flush: false` when the lease is already lost: a
+   * late write would bump a revision under the new owner and stop it. Idempotent.
+   */
+  stop(options?: { readonly flush?: boolean }): Promise<void>;
   /** Resolves when the processor has ended, with why. */
   readonly ended: Promise<ProcessorEnd>;
   /** Highest EVENTS sequence fully applied (snapshot and outputs stored, or a no-op). */
@@ -356,7 +361,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
         );
       }
     },
-    async stop() {
+    async stop(stopOptions) {
       if (state === 'ended' || state === 'stopping') {
         await ended;
         return;
@@ -367,7 +372,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       messages?.stop();
       await loop;
       await chain;
-      if (wasRunning) {
+      if (wasRunning && stopOptions?.flush !== false) {
         finalFlush = true;
         try {
           await writeCheckpoint();

@@ -28,8 +28,11 @@ export async function startLeaseMember(
   leaseTtlMs: number,
   prefix: string,
   replicas = 1,
+  onGained?: (partitions: readonly number[]) => void,
 ): Promise<LeaseMember> {
+  // Only the given servers (no gossiped ones), so a test can cut a member off by killing them.
   const nc = await connect({
+    ignoreClusterUpdates: true,
     servers: [...servers],
     maxReconnectAttempts: -1,
     reconnectTimeWait: 100,
@@ -65,6 +68,7 @@ export async function startLeaseMember(
         }),
     now: Date.now,
     onGained: (ps) => {
+      onGained?.(ps);
       for (const p of ps) acting.add(p);
     },
     onLost: (ps) => {

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLeaseMember, waitUntil, type LeaseMember } from './testing/lease-member.js';
+import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing/nats-server.js';
+
+// Self-fencing on a 3-node NATS cluster: a member whose only server dies cannot renew, stops
+// acting on its partitions before its leases expire (so no partition is acted on twice), the
+// others take them over, and the member rejoins on its own once its server is back.
+
+const missing = !hasNatsServer();
+const L = 3_000;
+
+describe.skipIf(missing)('self-fence (3 nats-servers)', () => {
+  let nats: NatsTestCluster;
+  const members: LeaseMember[] = [];
+  beforeAll(async () => {
+    nats = await startNatsCluster(3);
+  });
+  afterAll(async () => {
+    await Promise.all(members.map((m) => m.close()));
+    await nats.dispose();
+  });
+
+  it('a member cut off from NATS fences itself before the others take over, then rejoins', async () => {
+    const [s1, s2, s3] = nats.nodes;
+    if (s1 === undefined || s2 === undefined || s3 === undefined) throw new Error('nodes');
+    const overlaps: number[] = [];
+    let c: LeaseMember | null = null;
+    const watchOverlap = (ps: readonly number[]): void => {
+      for (const p of ps) if (c?.acting.has(p) === true) overlaps.push(p);
+    };
+    const a = await startLeaseMember([s1.url], 'a', L, 'fx', 3, watchOverlap);
+    const b = await startLeaseMember([s2.url], 'b', L, 'fx', 3, watchOverlap);
+    c = await startLeaseMember([s3.url], 'c', L, 'fx', 3);
+    members.push(a, b, c);
+    const cut = c;
+    await waitUntil(
+      () => members.every((m) => m.leases.owned().length >= 20),
+      20_000,
+      'a 22/22/20 split',
+    );
+    const victims = cut.leases.owned();
+    const killedAt = Date.now();
+    await s3.kill();
+    await waitUntil(() => cut.leases.fenced(), L + 2_000, 'c fenced');
+    const fencedMs = Date.now() - killedAt;
+    expect(cut.acting.size).toBe(0);
+    expect(cut.leases.owns(victims[0] ?? 0)).toBe(false);
+    // The others take c's partitions; NATS itself may stall a few seconds when the killed server
+    // led the leases bucket, so the bound here is generous (leases.test.ts checks L + 1.5 s).
+    await waitUntil(
+      () => victims.every((p) => a.leases.owns(p) || b.leases.owns(p)),
+      L + 10_000,
+      'c’s partitions taken',
+    );
+    const takenMs = Date.now() - killedAt;
+    console.info(`fenced after ${String(fencedMs)} ms, taken over after ${String(takenMs)} ms`);
+    expect(overlaps).toEqual([]);
+    expect(cut.leases.counters().leaseRenewalFailures).toBeGreaterThan(0);
+
+    await s3.start();
+    await waitUntil(
+      () => !cut.leases.fenced() && cut.leases.owned().length >= 20,
+      30_000,
+      'c back with its share',
+    );
+  });
+});
