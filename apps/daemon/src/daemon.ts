@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
 import type { SnomlinkEvent } from '@snomlink/core';
 import { createScanScheduler } from '@snomlink/log-scanner';
+import { createLocalBackbone } from './backbone/local-backbone.js';
 import { createDaemonAccess } from './daemon/access-wiring.js';
 import { createActionUrlIntake } from './daemon/action-url-intake.js';
 import { createAdminServer } from './daemon/admin-server.js';
@@ -12,7 +13,6 @@ import type { Daemon, DaemonAddresses, DaemonOptions } from './daemon/daemon-typ
 import { fanOutHub } from './daemon/hub-fan-out.js';
 import { createIntegrations } from './daemon/integrations.js';
 import { journalLogHooks } from './daemon/journal-log.js';
-import { createLineFeed } from './daemon/line-feed.js';
 import { createListenerController } from './daemon/listener-controller.js';
 import { createPhoneIndex } from './daemon/phone-index.js';
 import { createProvisioning } from './daemon/provisioning.js';
@@ -42,8 +42,17 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   const cfg = (): typeof config.current => config.current;
   const hub = createEventHub<SnomlinkEvent>();
-  const lineModel = createLineModel({ hub, dialRules: cfg().dialing });
-  const feed = createLineFeed({ hub, lineModel, logger });
+  // The seams cluster mode replaces (docs/cluster.md); the default is today's in-process wiring.
+  const backbone =
+    options.backbone?.({ hub }) ??
+    createLocalBackbone({
+      hub,
+      lineModel: createLineModel({ hub, dialRules: cfg().dialing }),
+      logger,
+      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+    });
+  const { ingress, ownership } = backbone;
+  const lineModel = backbone.lines;
   const events = createEventBuffer({ capacity: 2000 });
   const journal = createDeferredJournal();
   const webhooks = createWebhookDispatcher({
@@ -62,7 +71,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     config,
     scheduler: scanScheduler,
     onScanEvent: (event) => {
-      feed.apply(event);
+      if (ownership.owns(event.phoneId)) ingress.submit(event);
     },
     logger,
   });
@@ -70,9 +79,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
     config,
     logger,
     phoneIndex,
+    admit: ingress.admit,
     onEvent: (event) => {
-      feed.apply(event);
-      phones.notify(event);
+      ingress.accepted(event);
+      if (ownership.owns(event.phoneId)) phones.notify(event);
     },
   });
   const listenerControl = createListenerController({
@@ -145,7 +155,13 @@ export function createDaemon(options: DaemonOptions): Daemon {
     adminAddress: () => run.adminAddress,
   });
 
-  const unsubscribeHub = fanOutHub(hub, { events, journal, webhooks, logger });
+  const unsubscribeHub = fanOutHub(hub, {
+    events,
+    journal,
+    webhooks,
+    logger,
+    fromHub: backbone.changes.fanOutFromHub,
+  });
   const unsubscribeConfig = reactToConfig(config, {
     phoneIndex,
     lineModel,
@@ -156,12 +172,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
 
   // The daemon's own run state (every part above keeps its state in its own object).
   const run: {
-    stopTicking: () => void;
     stopping: Promise<void> | null;
     /** `host:port` of the admin URL once bound: an Origin naming it is same-origin. */
     adminAddress: string | null;
   } = {
-    stopTicking: () => undefined,
     stopping: null,
     adminAddress: null,
   };
@@ -181,6 +195,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     await phones.sync(cfg().phones);
     // Before any socket: a bad mqtt/notify section stops the start without delaying the ports.
     integrations.start();
+    // Cluster mode: resolves once the read view caught up, so /api/calls is whole at the ports.
+    await backbone.changes.start({ journal, webhooks });
     const adminHost = options.admin?.host ?? cfg().admin.host;
     const adminPort = await bindPorts({
       adminServer,
@@ -190,7 +206,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
       listener: listenerControl,
       integrations,
     });
-    run.stopTicking = feed.startTicking(options.tickMs ?? 1000);
     phones.start();
     const location = adminLocation(adminHost, adminPort, cfg().admin.token);
     run.adminAddress = location.address;
@@ -204,7 +219,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const stop = (): Promise<void> =>
     shutDown({
       logger,
-      stopTicking: run.stopTicking,
+      stopChanges: () => backbone.changes.stop(),
       onStop: options.onStop,
       servers: [() => listenerControl.close(), () => adminServer.close()],
       integrations: () => integrations.close(),

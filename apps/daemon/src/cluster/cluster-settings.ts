@@ -71,7 +71,7 @@ export function resolveClusterSettings(
     return null;
   }
   const nodeId = cli.nodeId ?? section?.nodeId ?? nodeIdFromHostName(hostName);
-  if (!v.is(nodeIdSchema, nodeId)) {
+  if (!v.safeParse(nodeIdSchema, nodeId).success) {
     throw new ClusterSettingsError(
       `--node-id must be 1-64 letters, digits, "-" or "_", starting with a letter or digit, got "${nodeId}"`,
     );

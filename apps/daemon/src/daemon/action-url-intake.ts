@@ -15,8 +15,10 @@ export interface ActionUrlIntakeOptions {
   readonly config: ConfigStore;
   readonly logger: Logger;
   readonly phoneIndex: PhoneIndex;
-  /** Every accepted Action URL event. */
+  /** Every accepted Action URL event (after its admission, when there is one). */
   readonly onEvent: (event: ActionEvent) => void;
+  /** Awaited before a phone's 200 (cluster mode: the stream's ack); undefined: answer at once. */
+  readonly admit?: ((event: ActionEvent) => Promise<void>) | undefined;
 }
 
 /** The phone-facing Action URL listener with the records of what it refused and saw. */
@@ -53,6 +55,7 @@ export function createActionUrlIntake(options: ActionUrlIntakeOptions): ActionUr
       rejections.record(rejection);
     },
     onEvent: options.onEvent,
+    ...(options.admit === undefined ? {} : { admit: options.admit }),
     checkSourceAddress: config.current.listener.checkSourceAddress,
     onCallbackError: (error, event) => {
       logger.error({ err: error, phoneId: event.phoneId }, 'handling an Action URL event failed');

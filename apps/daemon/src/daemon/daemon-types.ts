@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { EventHub, LineModel, SnomlinkEvent } from '@snomlink/core';
 import type { ListenerStatus, ProvisionResult } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Backbone } from '../backbone/backbone-types.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { EventBuffer } from '../events/event-buffer.js';
@@ -30,6 +31,11 @@ export interface DaemonOptions {
   readonly onAdminServer?: (server: Server) => void;
   /** Called first when the daemon stops (close WebSockets). */
   readonly onStop?: () => Promise<void>;
+  /**
+   * The seams cluster mode replaces (ingress, ownership, line store, change feed, command bus);
+   * default: the local, in-process backbone. Cluster mode passes `createClusterBackbone`.
+   */
+  readonly backbone?: (parts: { readonly hub: EventHub<SnomlinkEvent> }) => Backbone;
   /** Line model tick period. Default 1000. */
   readonly tickMs?: number;
   /** Journal tuning (tests): busy timeout, retry backoff, queue size. */

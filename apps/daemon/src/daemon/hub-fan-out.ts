@@ -13,10 +13,18 @@ export interface HubFanOutTargets {
   readonly journal: Pick<Journal, 'record'>;
   readonly webhooks: Pick<WebhookDispatcher, 'handle'>;
   readonly logger: Logger;
+  /**
+   * Whether finished calls go to the journal and events to the webhooks from here (default
+   * true). Cluster mode: false, the journal log and the shared webhook consumer feed them.
+   */
+  readonly fromHub?: boolean;
 }
 
 /** Logs, buffers for SSE and journals one hub event (webhooks get every event after). */
-function route(event: SnomlinkEvent, { events, journal, logger }: HubFanOutTargets): void {
+function route(
+  event: SnomlinkEvent,
+  { events, journal, logger, fromHub = true }: HubFanOutTargets,
+): void {
   switch (event.type) {
     case 'call-state': {
       const payload: SseCallEvent = {
@@ -52,7 +60,7 @@ function route(event: SnomlinkEvent, { events, journal, logger }: HubFanOutTarge
       break;
     case 'call-finished':
       events.push('call', { type: 'call-finished', call: event.call, missed: event.call.missed });
-      journal.record(event.call);
+      if (fromHub) journal.record(event.call);
       logger.info(
         {
           phoneId: event.call.phoneId,
@@ -102,8 +110,9 @@ function route(event: SnomlinkEvent, { events, journal, logger }: HubFanOutTarge
  * webhooks, in that order. Returns the unsubscribe function.
  */
 export function fanOutHub(hub: EventHub<SnomlinkEvent>, targets: HubFanOutTargets): () => void {
+  const toWebhooks = targets.fromHub ?? true;
   return hub.subscribe((event) => {
     route(event, targets);
-    targets.webhooks.handle(event);
+    if (toWebhooks) targets.webhooks.handle(event);
   });
 }

@@ -3,8 +3,11 @@ import type { Logger } from 'pino';
 /** The steps of {@link shutDown}, in the order they run. */
 export interface ShutdownSteps {
   readonly logger: Logger;
-  /** Stops the line model's ticks. */
-  readonly stopTicking: () => void;
+  /**
+   * Stops what drives the lines (the backbone's change feed: local ticks; in cluster mode the
+   * planned leave that hands the partitions over), once no new input comes.
+   */
+  readonly stopChanges: () => Promise<void>;
   /** API extensions (the TAPI bridge's WebSockets); a failure is logged and shutdown goes on. */
   readonly onStop?: (() => Promise<void>) | undefined;
   /** The admin API and the Action URL listener, closed together. */
@@ -23,16 +26,18 @@ export interface ShutdownSteps {
 
 /**
  * The daemon's shutdown order: API extensions, then both servers (no new input), then the
- * integrations, the producers and the sources, then the stores last, so every call finished
+ * change feed, the integrations, the producers and the sources, then the stores last, so every call finished
  * before the servers closed is still journalled.
  */
 export async function shutDown(steps: ShutdownSteps): Promise<void> {
   const { logger } = steps;
-  steps.stopTicking();
   await steps.onStop?.().catch((error: unknown) => {
     logger.warn({ err: error }, 'stopping the TAPI bridge failed');
   });
   await Promise.all(steps.servers.map((close) => close()));
+  await steps.stopChanges().catch((error: unknown) => {
+    logger.warn({ err: error }, 'stopping the change feed failed');
+  });
   await steps.integrations();
   steps.producers();
   await Promise.all(steps.sources.map((close) => close()));

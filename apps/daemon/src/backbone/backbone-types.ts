@@ -1,0 +1,81 @@
+import type { ActionEvent, LineModel } from '@snomlink/core';
+import type { WebhookDispatcher } from '../events/webhooks.js';
+import type { Journal } from '../journal/journal.js';
+
+// The daemon's seams for what cluster mode replaces. The local implementation
+// (local-backbone.ts) is today's in-process wiring and the default; cluster mode
+// (../cluster/cluster-backbone.ts) puts a NATS JetStream cluster behind the same shapes, so
+// createDaemon reads the same in both modes. See docs/cluster.md.
+
+/** Ingress: where line inputs go before they change a line. */
+export interface Ingress {
+  /**
+   * Awaited before a phone gets its 200 (cluster: the stream's ack); `undefined`: the phone is
+   * answered at once (local).
+   */
+  readonly admit: ((event: ActionEvent) => Promise<void>) | undefined;
+  /** An Action URL event after its 200 (local: into the line model; cluster: already stored). */
+  accepted(event: ActionEvent): void;
+  /** An event from elsewhere (a log scan): local into the line model, cluster into the stream. */
+  submit(event: ActionEvent): void;
+}
+
+/** Ownership: which phones this daemon acts for (health checks, log scans, phone commands). */
+export interface Ownership {
+  /** Local: every phone. Cluster: the phones of the partitions this daemon leases. */
+  owns(phoneId: string): boolean;
+  /** Called after the owned set changed (not for the local backbone, whose set never does). */
+  onChange(listener: () => void): () => void;
+}
+
+/**
+ * Line store: the line model the API, SSE, TAPI and metrics read. Local: core's model, driven
+ * by the ingress. Cluster: a replica of the owners' snapshots fed by the change feed, whose
+ * `applyDirectoryName` and `setForwardingTarget` go to the stream like any other input.
+ */
+export type LineStore = LineModel;
+
+/**
+ * Change feed: where the hub's call and presence changes come from, and who sends finished
+ * calls to the journal and changes to the webhooks.
+ */
+export interface ChangeFeed {
+  /**
+   * True: the hub's own `call-finished` go to the journal and its events to the webhooks
+   * (local). False: the journal log and the shared webhook consumer supply them (cluster, so
+   * each call is journalled from the stream and each webhook sent once cluster-wide).
+   */
+  readonly fanOutFromHub: boolean;
+  /**
+   * Starts what drives the lines (local: ticks; cluster: leases, the read view, the journal log
+   * and the webhook consumer, resolving once the read view caught up).
+   */
+  start(sinks: ChangeSinks): Promise<void>;
+  /** Stops it. */
+  stop(): Promise<void>;
+}
+
+/** Where the change feed delivers when the hub does not (cluster mode). */
+export interface ChangeSinks {
+  readonly journal: Pick<Journal, 'record'>;
+  readonly webhooks: Pick<WebhookDispatcher, 'handle'>;
+}
+
+/** Command bus: a phone command runs once, on the daemon that owns the phone. */
+export interface CommandBus {
+  /** Runs `name` for the phone: here when this daemon owns it (local: always), else at its owner. */
+  run: (phoneId: string, name: string, args: unknown) => Promise<unknown>;
+  /** Registers the local handler of a command name (what the owner runs). */
+  handle: (name: string, handler: (phoneId: string, args: unknown) => Promise<unknown>) => void;
+}
+
+/** The seams a daemon runs on. */
+export interface Backbone {
+  /** `local` (one process, the default) or `cluster`. */
+  readonly mode: 'local' | 'cluster';
+  readonly ingress: Ingress;
+  readonly ownership: Ownership;
+  readonly lines: LineStore;
+  readonly changes: ChangeFeed;
+  readonly commands: CommandBus;
+}

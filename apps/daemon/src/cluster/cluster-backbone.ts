@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { hasErrorName } from '@snomlink/core';
+import type { EventHub, LineInput, SnomlinkEvent } from '@snomlink/core';
+import type {
+  ClusterCommandResult,
+  ClusterHandlers,
+  ClusterStatus,
+  NatsCluster,
+} from '@snomlink/cluster-nats';
+import type { Backbone, ChangeSinks } from '../backbone/backbone-types.js';
+import { createLocalCommandBus } from '../backbone/local-backbone.js';
+import { ApiError } from '../errors.js';
+import { createReplicaLineModel } from './replica-line-model.js';
+
+/** Options of {@link createClusterBackbone}. */
+export interface ClusterBackboneOptions {
+  /** A connected cluster member (`connectCluster`, loaded by dynamic import in cluster mode). */
+  readonly cluster: NatsCluster;
+  readonly hub: EventHub<SnomlinkEvent>;
+  readonly logger: Logger;
+  /** How long a command routed to another daemon may take (default 10 000 ms). */
+  readonly commandTimeoutMs?: number;
+}
+
+/** The cluster backbone, with the cluster's state for `GET /api/cluster` and the metrics. */
+export interface ClusterBackbone extends Backbone {
+  readonly mode: 'cluster';
+  status(): ClusterStatus;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const API_STATUSES: ReadonlySet<number> = new Set([
+  400, 401, 403, 404, 409, 422, 500, 501, 502, 503, 504,
+]);
+
+/** The owner's refusal as the API error this daemon answers with (unknown statuses: 502). */
+function ownerError(status: number, detail: string): ApiError {
+  const known = API_STATUSES.has(status) ? (status as ApiError['status']) : 502;
+  return new ApiError(known, 'cluster-command-failed', detail);
+}
+
+/**
+ * Cluster mode behind the daemon's seams: phones get their 200 after the stream's ack, every
+ * input goes to the stream, the line store is a replica fed by the change records, the journal
+ * and the webhooks are fed by the cluster (each call journalled from the stream, each webhook
+ * sent once cluster-wide), commands run at the phone's owner, and health checks, log scans and
+ * phone commands only for owned phones.
+ */
+export function createClusterBackbone(options: ClusterBackboneOptions): ClusterBackbone {
+  const { cluster, hub, logger } = options;
+  const ownershipListeners = new Set<() => void>();
+  const commands = createLocalCommandBus();
+
+  const publish = (phoneId: string, input: LineInput, receivedAt: number): void => {
+    cluster.publishInput(phoneId, input, receivedAt).catch((error: unknown) => {
+      logger.error(
+        { err: error, phoneId, kind: typeof input === 'object' ? input.kind : 'unknown' },
+        'CLUSTER UNAVAILABLE: an input could not be stored in the stream and is lost',
+      );
+    });
+  };
+  const lines = createReplicaLineModel({
+    hub,
+    publish: (phoneId, input) => {
+      publish(phoneId, input, Date.now());
+    },
+  });
+
+  const ownershipChanged = (what: string, partitions: readonly number[]): void => {
+    logger.info({ partitions }, `cluster partitions ${what}`);
+    for (const listener of ownershipListeners) {
+      try {
+        listener();
+      } catch (error) {
+        logger.error({ err: error }, 'reacting to an ownership change failed');
+      }
+    }
+  };
+
+  const handlers = (sinks: ChangeSinks): ClusterHandlers => ({
+    onPartitionsGained: (partitions) => {
+      ownershipChanged('gained', partitions);
+    },
+    onPartitionsLost: (partitions) => {
+      ownershipChanged('lost', partitions);
+    },
+    onChange: ({ record }) => {
+      lines.applyRecord(record);
+    },
+    onJournalEntry: ({ call }) => {
+      // INSERT OR IGNORE on (phone, call, start): a replayed entry is journalled once.
+      sinks.journal.record(call);
+    },
+    onCommand: async (command): Promise<ClusterCommandResult> => {
+      try {
+        return {
+          ok: true,
+          value: await commands.runHere(command.phoneId, command.name, command.args),
+        };
+      } catch (error) {
+        const status = error instanceof ApiError ? error.status : 500;
+        return { ok: false, status, error: errorText(error) };
+      }
+    },
+    onConfig: () => {
+      // Shared config is not wired yet: each daemon reads its own config file.
+    },
+    onWebhookChange: ({ record }) => {
+      for (const change of record.changes) sinks.webhooks.handle(change);
+      for (const change of record.presenceChanges) sinks.webhooks.handle(change);
+      if (record.lineStatus !== undefined) sinks.webhooks.handle(record.lineStatus);
+      return Promise.resolve();
+    },
+  });
+
+  return {
+    mode: 'cluster',
+    ingress: {
+      admit: (event) => cluster.publishInput(event.phoneId, event, event.receivedAt),
+      accepted(event) {
+        // Stored already (admit); the line changes when the owner's record comes back.
+        hub.publish({ type: 'action-event', event });
+      },
+      submit(event) {
+        hub.publish({ type: 'action-event', event });
+        publish(event.phoneId, event, event.receivedAt);
+      },
+    },
+    ownership: {
+      owns: (phoneId) => cluster.owns(phoneId),
+      onChange(listener) {
+        ownershipListeners.add(listener);
+        return () => ownershipListeners.delete(listener);
+      },
+    },
+    lines,
+    changes: {
+      fanOutFromHub: false,
+      async start(sinks) {
+        await cluster.start(handlers(sinks), { journalFromSeq: 1 });
+        lines.load(cluster.lines());
+      },
+      stop: () => cluster.close(),
+    },
+    commands: {
+      handle: commands.handle,
+      async run(phoneId, name, args) {
+        if (cluster.owns(phoneId)) return commands.runHere(phoneId, name, args);
+        let result: ClusterCommandResult;
+        try {
+          result = await cluster.command(
+            { id: randomUUID(), phoneId, name, args },
+            options.commandTimeoutMs ?? 10_000,
+          );
+        } catch (error) {
+          if (hasErrorName(error, ['ClusterUnavailableError'])) {
+            throw new ApiError(
+              503,
+              'cluster-unavailable',
+              `the phone's owner did not answer: ${errorText(error)}`,
+            );
+          }
+          throw error;
+        }
+        if (result.ok) return result.value;
+        throw ownerError(result.status, result.error);
+      },
+    },
+    status: () => cluster.status(),
+  };
+}
