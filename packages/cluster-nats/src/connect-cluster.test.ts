@@ -7,6 +7,7 @@ import type {
   ClusterCommand,
   ClusterHandlers,
   DeliveredChange,
+  DeliveredJournalEntry,
   NatsCluster,
   SharedConfigDocument,
 } from './cluster-types.js';
@@ -30,6 +31,8 @@ interface Recorder extends ClusterHandlers {
   readonly commands: ClusterCommand[];
   readonly configs: SharedConfigDocument[];
   readonly owned: Set<number>;
+  readonly journal: DeliveredJournalEntry[];
+  readonly webhooks: DeliveredChange[];
 }
 
 function recorder(): Recorder {
@@ -38,6 +41,8 @@ function recorder(): Recorder {
     commands: [],
     configs: [],
     owned: new Set(),
+    journal: [],
+    webhooks: [],
     onPartitionsGained: (ps) => {
       for (const p of ps) r.owned.add(p);
     },
@@ -45,13 +50,16 @@ function recorder(): Recorder {
       for (const p of ps) r.owned.delete(p);
     },
     onChange: (c) => r.changes.push(c),
-    onJournalEntry: () => undefined,
+    onJournalEntry: (e) => r.journal.push(e),
     onCommand: (c) => {
       r.commands.push(c);
       return Promise.resolve({ ok: true, value: `ran ${c.name}` });
     },
     onConfig: (doc) => r.configs.push(doc),
-    onWebhookChange: () => Promise.resolve(),
+    onWebhookChange: (c) => {
+      r.webhooks.push(c);
+      return Promise.resolve();
+    },
   };
   return r;
 }
@@ -107,16 +115,26 @@ describe.skipIf(missing)('connectCluster (1 nats-server)', () => {
     const phone = 'desk-1';
     const owner = a.owns(phone) ? a : b;
     expect(a.owns(phone)).not.toBe(b.owns(phone));
-    const [incoming] = callInputs(phone, 'call-1', Date.now());
-    if (incoming === undefined) throw new Error('fixture');
-    await b.publishInput(phone, incoming, incoming.receivedAt);
+    const inputs = callInputs(phone, 'call-1', Date.now());
+    for (const input of inputs) await b.publishInput(phone, input, input.receivedAt);
+    const seqs = (r: Recorder): string =>
+      r.changes
+        .filter((c) => c.record.phoneId === phone)
+        .map((c) => c.seq)
+        .join(',');
+    // The finished call is journalled once and reaches both projections; each change record's
+    // webhooks go to exactly one of the two daemons.
+    await waitUntil(() => ra.journal.length === 1 && rb.journal.length === 1, 15_000, 'journal');
+    expect(ra.journal[0]?.key).toBe(rb.journal[0]?.key);
+    // Both read views saw the same change records (the reducer's outputs for the call).
+    await waitUntil(() => seqs(ra) !== '' && seqs(ra) === seqs(rb), 15_000, 'the same changes');
     await waitUntil(
-      () =>
-        ra.changes.some((c) => c.record.phoneId === phone) &&
-        rb.changes.some((c) => c.record.phoneId === phone),
+      () => ra.webhooks.length + rb.webhooks.length >= ra.changes.length,
       15_000,
-      'the change on both daemons',
+      'webhooks',
     );
+    const hooked = [...ra.webhooks, ...rb.webhooks].map((c) => c.seq).sort((x, y) => x - y);
+    expect(hooked).toEqual(ra.changes.map((c) => c.seq).sort((x, y) => x - y));
     await waitUntil(() => a.lines().has(phone) && b.lines().has(phone), 5_000, 'both read views');
 
     // A command sent to the non-owner runs on the owner, once.
@@ -173,10 +191,16 @@ describe.skipIf(missing)('connectCluster (1 nats-server)', () => {
     expect(String(error)).toMatch(/schema version 99 is newer/);
   });
 
-  it('refuses a bad node id and an unreachable NATS with typed errors', async () => {
+  it('refuses a bad node id, prefix or URL and an unreachable NATS with typed errors', async () => {
     await expect(
       connectCluster({ servers: nats.servers, nodeId: 'bad id', leaseTtlMs: L }),
     ).rejects.toThrow(/node id/);
+    await expect(
+      connectCluster({ servers: nats.servers, nodeId: 'n', prefix: 'a.b', leaseTtlMs: L }),
+    ).rejects.toMatchObject({ name: 'ClusterConfigError' });
+    await expect(
+      connectCluster({ servers: ['http://127.0.0.1:1'], nodeId: 'n', leaseTtlMs: L }),
+    ).rejects.toMatchObject({ name: 'ClusterConfigError' });
     await expect(
       connectCluster({ servers: ['nats://127.0.0.1:1'], nodeId: 'n', leaseTtlMs: L }),
     ).rejects.toMatchObject({ name: 'ClusterUnavailableError' });

@@ -1,23 +1,22 @@
 import { jetstream } from '@nats-io/jetstream';
 import { partitionOf as corePartitionOf } from '@snomlink/core';
 import { buildStatus } from './cluster-status.js';
-import type { ClusterHandlers, ClusterOptions, NatsCluster } from './cluster-types.js';
-import { createCommandClient, createCommandServer, type CommandServer } from './command-bus.js';
+import type { ClusterOptions, NatsCluster } from './cluster-types.js';
+import { createCommandClient } from './command-bus.js';
 import { connectNats } from './connect-nats.js';
 import { ClusterConfigError, ClusterError } from './errors.js';
 import { createIngress } from './ingress.js';
 import { initClusterWithRetry, type InitResult } from './init.js';
-import { createLeases, type Leases } from './leases.js';
-import { NODE_ID_PATTERN, createMembership, type Membership } from './membership.js';
+import { NODE_ID_PATTERN } from './membership.js';
 import { clusterNames } from './names.js';
-import { createPartitionOwner, type OwnedWork } from './partition-owner.js';
-import { createPartitionProcessor } from './partition-processor.js';
 import { createReadView } from './read-view.js';
 import { createSharedConfig } from './shared-config.js';
+import { startRuntime, type ClusterRuntime } from './start-cluster.js';
 
-// The composition root: one NATS connection, init, then (on start) membership, leases and the
-// modules that act on them. Each module takes the connection or a bucket and knows nothing of
-// the others; only this file wires gained/lost partitions to the command server and processors.
+// The composition root: one NATS connection and init on connect; the read-side modules (read
+// view, shared config) and the publishing side (ingress, command client) right away; the member
+// (membership, leases, processors, feeds) on `start`. Each module takes the connection or a
+// bucket and knows nothing of the others.
 
 /** Default lease TTL L. */
 export const DEFAULT_LEASE_TTL_MS = 10_000;
@@ -34,6 +33,14 @@ function checkOptions(options: ClusterOptions): void {
   }
 }
 
+function namesOf(prefix: string | undefined): ReturnType<typeof clusterNames> {
+  try {
+    return clusterNames(prefix);
+  } catch (e) {
+    throw new ClusterConfigError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+}
+
 /**
  * Connects this daemon to the cluster: opens the NATS connection (reconnecting forever) and runs
  * the idempotent init. Nothing is owned or followed until `start`. Throws ClusterConfigError for
@@ -42,14 +49,15 @@ function checkOptions(options: ClusterOptions): void {
 export async function connectCluster(options: ClusterOptions): Promise<NatsCluster> {
   checkOptions(options);
   const { nodeId, logger } = options;
+  const log = logger === undefined ? {} : { logger };
   const now = options.now ?? Date.now;
-  const names = clusterNames(options.prefix);
+  const names = namesOf(options.prefix);
   const link = await connectNats({
     servers: options.servers,
     nodeId,
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
-    ...(logger === undefined ? {} : { logger }),
+    ...log,
   });
   const replicas = options.replicas ?? (link.clusterSize() >= 3 ? 3 : 1);
   const runInit = (): Promise<InitResult> =>
@@ -58,7 +66,7 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
       names,
       replicas,
       leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
-      ...(logger === undefined ? {} : { logger }),
+      ...log,
     });
   let initResult: InitResult;
   try {
@@ -78,12 +86,12 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
   });
   const commandClient = createCommandClient({ nc: link.nc, names, partitionOf });
-  let handlers: ClusterHandlers | null = null;
+  let handlers: Parameters<NatsCluster['start']>[0] | null = null;
   const sharedConfig = createSharedConfig({
     config: buckets.config,
     nodeId,
     onConfig: (doc) => handlers?.onConfig(doc),
-    ...(logger === undefined ? {} : { logger }),
+    ...log,
   });
   const readView = createReadView({
     js,
@@ -91,100 +99,24 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     names,
     now,
     onChange: (change) => handlers?.onChange(change),
-    ...(logger === undefined ? {} : { logger }),
+    ...log,
   });
-
-  let membership: Membership | null = null;
-  let leases: Leases | null = null;
-  let commandServer: CommandServer | null = null;
-  let started = false;
+  let runtime: ClusterRuntime | null = null;
   let closed = false;
-
-  const owns = (phoneId: string): boolean => leases?.owns(partitionOf(phoneId)) ?? false;
-
-  /** The owner's work for one partition: serve its commands and replay its events. */
-  function ownPartition(p: number, server: CommandServer): OwnedWork {
-    server.serve(p);
-    const processor = createPartitionProcessor({
-      js,
-      lines: buckets.lines,
-      names,
-      partition: p,
-      partitions: meta.partitions,
-      ingress,
-      now,
-      ...(options.reducerOptions === undefined ? {} : { reducerOptions: options.reducerOptions }),
-      ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
-      ...(logger === undefined ? {} : { logger }),
-      // Another node wrote this partition's lines: hand the lease over (stops the work too).
-      onLost: () => void leases?.release(p),
-    });
-    processor.start().catch((e: unknown) => {
-      logger?.error({ partition: p, err: String(e) }, 'cluster: partition processor failed');
-      void leases?.release(p);
-    });
-    return {
-      stop: async () => {
-        server.unserve(p);
-        await processor.stop();
-      },
-    };
-  }
-
-  async function start(h: ClusterHandlers): Promise<void> {
-    if (started) throw new ClusterError('cluster: start called twice');
-    started = true;
-    handlers = h;
-    await sharedConfig.start();
-    await readView.start();
-    // TODO(cluster-log): journal feed from options.journalFromSeq into h.onJournalEntry.
-    const server = createCommandServer({
-      nc: link.nc,
-      commands: buckets.commands,
-      names,
-      nodeId,
-      onCommand: (c) => h.onCommand(c),
-      owns,
-      partitionOf,
-      ...(logger === undefined ? {} : { logger }),
-    });
-    commandServer = server;
-    const owner = createPartitionOwner((p) => ownPartition(p, server));
-    membership = await createMembership({
-      kv: buckets.members,
-      nodeId,
-      leaseTtlMs: meta.leaseTtlMs,
-      adminUrl: options.adminUrl ?? null,
-      partitions: () => leases?.owned() ?? [],
-      now,
-      onChange: () => leases?.balance(),
-      ...(logger === undefined ? {} : { logger }),
-    });
-    const members = membership;
-    leases = await createLeases({
-      kv: buckets.leases,
-      nodeId,
-      leaseTtlMs: meta.leaseTtlMs,
-      partitions: meta.partitions,
-      live: () => members.live(),
-      now,
-      onGained: (ps) => {
-        owner.gained(ps);
-        h.onPartitionsGained(ps);
-      },
-      onLost: async (ps) => {
-        h.onPartitionsLost(ps);
-        await owner.lost(ps);
-      },
-      ...(logger === undefined ? {} : { logger }),
-    });
-  }
 
   return {
     nodeId,
     init: async () => (await runInit()).meta.schemaVersion,
-    start: async (handlers) => {
-      await start(handlers);
+    start: async (h, { journalFromSeq }) => {
+      if (handlers !== null) throw new ClusterError('cluster: start called twice');
+      handlers = h;
+      await sharedConfig.start();
+      await readView.start();
+      runtime = await startRuntime(
+        { nc: link.nc, js, names, meta, buckets, ingress, partitionOf, options, now },
+        h,
+        journalFromSeq,
+      );
     },
     publishInput: async (phoneId, input, receivedAt) => {
       await ingress.publishInput(phoneId, input, receivedAt);
@@ -194,31 +126,30 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     readConfig: () => sharedConfig.read(),
     updateConfig: (change) => sharedConfig.update(change),
     seedConfig: (local) => sharedConfig.seed(local),
-    owns,
-    status: () =>
-      buildStatus({
+    owns: (phoneId) => runtime?.leases.owns(partitionOf(phoneId)) ?? false,
+    status: () => {
+      const leases = runtime?.leases;
+      return buildStatus({
         nodeId,
         connected: link.connected(),
         serverVersion: link.serverVersion(),
         partitions: meta.partitions,
-        members: membership?.members() ?? [],
+        members: runtime?.membership.members() ?? [],
         owners: leases?.owners() ?? Array.from({ length: meta.partitions }, () => null),
         owned: leases?.owned() ?? [],
         fenced: leases?.fenced() ?? false,
         readViewLag: readView.lag(),
-        journalLag: 0,
+        journalLag: runtime?.journalFeed.lag() ?? 0,
         takeOvers: leases?.counters().takeOvers ?? 0,
         leaseRenewalFailures: leases?.counters().leaseRenewalFailures ?? 0,
         ingressRefused: ingress.refused(),
-        commandsServed: commandServer?.commandsServed() ?? 0,
-      }),
+        commandsServed: runtime?.commandServer.commandsServed() ?? 0,
+      });
+    },
     close: async () => {
       if (closed) return;
       closed = true;
-      // Leave the member list first, so the others' share grows before the leases come free.
-      await membership?.stop(true);
-      await leases?.close();
-      await commandServer?.close();
+      await runtime?.close();
       await readView.stop();
       await sharedConfig.close();
       await link.close();

@@ -63,5 +63,13 @@ describe.skipIf(missing)('self-fence (3 nats-servers)', () => {
       30_000,
       'c back with its share',
     );
+    // c's watches survived the outage: its view of every lease and member matches a's.
+    await waitUntil(
+      () =>
+        JSON.stringify(cut.leases.owners()) === JSON.stringify(a.leases.owners()) &&
+        cut.membership.live().join() === 'a,b,c',
+      10_000,
+      'c’s view current again',
+    );
   });
 });

@@ -16,6 +16,7 @@ import type { ClusterLogger } from './cluster-types.js';
 import { ClusterConfigError, isClusterConfigError } from './errors.js';
 import { isWrongLastSequence } from './kv-cas.js';
 import { CLUSTER_SCHEMA_VERSION, type ClusterNames } from './names.js';
+import { ensureWebhookConsumer } from './webhook-feed.js';
 
 // Creates the cluster's streams and buckets idempotently (every daemon runs it at start, and
 // `snomlink cluster init` runs it alone) and writes or checks the `meta` record. An existing
@@ -169,6 +170,8 @@ export async function initCluster(options: InitClusterOptions): Promise<InitResu
     );
   }
   for (const stream of streamConfigs(names, replicas)) await ensureStream(jsm, stream, logger);
+  // With the stream, so webhooks start at new records (never a replay of old history).
+  await ensureWebhookConsumer(jsm, names);
   const ttl = meta.leaseTtlMs;
   const [leases, members, lines, commands] = await Promise.all([
     kvm.create(names.buckets.leases, { history: 1, replicas, ttl }),

@@ -30,8 +30,12 @@ export interface LeasesOptions {
   readonly logger?: ClusterLogger;
   /** This node now owns these partitions. */
   readonly onGained: (partitions: readonly number[]) => void;
-  /** This node must stop these partitions; a planned release waits for the returned promise. */
-  readonly onLost: (partitions: readonly number[]) => void | Promise<void>;
+  /**
+   * This node must stop these partitions. `planned`: a hand-over (rebalance, leave) that waits
+   * for the returned promise before the lease is deleted, so the work may flush; otherwise the
+   * lease was lost or this node fenced itself, and nothing may be written any more.
+   */
+  readonly onLost: (partitions: readonly number[], planned: boolean) => void | Promise<void>;
 }
 
 /** Counters for the status and the metrics. */
@@ -118,7 +122,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     const lost = ps.filter((p) => held.delete(p));
     if (lost.length === 0) return;
     logger?.warn({ partitions: lost, why }, 'cluster: partitions lost');
-    void options.onLost(lost);
+    void options.onLost(lost, false);
   }
 
   /** A renewal's CAS failed: adopt the lease if it is still ours (a lost reply), else stop. */
@@ -214,7 +218,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     const h = held.get(p);
     if (h === undefined) return;
     held.delete(p);
-    await options.onLost([p]);
+    await options.onLost([p], true);
     await deleteMine(p, h.revision).catch((e: unknown) => {
       logger?.warn({ partition: p, err: String(e) }, 'cluster: lease release failed');
     });

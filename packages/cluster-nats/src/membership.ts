@@ -23,6 +23,11 @@ export interface MembershipOptions {
   readonly partitions: () => readonly number[];
   readonly now: () => number;
   readonly logger?: ClusterLogger;
+  /**
+   * While true no heartbeat is written (a fenced node: it cannot hold leases, so it must not
+   * count for the others' share, or they would keep handing it partitions it cannot take).
+   */
+  readonly silent?: () => boolean;
   /** Called when a member's heartbeat arrives or it leaves. */
   readonly onChange?: () => void;
 }
@@ -82,7 +87,7 @@ export async function createMembership(options: MembershipOptions): Promise<Memb
   await heartbeat();
   await view.ready;
   const timer = setInterval(() => {
-    if (stopped) return;
+    if (stopped || options.silent?.() === true) return;
     heartbeat().catch((e: unknown) => {
       options.logger?.warn({ err: String(e) }, 'cluster: heartbeat failed');
     });

@@ -81,10 +81,12 @@ export interface PartitionProcessor {
   /** Loads the checkpoint and snapshots, then follows EVENTS; resolves once following. */
   start(): Promise<void>;
   /**
-   * Stops following. With `flush` (default true: a planned hand-over, before the lease is
-   * released) it first stores the in-memory no-op progress and a final checkpoint, so the next
-   * owner starts where this one ended. Pass `flush: false` when the lease is already lost: a
-   * late write would bump a revision under the new owner and stop it. Idempotent.
+   * Stops following; idempotent. By default it writes nothing more: safe when the lease is
+   * already lost (a late write would bump a revision under the new owner and stop it), and
+   * correct in every case, since the next owner replays from the last checkpoint (at most
+   * `checkpointEvery` inputs or `checkpointMs`, mostly skipped by the snapshots). `flush: true`
+   * (a planned hand-over, before the lease is released) first stores the final checkpoint, so
+   * the next owner starts where this one ended.
    */
   stop(options?: { readonly flush?: boolean }): Promise<void>;
   /** Resolves when the processor has ended, with why. */
@@ -372,7 +374,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       messages?.stop();
       await loop;
       await chain;
-      if (wasRunning && stopOptions?.flush !== false) {
+      if (wasRunning && stopOptions?.flush === true) {
         finalFlush = true;
         try {
           await writeCheckpoint();
