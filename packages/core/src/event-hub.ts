@@ -1,3 +1,4 @@
+import { createBoundedQueue } from './bounded-queue.js';
 import type { Logger } from './logger.js';
 
 /** What a hub stream yields: a value, or a note that a slow reader lost `count` values. */
@@ -47,50 +48,6 @@ function validBufferSize(size: number | undefined, fallback: number): number {
 }
 
 /**
- * A fixed-capacity FIFO ring: push drops the oldest when full and says so.
- */
-class Ring<T> {
-  readonly #items: (T | undefined)[];
-  #head = 0;
-  #size = 0;
-
-  constructor(readonly capacity: number) {
-    this.#items = [];
-  }
-
-  get size(): number {
-    return this.#size;
-  }
-
-  /** Adds a value; returns true when the oldest value had to be dropped for it. */
-  push(value: T): boolean {
-    const tail = (this.#head + this.#size) % this.capacity;
-    this.#items[tail] = value;
-    if (this.#size < this.capacity) {
-      this.#size += 1;
-      return false;
-    }
-    this.#head = (this.#head + 1) % this.capacity;
-    return true;
-  }
-
-  shift(): T | undefined {
-    if (this.#size === 0) return undefined;
-    const value = this.#items[this.#head];
-    this.#items[this.#head] = undefined;
-    this.#head = (this.#head + 1) % this.capacity;
-    this.#size -= 1;
-    return value;
-  }
-
-  clear(): void {
-    this.#items.length = 0;
-    this.#head = 0;
-    this.#size = 0;
-  }
-}
-
-/**
  * Creates a typed event hub. `publish` calls every synchronous listener in subscription order
  * (a throwing listener is reported to `onListenerError` and skipped) and appends to every
  * stream's buffer; it never waits for a reader.
@@ -120,7 +77,9 @@ export function createEventHub<T>(options: EventHubOptions = {}): EventHub<T> {
   }
 
   function stream(streamOptions: HubStreamOptions = {}): AsyncIterableIterator<HubItem<T>> {
-    const buffer = new Ring<T>(validBufferSize(streamOptions.bufferSize, defaultBufferSize));
+    const buffer = createBoundedQueue<T>(
+      validBufferSize(streamOptions.bufferSize, defaultBufferSize),
+    );
     const { signal } = streamOptions;
     let dropped = 0;
     let done = false;

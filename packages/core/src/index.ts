@@ -43,6 +43,8 @@ export {
 export type { DialRules, NormalizedNumber, NumberIssue, NumberResult } from './dial-rules.js';
 export { hasErrorName } from './error-name.js';
 export type { Logger } from './logger.js';
+export { createBoundedQueue } from './bounded-queue.js';
+export type { BoundedQueue } from './bounded-queue.js';
 export { DEFAULT_HUB_BUFFER_SIZE, createEventHub } from './event-hub.js';
 export type { EventHub, EventHubOptions, HubItem, HubStreamOptions } from './event-hub.js';
 export type { ActionEventReceived, LineStatusChange, SnomlinkEvent } from './hub-event.js';

@@ -289,6 +289,10 @@ describe('createLogScanner', () => {
     let inFlight = 0;
     let peak = 0;
     const all: ActionEvent[] = [];
+    // Each read hangs until the test releases it, so reads overlap for as long as the test
+    // decides (no simulated latency): while three hang, a fourth must not start.
+    const held: (() => void)[] = [];
+    const gate = { open: false };
     const scanners = Array.from({ length: 50 }, (_, i) => {
       const text = wrapLogHtml(
         scenarioPhases({ ...call, callId: `c${i}` })[0]!
@@ -303,7 +307,7 @@ describe('createLogScanner', () => {
           readLog: async () => {
             inFlight += 1;
             peak = Math.max(peak, inFlight);
-            await new Promise((r) => setTimeout(r, 20));
+            if (!gate.open) await new Promise<void>((release) => held.push(release));
             inFlight -= 1;
             return text;
           },
@@ -312,7 +316,14 @@ describe('createLogScanner', () => {
       });
     });
     for (const [i, s] of scanners.entries()) s.notify(urlEvent('incoming', `p${i}`));
-    await vi.advanceTimersByTimeAsync(1000);
+    const phonesRead = (): number => new Set(all.map((e) => e.phoneId)).size;
+    for (let step = 0; step < 1000 && phonesRead() < 50; step++) {
+      await vi.advanceTimersByTimeAsync(10);
+      expect(inFlight).toBeLessThanOrEqual(3);
+      for (const release of held.splice(0)) release();
+    }
+    gate.open = true;
+    for (const release of held.splice(0)) release();
     expect(peak).toBe(3);
     expect(scheduler.peakActive).toBe(3);
     expect(new Set(all.map((e) => e.phoneId)).size).toBe(50);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createBoundedQueue } from '@snomlink/core';
 import type { Call } from '@snomlink/core';
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import * as v from 'valibot';
-import { BoundedQueue } from './bounded-queue.js';
 import { lineStateOf, otherParty, type MqttBridgeEvent } from './bridge-event.js';
 import { parseBridgeConfig } from './bridge-options.js';
 import { discoveryMessages, type MqttLine } from './discovery.js';
@@ -167,7 +167,7 @@ export function createMqttBridge(options: MqttBridgeOptions): MqttBridge {
   // Retained topics: the current value and the ones not yet sent (insertion order = send order).
   const retained = new Map<string, string>();
   const dirty = new Set<string>();
-  const queue = new BoundedQueue<{ topic: string; payload: string }>(config.maxQueue);
+  const queue = createBoundedQueue<{ topic: string; payload: string }>(config.maxQueue);
   const counters = { dropped: 0, published: 0, failed: 0, ignored: 0 };
   let lastError: string | null = null;
   let inflight = 0;

@@ -37,6 +37,10 @@ interface Attack {
   readonly opened: number;
   /** Connections the daemon closed (evicted, timed out, answered and closed). */
   readonly closedByServer: number;
+  /** Resolves once each of the first `total` connections has connected or been closed. */
+  readonly placed: Promise<void>;
+  /** Resolves after the attack has dripped on its connections `times` more times. */
+  dripped(times: number): Promise<void>;
   stop(): void;
 }
 
@@ -57,15 +61,31 @@ function holdConnections(
   let stopped = false;
   let opened = 0;
   let closedByServer = 0;
-  const open = (from: string): void => {
+  let unplaced = total;
+  let placedNow: () => void = () => undefined;
+  const placed = new Promise<void>((resolve) => {
+    placedNow = resolve;
+  });
+  const drips: { left: number; resolve: () => void }[] = [];
+  const open = (from: string, initial = false): void => {
     if (stopped) return;
     opened++;
     const socket = connect({ host: '127.0.0.1', port, localAddress: from, allowHalfOpen: true });
     sockets.add(socket);
+    let counted = !initial;
+    const place = (): void => {
+      if (counted) return;
+      counted = true;
+      if (--unplaced === 0) placedNow();
+    };
     socket.on('error', () => undefined);
-    socket.once('connect', () => socket.write(first));
+    socket.once('connect', () => {
+      place();
+      socket.write(first);
+    });
     socket.resume();
     socket.once('close', () => {
+      place();
       sockets.delete(socket);
       if (stopped) return;
       closedByServer++;
@@ -74,9 +94,13 @@ function holdConnections(
       }, 1000).unref();
     });
   };
-  for (let i = 0; i < total; i++) open(sources[i % sources.length] ?? '127.0.0.1');
+  for (let i = 0; i < total; i++) open(sources[i % sources.length] ?? '127.0.0.1', true);
   const timer = setInterval(() => {
     for (const socket of sockets) if (socket.writable && !socket.connecting) socket.write(drip);
+    for (const waiter of drips.splice(0)) {
+      if (--waiter.left === 0) waiter.resolve();
+      else drips.push(waiter);
+    }
   }, everyMs);
   return {
     get opened() {
@@ -85,9 +109,16 @@ function holdConnections(
     get closedByServer() {
       return closedByServer;
     },
+    placed,
+    dripped(times) {
+      return new Promise((resolve) => {
+        drips.push({ left: times, resolve });
+      });
+    },
     stop() {
       stopped = true;
       clearInterval(timer);
+      for (const waiter of drips.splice(0)) waiter.resolve();
       for (const socket of sockets) socket.destroy();
       sockets.clear();
     },
@@ -104,10 +135,10 @@ function sources(b: number, count: number): string[] {
 
 /**
  * Rings each phone `rounds` times while the attack runs (a missed call: ring, then the caller
- * gives up) and checks that every Action URL was answered 200 and every call reached the
- * daemon's event stream.
+ * gives up), waiting between rounds until the attack has acted again (`between`), and checks
+ * that every Action URL was answered 200 and every call reached the daemon's event stream.
  */
-async function phonesKeepWorking(rounds: number, gapMs: number): Promise<void> {
+async function phonesKeepWorking(rounds: number, between: () => Promise<void>): Promise<void> {
   const fired: FiredActionUrl[] = [];
   for (const { phone } of phones) phone.on('action-url', (f) => fired.push(f));
   const ids: string[] = [];
@@ -119,7 +150,7 @@ async function phonesKeepWorking(rounds: number, gapMs: number): Promise<void> {
       ids.push(id);
       await phone.remoteHangUp(id);
     }
-    await new Promise((resolve) => setTimeout(resolve, gapMs));
+    await between();
   }
   await Promise.all(phones.map(({ phone }) => phone.idle()));
   const failed = fired.filter((f) => f.status !== 200);
@@ -147,9 +178,9 @@ describe('the phone port under connection exhaustion', () => {
     const port = await setUp();
     const attack = holdConnections(port, ['127.2.0.1'], 1100, '\r\n', '\r\n', 300);
     attacks.push(attack);
-    // Let the attack fill what it can before the phones start.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await phonesKeepWorking(6, 800);
+    // The attack fills what it can before the phones start: every connection is placed.
+    await attack.placed;
+    await phonesKeepWorking(6, () => attack.dripped(2));
     attack.stop();
     // The daemon bounded the attacker: most of its connections were closed (per-source cap).
     expect(attack.closedByServer).toBeGreaterThan(1000);
@@ -167,8 +198,8 @@ describe('the phone port under connection exhaustion', () => {
       300,
     );
     attacks.push(many, bodies);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    await phonesKeepWorking(6, 800);
+    await Promise.all([many.placed, bodies.placed]);
+    await phonesKeepWorking(6, () => many.dripped(2));
     many.stop();
     bodies.stop();
     // Over the global cap (1,024) the longest-waiting connections were evicted.

@@ -3,6 +3,7 @@ import type { SseCall } from './harness/api-types.js';
 import { randomSecret, startDaemon } from './harness/daemon-process.js';
 import type { DaemonProcess } from './harness/daemon-process.js';
 import { drain, processMemory, rawOpen, wsTextFrame } from './harness/raw-http.js';
+import { untilReceived, within } from './harness/wait.js';
 import type { Socket } from 'node:net';
 import { events } from './harness/scenario.js';
 import type { SseClient } from './harness/sse-client.js';
@@ -135,13 +136,11 @@ describe('slow and stalled event readers', () => {
         resolve();
       });
     });
+    const resynced = untilReceived(stalledSse, 'event: resync');
     stalledSse.resume();
-    const resyncBy = Date.now() + 30_000;
-    while (!Buffer.concat(received).includes('event: resync') && Date.now() < resyncBy) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await within(resynced, 30_000);
     await daemon.stop();
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    await within(closed, 30_000);
     const stalled = { data: Buffer.concat(received), closed: stalledSse.destroyed };
     const text = stalled.data.toString('utf8');
     const sseIds = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));

@@ -120,3 +120,11 @@ export type {
   DirectoryTestResultView,
   DirectoryView,
 } from './directory-schemas.js';
+export { USER_ROLES, userRoleSchema } from '../users/user-schema.js';
+export type {
+  CreatedToken,
+  MeView,
+  UserRole,
+  UserTokenView,
+  UserView,
+} from '../users/user-schema.js';

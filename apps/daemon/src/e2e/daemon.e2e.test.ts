@@ -20,7 +20,7 @@ import type {
   RecentEvents,
   SseCallEvent,
 } from '../api/schemas.js';
-import { openSse, runCli, startDaemonProcess } from '../testing/daemon-process.js';
+import { openSse, runCli, killIfRunning, startLoopbackDaemon } from '../testing/daemon-process.js';
 import { parsePrometheusText } from '../testing/prometheus.js';
 import { promtoolCheckMetrics } from '../testing/promtool.js';
 import type { DaemonProcess, SseMessage } from '../testing/daemon-process.js';
@@ -74,20 +74,11 @@ beforeAll(async () => {
   old = createSimulatedPhone({ model: 'snom190', identity: { user: '202', host: 'pbx.example' } });
   await desk.listen({ host: '127.0.0.1', port: 0 });
   await old.listen({ host: '127.0.0.1', port: 0 });
-  daemon = await startDaemonProcess([
-    '--data-dir',
-    dir,
-    '--listen',
-    '127.0.0.1:0',
-    '--admin',
-    '127.0.0.1:0',
-    '--web-ui-dir',
-    join(dir, 'no-ui'),
-  ]);
+  daemon = await startLoopbackDaemon(dir);
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon.child.exitCode === null) await daemon.stop('SIGKILL');
+  await killIfRunning(daemon);
   await desk.close();
   await old.close();
   await rm(dir, { recursive: true, force: true });
@@ -402,14 +393,7 @@ describe('snomlink (built binary)', () => {
     });
     expect(await daemon.stop('SIGTERM')).toBe(0);
     sse.close();
-    daemon = await startDaemonProcess([
-      '--data-dir',
-      dir,
-      '--listen',
-      '127.0.0.1:0',
-      '--admin',
-      '127.0.0.1:0',
-    ]);
+    daemon = await startLoopbackDaemon(dir, { webUi: true });
     const phones = await apiJson<PhoneList>('GET', '/api/phones');
     expect(phones.phones.map((p) => p.id).sort()).toEqual(['desk', 'old']);
     expect(phones.phones.find((p) => p.id === 'desk')?.name).toBe('Front desk');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
-import { runCli, startDaemonProcess } from '../testing/daemon-process.js';
+import { runCli, killIfRunning, startLoopbackDaemon } from '../testing/daemon-process.js';
 import type { DaemonProcess } from '../testing/daemon-process.js';
 
 let dir: string;
@@ -50,21 +50,12 @@ beforeAll(async () => {
   });
   await desk.listen({ host: '127.0.0.1', port: 0 });
   await lobby.listen({ host: '127.0.0.1', port: 0 });
-  daemon = await startDaemonProcess([
-    '--data-dir',
-    dir,
-    '--listen',
-    '127.0.0.1:0',
-    '--admin',
-    '127.0.0.1:0',
-    '--web-ui-dir',
-    join(dir, 'no-ui'),
-  ]);
+  daemon = await startLoopbackDaemon(dir);
   await addPhone('desk', desk);
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon.child.exitCode === null) await daemon.stop('SIGKILL');
+  await killIfRunning(daemon);
   await desk.close();
   await lobby.close();
   await rm(dir, { recursive: true, force: true });
@@ -125,7 +116,7 @@ describe('snomlink dial (built binary)', () => {
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/HTTP 401\) — check SNOMLINK_TOKEN/);
     expect(outgoingTo(desk, '201')).toBe(false);
-  });
+  }, 90_000); // three CLI runs: each is a node start, seconds on a loaded machine
 
   it('never reads the token from argv, and says where to put it', async () => {
     const r = await runCli(['dial', '201', '--url', daemon.adminBase, '--token', daemon.token], {

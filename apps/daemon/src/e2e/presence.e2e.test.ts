@@ -16,7 +16,7 @@ import type {
   ProvisionResult,
   SsePresenceEvent,
 } from '../api/schemas.js';
-import { openSse, startDaemonProcess } from '../testing/daemon-process.js';
+import { openSse, killIfRunning, startLoopbackDaemon } from '../testing/daemon-process.js';
 import type { DaemonProcess, SseMessage } from '../testing/daemon-process.js';
 
 let dir: string;
@@ -44,23 +44,14 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'snomlink-presence-'));
   desk = createSimulatedPhone({ model: 'snom360', identity: { user: '201', host: 'pbx.example' } });
   await desk.listen({ host: '127.0.0.1', port: 0 });
-  daemon = await startDaemonProcess([
-    '--data-dir',
-    dir,
-    '--listen',
-    '127.0.0.1:0',
-    '--admin',
-    '127.0.0.1:0',
-    '--web-ui-dir',
-    join(dir, 'no-ui'),
-  ]);
+  daemon = await startLoopbackDaemon(dir);
   await api('POST', '/api/phones', { id: 'desk', host: `127.0.0.1:${String(desk.address!.port)}` });
   const provisioned = await api<ProvisionResult>('POST', '/api/phones/desk/provision');
   expect(provisioned.ok).toBe(true);
 }, 60_000);
 
 afterAll(async () => {
-  if (daemon.child.exitCode === null) await daemon.stop('SIGKILL');
+  await killIfRunning(daemon);
   await desk.close();
   await rm(dir, { recursive: true, force: true });
 });

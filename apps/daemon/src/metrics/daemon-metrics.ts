@@ -122,8 +122,9 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
     render() {
       const out = createExposition();
 
-      out.family('snomlink_build_info', 'gauge', 'Always 1; the version label says which.');
-      out.sample('snomlink_build_info', 1, { version: sources.version });
+      out.metric('snomlink_build_info', 'gauge', 'Always 1; the version label says which.', [
+        { value: 1, labels: { version: sources.version } },
+      ]);
 
       out.family(
         'snomlink_action_events_total',
@@ -135,12 +136,12 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
           out.sample('snomlink_action_events_total', actionEvents[source][kind], { source, kind });
       }
 
-      out.family(
+      out.metric(
         'snomlink_listener_up',
         'gauge',
         '1 while the Action URL listener has its port bound, else 0.',
+        sources.listenerActive() ? 1 : 0,
       );
-      out.sample('snomlink_listener_up', sources.listenerActive() ? 1 : 0);
       for (const section of sources.sections ?? []) section(out);
 
       out.family(
@@ -163,8 +164,12 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
         // Only configured phones get a series: the label set stays bounded by the config.
         if (n !== undefined) live.set(phoneId, n + 1);
       }
-      out.family('snomlink_calls_live', 'gauge', 'Calls not yet finished (total and per phone).');
-      out.sample('snomlink_calls_live', liveCalls.length);
+      out.metric(
+        'snomlink_calls_live',
+        'gauge',
+        'Calls not yet finished (total and per phone).',
+        liveCalls.length,
+      );
       for (const [phone, n] of live) out.sample('snomlink_calls_live', n, { phone });
 
       out.family(
@@ -209,30 +214,30 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
       }
 
       const journal = sources.journal.status;
-      out.family(
+      out.metric(
         'snomlink_journal_ok',
         'gauge',
         '1 while journal writes succeed, 0 after a failed write until it recovers.',
+        journal.ok ? 1 : 0,
       );
-      out.sample('snomlink_journal_ok', journal.ok ? 1 : 0);
-      out.family(
+      out.metric(
         'snomlink_journal_pending',
         'gauge',
         'Finished calls held in memory waiting to be written.',
+        journal.pending,
       );
-      out.sample('snomlink_journal_pending', journal.pending);
-      out.family(
+      out.metric(
         'snomlink_journal_dropped_total',
         'counter',
         'Finished calls dropped unjournalled because the in-memory queue was full.',
+        journal.dropped,
       );
-      out.sample('snomlink_journal_dropped_total', journal.dropped);
-      out.family(
+      out.metric(
         'snomlink_journal_write_failures_total',
         'counter',
         'Failed journal write attempts (first try and retries).',
+        sources.journal.writeFailures,
       );
-      out.sample('snomlink_journal_write_failures_total', sources.journal.writeFailures);
 
       const directory = sources.directory?.();
       if (directory !== undefined) {
@@ -243,58 +248,81 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
         );
         for (const s of directory.sources)
           out.sample('snomlink_directory_source_up', s.healthy ? 1 : 0, { source: s.id });
-        out.family(
+        out.metric(
           'snomlink_directory_lookups_total',
           'counter',
           'Caller-name lookups started for calls, and those that found a name.',
+          [
+            { value: directory.lookups, labels: { result: 'started' } },
+            { value: directory.found, labels: { result: 'found' } },
+          ],
         );
-        out.sample('snomlink_directory_lookups_total', directory.lookups, { result: 'started' });
-        out.sample('snomlink_directory_lookups_total', directory.found, { result: 'found' });
       }
 
-      out.family('snomlink_sse_clients', 'gauge', 'Connected Server-Sent Events readers.');
-      out.sample('snomlink_sse_clients', sources.sseClients());
-      out.family(
+      out.metric(
+        'snomlink_sse_clients',
+        'gauge',
+        'Connected Server-Sent Events readers.',
+        sources.sseClients(),
+      );
+      out.metric(
         'snomlink_sse_resyncs_total',
         'counter',
         'resync events sent to SSE readers (unknown Last-Event-ID, or a reader that fell behind).',
+        sseResyncs,
       );
-      out.sample('snomlink_sse_resyncs_total', sseResyncs);
       if (tapiClients !== null) {
-        out.family('snomlink_tapi_clients', 'gauge', 'Connected TAPI WebSocket clients.');
-        out.sample('snomlink_tapi_clients', tapiClients());
+        out.metric(
+          'snomlink_tapi_clients',
+          'gauge',
+          'Connected TAPI WebSocket clients.',
+          tapiClients(),
+        );
       }
       const hooks = sources.webhooks();
-      out.family(
+      out.metric(
         'snomlink_webhook_deliveries_total',
         'counter',
         'Webhook deliveries: ok (2xx answer) or failed (every retry failed).',
+        [
+          { value: hooks.delivered, labels: { result: 'ok' } },
+          { value: hooks.failed, labels: { result: 'failed' } },
+        ],
       );
-      out.sample('snomlink_webhook_deliveries_total', hooks.delivered, { result: 'ok' });
-      out.sample('snomlink_webhook_deliveries_total', hooks.failed, { result: 'failed' });
 
       const memory = process.memoryUsage();
-      out.family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
-      out.sample('process_resident_memory_bytes', memory.rss);
-      out.family('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use, bytes.');
-      out.sample('nodejs_heap_size_used_bytes', memory.heapUsed);
-      out.family('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved, bytes.');
-      out.sample('nodejs_heap_size_total_bytes', memory.heapTotal);
-      out.family(
+      out.metric(
+        'process_resident_memory_bytes',
+        'gauge',
+        'Resident memory size in bytes.',
+        memory.rss,
+      );
+      out.metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use, bytes.', memory.heapUsed);
+      out.metric(
+        'nodejs_heap_size_total_bytes',
+        'gauge',
+        'V8 heap reserved, bytes.',
+        memory.heapTotal,
+      );
+      out.metric(
         'nodejs_external_memory_bytes',
         'gauge',
         'Memory of C++ objects bound to JavaScript (buffers, SQLite), bytes.',
+        memory.external,
       );
-      out.sample('nodejs_external_memory_bytes', memory.external);
       const cpu = process.cpuUsage();
-      out.family('process_cpu_seconds_total', 'counter', 'User and system CPU time in seconds.');
-      out.sample('process_cpu_seconds_total', (cpu.user + cpu.system) / 1e6);
-      out.family(
+      out.metric(
+        'process_cpu_seconds_total',
+        'counter',
+        'User and system CPU time in seconds.',
+        (cpu.user + cpu.system) / 1e6,
+      );
+      out.metric(
         'process_start_time_seconds',
         'gauge',
         'Start time of the process since the Unix epoch in seconds.',
+        Math.round(performance.timeOrigin) / 1000,
       );
-      out.sample('process_start_time_seconds', Math.round(performance.timeOrigin) / 1000);
       if (loop !== null) {
         const window = loop.take();
         out.family(
@@ -311,12 +339,12 @@ export function createDaemonMetrics(sources: DaemonMetricsSources): DaemonMetric
           out.sample('snomlink_event_loop_delay_seconds', value, { quantile });
         out.sample('snomlink_event_loop_delay_seconds_sum', window.totalSeconds);
         out.sample('snomlink_event_loop_delay_seconds_count', window.totalCount);
-        out.family(
+        out.metric(
           'snomlink_event_loop_delay_max_seconds',
           'gauge',
           'Longest event loop delay in the window since the previous scrape (the worst stall).',
+          window.max,
         );
-        out.sample('snomlink_event_loop_delay_max_seconds', window.max);
         out.family(
           'snomlink_event_loop_delay_p99_seconds',
           'gauge',

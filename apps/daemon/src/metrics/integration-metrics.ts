@@ -29,12 +29,12 @@ export function phonePortMetrics(
   counts: () => readonly PhonePortEventCount[],
 ): MetricsSection {
   return (out) => {
-    out.family(
+    out.metric(
       'snomlink_listener_connections',
       'gauge',
       'Connections open on the phone port (Action URL listener).',
+      stats().connections,
     );
-    out.sample('snomlink_listener_connections', stats().connections);
     out.family(
       'snomlink_listener_connections_closed_total',
       'counter',
@@ -59,27 +59,33 @@ export function mqttMetrics(status: () => MqttBridgeStatus | null): MetricsSecti
   return (out) => {
     const s = status();
     if (s === null) return;
-    out.family('snomlink_mqtt_connected', 'gauge', '1 while the MQTT broker is connected, else 0.');
-    out.sample('snomlink_mqtt_connected', s.connected ? 1 : 0);
-    out.family(
+    out.metric(
+      'snomlink_mqtt_connected',
+      'gauge',
+      '1 while the MQTT broker is connected, else 0.',
+      s.connected ? 1 : 0,
+    );
+    out.metric(
       'snomlink_mqtt_queued',
       'gauge',
       'Call events waiting for the MQTT broker (bounded by mqtt.maxQueue).',
+      s.queued,
     );
-    out.sample('snomlink_mqtt_queued', s.queued);
-    out.family(
+    out.metric(
       'snomlink_mqtt_messages_total',
       'counter',
       'MQTT messages since start: published (acknowledged by the broker) or failed.',
+      [
+        { value: s.published, labels: { result: 'published' } },
+        { value: s.failed, labels: { result: 'failed' } },
+      ],
     );
-    out.sample('snomlink_mqtt_messages_total', s.published, { result: 'published' });
-    out.sample('snomlink_mqtt_messages_total', s.failed, { result: 'failed' });
-    out.family(
+    out.metric(
       'snomlink_mqtt_events_dropped_total',
       'counter',
       'Call events dropped because the queue was full while the broker was away.',
+      s.dropped,
     );
-    out.sample('snomlink_mqtt_events_dropped_total', s.dropped);
   };
 }
 
@@ -88,26 +94,32 @@ export function emailNotifyMetrics(status: () => MissedCallMailerStatus | null):
   return (out) => {
     const s = status();
     if (s === null) return;
-    out.family(
+    out.metric(
       'snomlink_notify_email_pending_calls',
       'gauge',
       'Missed calls waiting to be mailed (batched, queued or retrying).',
+      s.pendingCalls,
     );
-    out.sample('snomlink_notify_email_pending_calls', s.pendingCalls);
-    out.family(
+    out.metric(
       'snomlink_notify_emails_total',
       'counter',
       'Missed-call e-mails since start: sent, or failed (given up after every retry).',
+      [
+        { value: s.sent, labels: { result: 'sent' } },
+        { value: s.failed, labels: { result: 'failed' } },
+      ],
     );
-    out.sample('snomlink_notify_emails_total', s.sent, { result: 'sent' });
-    out.sample('snomlink_notify_emails_total', s.failed, { result: 'failed' });
-    out.family('snomlink_notify_email_retries_total', 'counter', 'Retried e-mail sends.');
-    out.sample('snomlink_notify_email_retries_total', s.retries);
-    out.family(
+    out.metric(
+      'snomlink_notify_email_retries_total',
+      'counter',
+      'Retried e-mail sends.',
+      s.retries,
+    );
+    out.metric(
       'snomlink_notify_email_dropped_calls_total',
       'counter',
       'Missed calls not mailed because too many were pending.',
+      s.dropped,
     );
-    out.sample('snomlink_notify_email_dropped_calls_total', s.dropped);
   };
 }

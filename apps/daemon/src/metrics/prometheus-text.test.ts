@@ -58,6 +58,26 @@ describe('Prometheus text format', () => {
     }).toThrow(/label name/);
   });
 
+  it('metric() writes a whole family: the same text as family() and its samples', () => {
+    const one = createExposition();
+    one.metric('a_total', 'counter', 'A.', 3);
+    one.metric('b', 'gauge', 'B.', [
+      { value: 1, labels: { x: '1' } },
+      { value: 2, labels: { x: '2' } },
+    ]);
+    const two = createExposition();
+    two.family('a_total', 'counter', 'A.');
+    two.sample('a_total', 3);
+    two.family('b', 'gauge', 'B.');
+    two.sample('b', 1, { x: '1' });
+    two.sample('b', 2, { x: '2' });
+    expect(one.text()).toBe(two.text());
+    expect(one.text()).toBe(
+      '# HELP a_total A.\n# TYPE a_total counter\na_total 3\n' +
+        '# HELP b B.\n# TYPE b gauge\nb{x="1"} 1\nb{x="2"} 2\n',
+    );
+  });
+
   it('the test reader rejects what the format forbids', () => {
     expect(() => parsePrometheusText('# TYPE a gauge\na 1')).toThrow(/end with/);
     expect(() => parsePrometheusText('a 1\n')).toThrow(/before its # TYPE/);

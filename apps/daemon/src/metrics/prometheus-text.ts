@@ -82,8 +82,24 @@ export function createHistogram(buckets: readonly number[]): Histogram {
   };
 }
 
+/** One labelled sample of a family written by {@link Exposition.metric}. */
+export interface LabelledSample {
+  readonly value: number;
+  readonly labels?: MetricLabels;
+}
+
 /** Collects metric families and writes them as one exposition. */
 export interface Exposition {
+  /**
+   * A whole family whose samples carry its own name: HELP, TYPE, then one unlabelled value or
+   * each labelled sample in order.
+   */
+  metric(
+    name: string,
+    type: MetricType,
+    help: string,
+    samples: number | readonly LabelledSample[],
+  ): void;
   /** Starts a family: its `# HELP` and `# TYPE` lines. Samples of it follow. */
   family(name: string, type: MetricType, help: string): void;
   /** One sample line `name{labels} value`. */
@@ -101,6 +117,11 @@ export function createExposition(): Exposition {
     if (!NAME.test(name)) throw new Error(`invalid Prometheus metric name "${name}"`);
   };
   const exposition: Exposition = {
+    metric(name, type, help, samples) {
+      exposition.family(name, type, help);
+      if (typeof samples === 'number') exposition.sample(name, samples);
+      else for (const { value, labels } of samples) exposition.sample(name, value, labels);
+    },
     family(name, type, help) {
       checkName(name);
       lines.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`);

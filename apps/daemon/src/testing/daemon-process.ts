@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built bundle the black-box tests run. */
@@ -103,6 +104,36 @@ export function startDaemonProcess(
       reject(new Error(`snomlink exited (${code}) before it was ready; output:\n${out}`));
     });
   });
+}
+
+/** Options of {@link startLoopbackDaemon}. */
+export interface LoopbackDaemonOptions {
+  /** Serve the default web UI instead of none. Default false. */
+  readonly webUi?: boolean;
+}
+
+/**
+ * Starts the built daemon as the black-box tests run it: `dataDir` as its data directory, the
+ * Action URL listener and the admin API on ephemeral loopback ports, and (by default) no web UI.
+ */
+export function startLoopbackDaemon(
+  dataDir: string,
+  options: LoopbackDaemonOptions = {},
+): Promise<DaemonProcess> {
+  return startDaemonProcess([
+    '--data-dir',
+    dataDir,
+    '--listen',
+    '127.0.0.1:0',
+    '--admin',
+    '127.0.0.1:0',
+    ...(options.webUi === true ? [] : ['--web-ui-dir', join(dataDir, 'no-ui')]),
+  ]);
+}
+
+/** Kills a daemon that is still running (SIGKILL: cleanup after a test, not a shutdown test). */
+export async function killIfRunning(daemon: DaemonProcess | undefined): Promise<void> {
+  if (daemon !== undefined && daemon.child.exitCode === null) await daemon.stop('SIGKILL');
 }
 
 /** One parsed Server-Sent Event. */

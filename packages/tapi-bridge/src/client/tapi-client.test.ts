@@ -125,7 +125,8 @@ describe('createTapiClient reconnect', () => {
     expect(error?.message).toMatch(/HTTP 401 instead of upgrading \(wrong or missing token\)/);
     expect(errors).toEqual([error]);
     expect(logger.lines.filter((l) => l.startsWith('error '))).toHaveLength(1);
-    // Absence cannot be awaited: give a loop 10× its longest backoff to show itself.
+    // A deliberate sleep: it proves that NO further reconnect happens, and an absence cannot
+    // be awaited; a retry loop gets 10× its longest backoff to show itself.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(state.upgrades).toBe(2);
     expect(c.connected).toBe(false);

@@ -1,0 +1,116 @@
+/** Two daemons in cluster mode, in process, on the in-memory fake cluster (no NATS needed). */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallList } from '../api/schemas.js';
+import { openConfigStore } from '../config/config-store.js';
+import { createDaemon } from '../daemon.js';
+import type { Daemon, DaemonAddresses } from '../daemon.js';
+import { createFakeClusterNetwork } from '../testing/fake-cluster.js';
+import type { FakeClusterNetwork } from '../testing/fake-cluster.js';
+import { createClusterBackbone } from './cluster-backbone.js';
+
+const SECRET = 'secret-0123456789';
+const PHONE = { id: 'desk-201', host: '127.0.0.1:9', secret: SECRET };
+
+let dir: string;
+let network: FakeClusterNetwork;
+const running: Daemon[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'snomlink-cluster-'));
+  network = createFakeClusterNetwork();
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((d) => d.stop()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function startDaemon(nodeId: string): Promise<{ daemon: Daemon; at: DaemonAddresses }> {
+  const config = await openConfigStore({
+    file: join(dir, nodeId, 'config.json'),
+    initial: (c) => ({
+      ...c,
+      listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
+      health: { ...c.health, intervalMs: 0 },
+      phones: [{ ...c.phones[0], ...PHONE } as (typeof c.phones)[number]],
+    }),
+  });
+  const logger = pino({ level: 'silent' });
+  const daemon = createDaemon({
+    config,
+    dataDir: join(dir, nodeId),
+    logger,
+    admin: { host: '127.0.0.1', port: 0 },
+    webUiDir: null,
+    backbone: ({ hub }) => createClusterBackbone({ cluster: network.node(nodeId), hub, logger }),
+  });
+  running.push(daemon);
+  return { daemon, at: await daemon.start() };
+}
+
+function phoneEvent(at: DaemonAddresses, kind: string, query = ''): Promise<Response> {
+  return fetch(
+    `http://127.0.0.1:${String(at.listener.port)}/snom/${PHONE.id}/${kind}?k=${SECRET}${query}`,
+  );
+}
+
+async function liveCalls(daemon: Daemon, at: DaemonAddresses): Promise<CallList> {
+  const res = await fetch(`http://127.0.0.1:${String(at.admin.port)}/api/calls`, {
+    headers: { authorization: `Bearer ${daemon.config.current.admin.token}` },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as CallList;
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('cluster mode on the fake cluster', () => {
+  it('a call sent to daemon 1 shows on daemon 2, live and in its journal', async () => {
+    const one = await startDaemon('d1');
+    const two = await startDaemon('d2');
+    const q = '&cid=c1@pbx&n=1&remote=0301234567';
+    expect((await phoneEvent(one.at, 'incoming', q)).status).toBe(200);
+    await waitFor(async () => (await liveCalls(two.daemon, two.at)).calls.length === 1);
+    expect((await liveCalls(two.daemon, two.at)).calls[0]).toMatchObject({
+      phoneId: PHONE.id,
+      state: 'offering',
+    });
+    expect((await phoneEvent(two.at, 'connected', '&cid=c1@pbx&n=1')).status).toBe(200);
+    expect((await phoneEvent(one.at, 'disconnected', '&cid=c1@pbx&n=0')).status).toBe(200);
+    await waitFor(() => two.daemon.journal.query().entries.length === 1);
+    await waitFor(() => one.daemon.journal.query().entries.length === 1);
+    expect(two.daemon.journal.query().entries[0]).toMatchObject({ phoneId: PHONE.id });
+    expect((await liveCalls(one.daemon, one.at)).calls).toEqual([]);
+    expect(network.journal).toHaveLength(1);
+  });
+
+  it('answers the phone only after the stream ack, and 503 when NATS is unreachable', async () => {
+    const one = await startDaemon('d1');
+    const release = network.holdAcks();
+    let answered = false;
+    const pending = phoneEvent(one.at, 'offhook').then((r) => {
+      answered = true;
+      return r;
+    });
+    // The admin API still answers while the phone waits: the wait is the ack, not a stall.
+    await liveCalls(one.daemon, one.at);
+    expect(answered).toBe(false);
+    release();
+    expect((await pending).status).toBe(200);
+    network.setAvailable(false);
+    const refused = await phoneEvent(one.at, 'onhook');
+    expect(refused.status).toBe(503);
+    network.setAvailable(true);
+    expect((await phoneEvent(one.at, 'onhook')).status).toBe(200);
+  });
+});
