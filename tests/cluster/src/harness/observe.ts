@@ -37,20 +37,23 @@ export async function waitForOwners(
   timeoutMs = 30_000,
 ): Promise<number> {
   let last: readonly (string | null)[] = [];
+  let lastError = '';
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
       last = (await clusterStatus(observer)).owners;
+      lastError = '';
       if (ownedOnlyBy(last, live)) return Date.now() - since;
-    } catch {
+    } catch (error) {
       // the observer may be busy; try again
+      lastError = error instanceof Error ? error.message : String(error);
     }
     await sleep(50);
   }
   const summary = new Map<string, number>();
   for (const o of last) summary.set(String(o), (summary.get(String(o)) ?? 0) + 1);
   throw new Error(
-    `partitions not owned by [${live.join(', ')}] within ${String(timeoutMs)} ms: ${JSON.stringify(Object.fromEntries(summary))}`,
+    `partitions not owned by [${live.join(', ')}] within ${String(timeoutMs)} ms (${observer.nodeId} saw ${JSON.stringify(Object.fromEntries(summary))}${lastError === '' ? '' : `; last error: ${lastError}`})`,
   );
 }
 
