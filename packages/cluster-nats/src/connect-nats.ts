@@ -140,11 +140,19 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsLink
     },
     close: async () => {
       if (nc.isClosed()) return;
+      // Drain flushes what is pending; while NATS is away it could wait forever, so cap it.
+      let timer: NodeJS.Timeout | undefined;
+      const capped = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2_000);
+      });
       try {
-        await nc.drain();
+        await Promise.race([nc.drain(), capped]);
       } catch {
-        await nc.close();
+        // Closed below either way.
+      } finally {
+        clearTimeout(timer);
       }
+      if (!nc.isClosed()) await nc.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import type { FinishedCall } from '@snomlink/core';
 import type { ClusterLogger, DeliveredJournalEntry } from './cluster-types.js';
+import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import type { ClusterNames } from './names.js';
 import { lastToken } from './stored-input.js';
 
@@ -85,7 +86,7 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
           ? { deliver_policy: DeliverPolicy.All }
           : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.fromSeq },
       );
-      const iter = await consumer.consume({ max_messages: 512 });
+      const iter = await consumer.consume({ max_messages: 512, expires: CONSUME_EXPIRES_MS });
       messages = iter;
       let resolveReady: () => void = () => undefined;
       const ready = new Promise<void>((resolve) => {

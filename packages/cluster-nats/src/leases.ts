@@ -65,6 +65,8 @@ interface Held {
   revision: number;
   /** Local time the last successful renewal (or the claim) was sent. */
   renewedAt: number;
+  /** A renewal is in flight (the next tick skips this lease rather than race it). */
+  renewing: boolean;
 }
 
 /** KV key of a partition's lease. */
@@ -96,6 +98,8 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
   const renewEvery = leaseTtlMs / 5;
   const fenceAfter = fenceAfterMs(leaseTtlMs);
   const orphanGrace = leaseTtlMs / 2;
+  // A slow renewal may still land before the fence: wait for it up to half the fence time.
+  const renewTimeout = Math.max(renewEvery, fenceAfter / 2);
   const held = new Map<number, Held>();
   let stale = new Map<number, number>();
   let fenced = false;
@@ -138,14 +142,18 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
 
   function renewAll(): void {
     for (const [p, h] of held) {
+      if (h.renewing) continue;
+      h.renewing = true;
       const sentAt = now();
-      kv.update(leaseKey(p), mine, h.revision, renewEvery).then(
+      kv.update(leaseKey(p), mine, h.revision, renewTimeout).then(
         (revision) => {
+          h.renewing = false;
           if (held.get(p) !== h) return;
           h.revision = revision;
           h.renewedAt = sentAt;
         },
         (e: unknown) => {
+          h.renewing = false;
           renewalFailures++;
           if (isWrongLastSequence(e)) void recheck(p, h);
         },
@@ -203,7 +211,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       await kv.delete(leaseKey(p), { previousSeq: revision }).catch(() => undefined);
       return false;
     }
-    held.set(p, { revision, renewedAt: sentAt });
+    held.set(p, { revision, renewedAt: sentAt, renewing: false });
     if (takeOver) {
       takeOvers++;
       logger?.info(

@@ -308,6 +308,34 @@ describe.skipIf(missing)('partition processor', () => {
     await expectOutputsMatchLog();
   });
 
+  it('carries on by itself after the nats-server restarts mid-way', async () => {
+    await setup();
+    const inputs = script();
+    const half = Math.floor(inputs.length / 2);
+    const first = await publishAll(ingress, inputs.slice(0, half));
+    const p = await processor();
+    await vi.waitFor(() => {
+      expect(p.appliedSeq()).toBe(Math.max(...first));
+    }, WAIT);
+    const node = env.server.nodes[0]!;
+    await node.kill();
+    await node.start();
+    let rest: number[] = [];
+    await vi.waitFor(
+      async () => {
+        rest = await publishAll(ingress, inputs.slice(half));
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    await vi.waitFor(
+      () => {
+        expect(p.appliedSeq()).toBe(Math.max(...rest));
+      },
+      { timeout: 90_000, interval: 50 },
+    );
+    await expectOutputsMatchLog();
+  }, 120_000);
+
   it('logs ticks as inputs, so a timed-out call ends the same way on replay', async () => {
     await setup();
     const options: LineReducerOptions = { setupTimeoutMs: 300 };

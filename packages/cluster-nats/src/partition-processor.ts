@@ -24,6 +24,7 @@ import {
   loadCheckpoint,
   loadSnapshots,
 } from './line-snapshots.js';
+import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import type { ClusterNames } from './names.js';
 import { applyStoredInput, emptySnapshot } from './reduce-step.js';
 import { lastToken, parseStoredInput } from './stored-input.js';
@@ -338,7 +339,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
           ? { deliver_policy: DeliverPolicy.All }
           : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpoint.seq + 1 }),
       });
-      const iter = await consumer.consume({ max_messages: 256 });
+      const iter = await consumer.consume({ max_messages: 256, expires: CONSUME_EXPIRES_MS });
       messages = iter;
       if (!running()) {
         iter.stop();

@@ -176,6 +176,28 @@ describe.skipIf(missing)('read view', () => {
     await expectNoGapNoDuplicate(initial, delivered);
   });
 
+  it('keeps following after the nats-server restarts', async () => {
+    await setup();
+    const { view: v, delivered } = await view();
+    await processor();
+    const inputs = script();
+    await publishAll(ingress, inputs.slice(0, 6));
+    await vi.waitFor(() => {
+      expect(delivered).toHaveLength(6);
+    }, WAIT);
+    const node = env.server.nodes[0]!;
+    await node.kill();
+    await node.start();
+    await vi.waitFor(
+      async () => {
+        await publishAll(ingress, inputs.slice(6));
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    await expectCurrent(v);
+    await expectNoGapNoDuplicate(new Map(), delivered);
+  }, 120_000);
+
   it('skips a record republished after the duplicate window and a malformed one', async () => {
     await setup();
     const { view: v, delivered } = await view();

@@ -3,6 +3,7 @@ import type { KV } from '@nats-io/kv';
 import type { LineState } from '@snomlink/core';
 import type { ChangeRecord, ClusterLogger, DeliveredChange } from './cluster-types.js';
 import { lineKeyFilter, loadSnapshots } from './line-snapshots.js';
+import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import type { ClusterNames } from './names.js';
 
 /** Default look-back of the read view into CHANGES before its snapshot load. */
@@ -105,6 +106,20 @@ export function createReadView(options: ReadViewOptions): ReadView {
     }
   }
 
+  /** Sequence of the first CHANGES message stored at or after `time`, or null when none. */
+  async function firstSeqSince(time: Date): Promise<number | null> {
+    const probe = await js.consumers.get(names.changesStream, {
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: time.toISOString(),
+    });
+    try {
+      const first = await probe.next({ expires: CONSUME_EXPIRES_MS });
+      return first?.seq ?? null;
+    } finally {
+      await probe.delete().catch(() => undefined);
+    }
+  }
+
   return {
     async start() {
       const startTime = new Date(now() - lookbackMs);
@@ -121,11 +136,15 @@ export function createReadView(options: ReadViewOptions): ReadView {
         const newest = await jsm.streams.getMessage(names.changesStream, { seq: target });
         caughtUp = newest === null || newest.time < startTime;
       }
+      // Followed from a sequence, never a time: the client recreates an ordered consumer after a
+      // server restart from a copy of its config, and a copied opt_start_time next to the new
+      // opt_start_seq makes every recreation fail (the view then stalls for good).
+      const startSeq = caughtUp ? target + 1 : ((await firstSeqSince(startTime)) ?? target + 1);
       const consumer = await js.consumers.get(names.changesStream, {
-        deliver_policy: DeliverPolicy.StartTime,
-        opt_start_time: startTime.toISOString(),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: startSeq,
       });
-      const iter = await consumer.consume({ max_messages: 512 });
+      const iter = await consumer.consume({ max_messages: 512, expires: CONSUME_EXPIRES_MS });
       messages = iter;
       let resolveCaughtUp: () => void = () => undefined;
       const ready = new Promise<void>((resolve) => {
