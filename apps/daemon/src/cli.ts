@@ -1,11 +1,17 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { hasErrorName } from '@snomlink/core';
 import { runCheckConfig } from './check-config.js';
 import { CliUsageError, HELP, parseCliOptions } from './cli-options.js';
+import { createClusterBackbone } from './cluster/cluster-backbone.js';
+import { runClusterCommand } from './cluster/cluster-init-command.js';
+import { ClusterSettingsError, resolveClusterSettings } from './cluster/cluster-settings.js';
+import { clusterFailureMessage, connectClusterMode } from './cluster/connect-cluster-mode.js';
 import type { Config } from './config/config-schema.js';
 import { openConfigStore } from './config/config-store.js';
 import { createDaemon } from './daemon.js';
-import type { Daemon } from './daemon.js';
+import type { Daemon, DaemonOptions } from './daemon.js';
 import type { Demo } from './demo.js';
 import { runDialCommand } from './dial/dial-command.js';
 import { isDaemonConfigError, isDaemonStartError } from './errors.js';
@@ -20,6 +26,11 @@ function defaultWebUiDir(): string {
 
 const SHUTDOWN_DEADLINE_MS = 4500;
 
+/** A cluster that refuses this daemon's options or has a newer layout (exit 2, not 1). */
+function isClusterConfigFailure(error: unknown): boolean {
+  return hasErrorName(error, ['ClusterConfigError']);
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const io = {
@@ -28,6 +39,9 @@ async function main(): Promise<number> {
   };
   if (argv[0] === 'check-config') {
     return runCheckConfig(argv.slice(1), process.env, process.cwd(), io);
+  }
+  if (argv[0] === 'cluster') {
+    return runClusterCommand(argv.slice(1), process.env, process.cwd(), io);
   }
   if (argv[0] === 'dial') {
     return runDialCommand(argv.slice(1), { env: process.env, ...io });
@@ -86,6 +100,30 @@ async function main(): Promise<number> {
       `generated ${config.generated.join(', ')} and wrote them into the config file`,
     );
 
+  // Cluster mode only when configured: then (and only then) @snomlink/cluster-nats is loaded.
+  let backbone: DaemonOptions['backbone'];
+  try {
+    const settings = resolveClusterSettings(options.cluster, config.current.cluster, hostname());
+    if (settings !== null) {
+      const cfg = config;
+      const cluster = await connectClusterMode(settings, {
+        logger,
+        reducerOptions: () => ({ dialRules: cfg.current.dialing }),
+      });
+      logger.info(
+        { nodeId: settings.nodeId, servers: settings.servers },
+        'cluster mode: joined the cluster',
+      );
+      backbone = ({ hub }) => createClusterBackbone({ cluster, hub, logger });
+    }
+  } catch (error) {
+    const usage = error instanceof ClusterSettingsError || isClusterConfigFailure(error);
+    process.stderr.write(
+      `snomlink: ${error instanceof ClusterSettingsError ? error.message : clusterFailureMessage(error)}\n`,
+    );
+    return usage ? 2 : 1;
+  }
+
   const webUiDir = options.webUiDir ?? config.current.webUiDir ?? defaultWebUiDir();
   let daemon: Daemon;
   try {
@@ -97,6 +135,7 @@ async function main(): Promise<number> {
       demo: options.demo,
       ...(options.listen === undefined ? {} : { listen: options.listen }),
       ...(options.admin === undefined ? {} : { admin: options.admin }),
+      ...(backbone === undefined ? {} : { backbone }),
       ...mountTapi(logger),
     });
   } catch (error) {

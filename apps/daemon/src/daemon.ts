@@ -4,6 +4,7 @@ import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
 import type { SnomlinkEvent } from '@snomlink/core';
 import { createScanScheduler } from '@snomlink/log-scanner';
 import { createLocalBackbone } from './backbone/local-backbone.js';
+import { toClusterView } from './cluster/cluster-view.js';
 import { createDaemonAccess } from './daemon/access-wiring.js';
 import { createActionUrlIntake } from './daemon/action-url-intake.js';
 import { createAdminServer } from './daemon/admin-server.js';
@@ -150,6 +151,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
     integrations: () => integrations.health(),
     callerNames,
     access,
+    cluster: () => {
+      const status = backbone.clusterStatus();
+      return status === null ? null : toClusterView(status);
+    },
     mount: (a) =>
       options.mountAdmin?.(a, { config, hub, lineModel, phones, provision, metrics, audit }),
     adminAddress: () => run.adminAddress,

@@ -128,3 +128,5 @@ export type {
   UserTokenView,
   UserView,
 } from '../users/user-schema.js';
+export { clusterMemberSchema, clusterStateSchema } from './cluster-schemas.js';
+export type { ClusterMemberView, ClusterState } from './cluster-schemas.js';

@@ -1,4 +1,5 @@
 import type { ActionEvent, LineModel } from '@snomlink/core';
+import type { ClusterStatus } from '@snomlink/cluster-nats';
 import type { WebhookDispatcher } from '../events/webhooks.js';
 import type { Journal } from '../journal/journal.js';
 
@@ -78,4 +79,6 @@ export interface Backbone {
   readonly lines: LineStore;
   readonly changes: ChangeFeed;
   readonly commands: CommandBus;
+  /** The cluster's state for `GET /api/cluster` and the metrics; null when running alone. */
+  clusterStatus(): ClusterStatus | null;
 }

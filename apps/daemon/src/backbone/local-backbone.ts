@@ -69,5 +69,6 @@ export function createLocalBackbone(options: LocalBackboneOptions): Backbone {
       },
     },
     commands: createLocalCommandBus(),
+    clusterStatus: () => null,
   };
 }

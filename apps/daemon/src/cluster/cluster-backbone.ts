@@ -171,5 +171,6 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
       },
     },
     status: () => cluster.status(),
+    clusterStatus: () => cluster.status(),
   };
 }

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as v from 'valibot';
+import { clusterStateSchema } from '../api/cluster-schemas.js';
 import type { CallList } from '../api/schemas.js';
+import { USER_ROUTES, userMayReach } from '../http/route-policy.js';
 import { openConfigStore } from '../config/config-store.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon, DaemonAddresses } from '../daemon.js';
@@ -112,5 +115,22 @@ describe('cluster mode on the fake cluster', () => {
     expect(refused.status).toBe(503);
     network.setAvailable(true);
     expect((await phoneEvent(one.at, 'onhook')).status).toBe(200);
+  });
+
+  it('GET /api/cluster shows members and owners, admin only', async () => {
+    const one = await startDaemon('d1');
+    await startDaemon('d2');
+    const res = await fetch(`http://127.0.0.1:${String(one.at.admin.port)}/api/cluster`, {
+      headers: { authorization: `Bearer ${one.daemon.config.current.admin.token}` },
+    });
+    expect(res.status).toBe(200);
+    const body = v.parse(clusterStateSchema, await res.json());
+    if (body.mode !== 'cluster') throw new Error('expected cluster mode');
+    expect(body.nodeId).toBe('d1');
+    expect(body.members.map((m) => m.nodeId)).toEqual(['d1', 'd2']);
+    expect(body.owners).toHaveLength(64);
+    expect(body.owned).toHaveLength(64);
+    expect(userMayReach(USER_ROUTES, 'viewer', 'GET', '/api/cluster')).toBe('admin-only');
+    expect(userMayReach(USER_ROUTES, 'agent', 'GET', '/api/cluster')).toBe('admin-only');
   });
 });

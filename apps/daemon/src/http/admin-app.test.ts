@@ -330,8 +330,12 @@ describe('admin API', () => {
         '/api/calls/{callId}/drop',
         '/api/sign-out',
         '/api/events/recent',
+        '/api/cluster',
       ]),
     );
+    expect(doc.components.schemas['ClusterState']).toBeDefined();
+    const local = await app.request('/api/cluster', { headers: auth() });
+    expect(await local.json()).toEqual({ mode: 'local' });
     expect(Object.keys(doc.paths['/api/listener'] as object).sort()).toEqual(['get', 'put']);
     expect(Object.keys(doc.components.schemas['ListenerUpdate']!.properties!).sort()).toEqual([
       'host',

@@ -14,6 +14,7 @@ import { describe } from './route-docs.js';
 import { callRoutes } from './routes/calls.js';
 import { dialingRoutes } from './routes/dialing.js';
 import { eventRoutes } from './routes/events.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
 import { journalRoutes } from './routes/journal.js';
 import { listenerRoutes } from './routes/listener.js';
@@ -81,6 +82,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   app.route('/api/webhooks', webhookRoutes(deps));
   app.route('/api/listener', listenerRoutes(deps));
   app.route('/api/events', eventRoutes(deps));
+  app.route('/api/cluster', clusterRoutes(deps));
   mountPresenceRoutes(app, deps);
   if (deps.notify !== undefined) app.route('/api/notify', createNotifyRoutes(deps.notify));
   if (deps.callerNames !== undefined)

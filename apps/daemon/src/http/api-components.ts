@@ -2,12 +2,14 @@
  * The admin API's schemas under the names the OpenAPI document lists them by
  * (`components.schemas`). Routes use these in `describe()`, `jsonBody()` and `query()`.
  */
+import { clusterStateSchema } from '../api/cluster-schemas.js';
 import * as s from '../api/schemas.js';
 import { component } from './route-docs.js';
 
 /** Named schemas of the admin API document. */
 export const C = {
   Health: component('Health', s.healthSchema),
+  ClusterState: component('ClusterState', clusterStateSchema),
   PhoneView: component('PhoneView', s.phoneViewSchema),
   PhoneList: component('PhoneList', s.phoneListSchema),
   PhoneInput: component('PhoneInput', s.phoneInputSchema),

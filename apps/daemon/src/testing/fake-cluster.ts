@@ -182,6 +182,11 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
         for (const m of started()) m.handlers?.onConfig(config);
         return Promise.resolve(config);
       },
+      seedConfig(local) {
+        if (config.revision > 0) return Promise.resolve(false);
+        config = { revision: 1, sections: local.sections, phones: local.phones };
+        return Promise.resolve(true);
+      },
       owns: (phoneId) => me.owned && partitionOf(phoneId) >= 0,
       status,
       close() {
