@@ -8,8 +8,8 @@ export default defineProject({
     name: 'cluster',
     include: ['src/**/*.test.ts'],
     typecheck: { enabled: false },
-    testTimeout: 90_000,
-    hookTimeout: 90_000,
+    testTimeout: 150_000,
+    hookTimeout: 150_000,
     fileParallelism: false,
   },
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithoutNats } from './harness/nats-guard.js';
-import { clusterStatus, ownersByNode, waitForOwners } from './harness/observe.js';
+import { clusterStatus, ownersByNode, waitForMembers, waitForOwners } from './harness/observe.js';
 import { ownerOf, restoreCluster, runScenario } from './harness/scenario-run.js';
 import type { ScenarioResult } from './harness/scenario-run.js';
 import { startTestCluster } from './harness/test-cluster.js';
@@ -28,7 +28,7 @@ function report(name: string, result: ScenarioResult): void {
     (measured[label] ??= []).push(...values);
   }
   console.log(
-    `[cluster] ${name}: ${String(result.calls.length)} calls (${String(result.refusedCalls)} with a refused Action URL), ${String(result.dials.length)} dials, timings ${JSON.stringify(result.timings)}`,
+    `[cluster] ${name}: ${String(result.calls.length)} calls (${String(result.refusedCalls)} with a refused Action URL: ${JSON.stringify(result.refusedBy)}), ${String(result.dials.length)} dials, timings ${JSON.stringify(result.timings)}`,
   );
   if (result.problems.length > 0) console.log(result.problems.slice(0, 40).join('\n'));
 }
@@ -62,6 +62,7 @@ describe.skipIf(skip)('cluster mode: the five failure scenarios of CLUSTER.md', 
     const first = cluster.daemons[0];
     if (first === undefined) throw new Error('no daemon');
     await waitForOwners(first, nodeIds(cluster.daemons), Date.now(), 60_000);
+    await waitForMembers(first, nodeIds(cluster.daemons), 30_000);
   });
 
   afterAll(async () => {

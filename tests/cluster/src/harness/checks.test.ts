@@ -71,6 +71,17 @@ describe('sseProblems', () => {
       'r: call-finished of a seen 2 times',
       'r: call-finished of b seen 0 times',
     ]);
+    const many = sseProblems(
+      'r',
+      [finished('9', 'z'), ...['1', '2', '3', '4', '5'].map((id) => finished(id, `c${id}`))],
+      new Set(),
+    );
+    expect(many).toEqual([
+      'r: id went back from 9 to 1',
+      'r: id went back from 9 to 2',
+      'r: id went back from 9 to 3',
+      'r: … and 2 more like that',
+    ]);
   });
 });
 

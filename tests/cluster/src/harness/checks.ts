@@ -55,20 +55,20 @@ export function sseProblems(
   messages: readonly SseSeen[],
   journalled: ReadonlySet<string>,
 ): string[] {
-  const problems: string[] = [];
+  const problems = createProblemList(reader);
   let last = -Infinity;
   const seen = new Set<string>();
   const finished = new Map<string, number>();
   for (const m of messages) {
-    if (m.event === 'resync') problems.push(`${reader}: resync ${m.data.slice(0, 200)}`);
+    if (m.event === 'resync') problems.add('resync', `resync ${m.data.slice(0, 200)}`);
     if (m.id !== null && m.id !== '') {
       const id = Number(m.id);
       if (Number.isFinite(id)) {
-        if (id < last) problems.push(`${reader}: id went back from ${String(last)} to ${m.id}`);
+        if (id < last) problems.add('back', `id went back from ${String(last)} to ${m.id}`);
         last = Math.max(last, id);
       }
       const key = `${m.id}|${m.event}|${m.data}`;
-      if (seen.has(key)) problems.push(`${reader}: message ${m.id} ${m.event} delivered twice`);
+      if (seen.has(key)) problems.add('twice', `message ${m.id} ${m.event} delivered twice`);
       seen.add(key);
     }
     if (m.event === 'call') {
@@ -81,9 +81,35 @@ export function sseProblems(
   }
   for (const callId of journalled) {
     const n = finished.get(callId) ?? 0;
-    if (n !== 1) problems.push(`${reader}: call-finished of ${callId} seen ${String(n)} times`);
+    if (n !== 1) problems.add('finished', `call-finished of ${callId} seen ${String(n)} times`);
   }
-  return problems;
+  return problems.list();
+}
+
+/**
+ * Collects problems by kind, keeping the first three of each kind and then one line with how
+ * many more, so one broken mechanism does not bury the others under hundreds of lines.
+ */
+function createProblemList(prefix: string): {
+  add(kind: string, text: string): void;
+  list(): string[];
+} {
+  const byKind = new Map<string, string[]>();
+  const counts = new Map<string, number>();
+  return {
+    add(kind, text) {
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      const kept = byKind.get(kind) ?? [];
+      if (kept.length < 3) kept.push(`${prefix}: ${text}`);
+      byKind.set(kind, kept);
+    },
+    list() {
+      return [...byKind.entries()].flatMap(([kind, kept]) => {
+        const more = (counts.get(kind) ?? 0) - kept.length;
+        return more > 0 ? [...kept, `${prefix}: … and ${String(more)} more like that`] : kept;
+      });
+    },
+  };
 }
 
 /** One dial request sent to some daemon's API. */

@@ -139,3 +139,30 @@ export function dialsReceived(phone: ClusterPhone, number: string): number {
     (r) => r.path === '/command.htm' && new URLSearchParams(r.query).get('number') === number,
   ).length;
 }
+
+/**
+ * Polls until `observer` lists every node in `nodeIds` as a member and each owns at least one
+ * partition (a restarted daemon has its share back); rejects after `timeoutMs`.
+ */
+export async function waitForMembers(
+  observer: ClusterDaemon,
+  nodeIds: readonly string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  while (Date.now() < deadline) {
+    try {
+      const status = await clusterStatus(observer);
+      const members = new Set(status.members.map((m) => m.nodeId));
+      seen = `members [${[...members].join(', ')}], owners ${JSON.stringify(status.owners.filter((o, i, all) => all.indexOf(o) === i))}`;
+      if (nodeIds.every((id) => members.has(id) && status.owners.includes(id))) return;
+    } catch (error) {
+      seen = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(100);
+  }
+  throw new Error(
+    `${observer.nodeId} did not see [${nodeIds.join(', ')}] each owning partitions: ${seen}`,
+  );
+}

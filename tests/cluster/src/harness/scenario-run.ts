@@ -9,6 +9,7 @@ import {
   dialsReceived,
   settledJournal,
   settledLiveCalls,
+  waitForMembers,
   waitForOwners,
 } from './observe.js';
 import { placeCall } from './call-load.js';
@@ -32,6 +33,8 @@ export interface ScenarioResult {
   readonly problems: string[];
   readonly calls: readonly PlacedCall[];
   readonly refusedCalls: number;
+  /** Refused Action URLs by answer (`503`, `timeout after 3000 ms`, `ECONNREFUSED` …). */
+  readonly refusedBy: Readonly<Record<string, number>>;
   readonly dials: readonly DialSent[];
   readonly timings: Readonly<Record<string, number[]>>;
   readonly readers: readonly SseFollower[];
@@ -60,12 +63,9 @@ export async function restoreCluster(cluster: TestCluster): Promise<void> {
   }
   const observer = cluster.daemons[0];
   if (observer === undefined || !cluster.clusterMode) return;
-  await waitForOwners(
-    observer,
-    cluster.daemons.map((d) => d.nodeId),
-    Date.now(),
-    60_000,
-  );
+  const all = cluster.daemons.map((d) => d.nodeId);
+  await waitForOwners(observer, all, Date.now(), 60_000);
+  await waitForMembers(observer, all, 30_000);
 }
 
 /**
@@ -197,10 +197,17 @@ export async function runScenario(
     problems.push(...sseProblems(`${r.name} (via ${r.hops.join('→')})`, r.messages, journalled));
   }
   if (accepted.length === 0) problems.push('no call was accepted at all');
+  const refusedBy: Record<string, number> = {};
+  for (const f of [...fired.values()].flat()) {
+    if (f.status === 200) continue;
+    const why = f.status === null ? (f.error ?? 'unknown').replace(/\d+/g, 'N') : String(f.status);
+    refusedBy[why] = (refusedBy[why] ?? 0) + 1;
+  }
   return {
     problems,
     calls,
     refusedCalls: calls.length - accepted.length,
+    refusedBy,
     dials,
     timings,
     readers,
