@@ -80,6 +80,8 @@ export async function runScenario(
   options: ScenarioOptions,
   disrupt: (ctx: ScenarioContext) => Promise<void>,
 ): Promise<ScenarioResult> {
+  // A scenario that failed half-way may have left a daemon down: start from a whole cluster.
+  await restoreCluster(cluster);
   const timings: Record<string, number[]> = {};
   const fired = new Map<string, FiredActionUrl[]>();
   const offs = cluster.phones.map((p) =>
