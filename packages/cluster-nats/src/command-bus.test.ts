@@ -334,4 +334,60 @@ describe.skipIf(missing)('command bus on three nats-servers with two owners answ
     expect(hb.runs.size).toBeGreaterThan(0);
     await Promise.all(owners.map((s) => s.close()));
   });
+
+  it('runs each command once while a nats-server is killed and restarted mid-way', async () => {
+    // Every connection knows all servers, so it reconnects elsewhere when its server dies.
+    const all = { servers: [...cluster.servers], reconnectTimeWait: 100, maxReconnectAttempts: -1 };
+    const [a, b, caller] = await Promise.all([connect(all), connect(all), connect(all)]);
+    conns.push(a, b, caller);
+    const ha = countingHandler('a');
+    const hb = countingHandler('b');
+    const phones = ['desk-5', 'desk-6', 'desk-7'];
+    const owners = await Promise.all(
+      [
+        [a, ha, 'a'],
+        [b, hb, 'b'],
+      ].map(async ([nc, h, node]) => {
+        const conn = nc as NatsConnection;
+        const { commands } = await openSharedLayout(conn, names);
+        const s = createCommandServer({
+          nc: conn,
+          commands,
+          names,
+          nodeId: node as string,
+          onCommand: (h as typeof ha).handle,
+        });
+        for (const p of phones) s.serve(partitionOf(p));
+        await conn.flush();
+        return s;
+      }),
+    );
+    const client = createCommandClient({ nc: caller, names, attemptTimeoutMs: 1_500 });
+    const cmds = Array.from({ length: 30 }, (_, i) =>
+      command(phones[i % phones.length] ?? 'desk-5', { i }),
+    );
+    const victim = cluster.nodes[0];
+    if (victim === undefined) throw new Error('no node');
+    const send = (c: ClusterCommand) =>
+      Promise.all([client.send(c, 60_000), client.send(c, 60_000)]);
+    const before = await Promise.all(cmds.slice(0, 10).map(send));
+    // The rest go out while the server dies: some in flight at the kill, some during fail-over.
+    const inFlight = Promise.all(cmds.slice(10, 20).map(send));
+    await victim.kill('SIGKILL');
+    const started = Date.now();
+    const afterKill = await Promise.all(cmds.slice(20).map(send));
+    console.info(
+      `commands sent right after the kill answered in ${String(Date.now() - started)} ms`,
+    );
+    const results = [...before, ...(await inFlight), ...afterKill];
+    await victim.start();
+    for (const [i, [first, second]] of results.entries()) {
+      expect(first).toEqual(second);
+      expect(first).toMatchObject({ ok: true, value: { args: { i } } });
+    }
+    for (const c of cmds) {
+      expect((ha.runs.get(c.id) ?? 0) + (hb.runs.get(c.id) ?? 0)).toBe(1);
+    }
+    await Promise.all(owners.map((s) => s.close()));
+  });
 });

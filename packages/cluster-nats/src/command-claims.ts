@@ -1,7 +1,7 @@
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { ClusterCommandResult } from './cluster-types.js';
 import { commandRecordSchema, parseJson, type CommandRecord } from './command-wire.js';
+import { guardedUpdate, isKvConflict } from './kv-guarded.js';
 
 // The commands bucket as a tiny claim store: `claim` creates the key (only one caller ever gets
 // it), `finish` stores the result with CAS on the claim's revision, `read` returns what is stored.
@@ -12,11 +12,7 @@ export type ClaimOutcome =
 
 /** True when a KV write failed because the key was not at the expected revision. */
 export function isWrongRevision(e: unknown): boolean {
-  return (
-    e instanceof JetStreamApiError &&
-    (e.code === JetStreamApiCodes.StreamWrongLastSequence ||
-      e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
+  return isKvConflict(e);
 }
 
 /** Creates the id's key; `won: false` when it exists. Other failures (NATS down) throw. */
@@ -38,7 +34,7 @@ export async function reclaim(
   revision: number,
 ): Promise<ClaimOutcome> {
   try {
-    return { won: true, revision: await kv.update(id, JSON.stringify(record), revision) };
+    return { won: true, revision: await guardedUpdate(kv, id, JSON.stringify(record), revision) };
   } catch (e) {
     if (isWrongRevision(e)) return { won: false };
     throw e;
@@ -54,7 +50,7 @@ export async function finish(
   result: ClusterCommandResult,
 ): Promise<void> {
   const done: CommandRecord = { ...running, state: 'done', result };
-  await kv.update(id, JSON.stringify(done), revision);
+  await guardedUpdate(kv, id, JSON.stringify(done), revision);
 }
 
 /** What is stored for an id: absent, a record with its revision, or `corrupt` (not ours). */

@@ -19,6 +19,7 @@ export { createSharedConfig } from './shared-config.js';
 export type { LocalSharedConfig, SharedConfig, SharedConfigOptions } from './shared-config.js';
 export { createWebhookFeed, ensureWebhookConsumer, parseChangeRecord } from './webhook-feed.js';
 export type { WebhookConsumerSettings, WebhookFeed, WebhookFeedOptions } from './webhook-feed.js';
+export { KvConflictError, guardedDelete, guardedUpdate, isKvConflict } from './kv-guarded.js';
 export { CLUSTER_SCHEMA_VERSION, DEFAULT_PREFIX, clusterNames } from './names.js';
 export type { ClusterNames } from './names.js';
 export type {

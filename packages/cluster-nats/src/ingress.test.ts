@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StoredInput } from './cluster-types.js';
 import { isClusterUnavailableError, isClusterError } from './errors.js';
 import { createIngress } from './ingress.js';
+import { clusterNames } from './names.js';
 import { natsMissing, startLogTestEnv, type LogTestEnv } from './testing/log-test-env.js';
 
 const missing = natsMissing();
@@ -27,6 +28,17 @@ describe.skipIf(missing)('ingress', () => {
       receivedAt: 1234,
       via: 'n1',
     });
+  });
+
+  it('waits out "no responders" (no stream leader yet) within the ack timeout', async () => {
+    env = await startLogTestEnv();
+    const names = clusterNames('late');
+    const ingress = createIngress({ js: env.js, names, nodeId: 'n1', ackTimeoutMs: 10_000 });
+    // No stream takes the subject yet: the server answers "no responders" at once.
+    const pending = ingress.publishInput('phone-1', { kind: 'tick' }, 1);
+    const jsm = await jetstreamManager(env.nc);
+    await jsm.streams.add({ name: names.eventsStream, subjects: ['late.ev.>'] });
+    await expect(pending).resolves.toBe(1);
   });
 
   it('refuses a phone id that is not a safe subject token, publishing nothing', async () => {

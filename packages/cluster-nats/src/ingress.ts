@@ -9,6 +9,9 @@ import { isClusterPhoneId } from './stored-input.js';
 /** Default time ingress waits for the stream's ack before refusing. */
 export const DEFAULT_ACK_TIMEOUT_MS = 2_000;
 
+/** Attempts of one publish that meets "no responders" (the overall deadline still applies). */
+const NO_RESPONDER_RETRIES = 20;
+
 /** Options of {@link createIngress}. */
 export interface IngressOptions {
   /** JetStream client of an already connected NatsConnection. */
@@ -50,7 +53,9 @@ export function createIngress(options: IngressOptions): Ingress {
     });
     try {
       const ack = await Promise.race([
-        options.js.publish(subject, body, { timeout: timeoutMs }),
+        // `retries`: while a stream elects a new leader (a nats-server died) a publish gets "no
+        // responders" at once; the client retries it with backoff, within our deadline.
+        options.js.publish(subject, body, { timeout: timeoutMs, retries: NO_RESPONDER_RETRIES }),
         expired,
       ]);
       return ack.seq;

@@ -115,6 +115,7 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
           }
           if (msg.seq >= target) resolveReady();
         }
+        if (!stopped) throw new Error('the consumer ended');
       })().catch((error: unknown) => {
         options.logger?.error({ err: (error as Error).message }, 'cluster: journal feed stopped');
       });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
 import type { ClusterLogger } from './cluster-types.js';
-import { isWrongLastSequence } from './kv-cas.js';
+import { guardedCreate } from './kv-claim.js';
+import { guardedDelete, guardedUpdate, isKvConflict } from './kv-guarded.js';
 import { planLeases } from './lease-plan.js';
 import { createTtlView, type TtlView } from './ttl-view.js';
 
@@ -67,6 +68,19 @@ interface Held {
   renewedAt: number;
   /** A renewal is in flight (the next tick skips this lease rather than race it). */
   renewing: boolean;
+}
+
+/** Rejects when `promise` has not settled within `ms` (a reconnecting client buffers requests). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${String(ms)} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, expired]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /** KV key of a partition's lease. */
@@ -145,7 +159,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       if (h.renewing) continue;
       h.renewing = true;
       const sentAt = now();
-      kv.update(leaseKey(p), mine, h.revision, renewTimeout).then(
+      withTimeout(guardedUpdate(kv, leaseKey(p), mine, h.revision), renewTimeout).then(
         (revision) => {
           h.renewing = false;
           if (held.get(p) !== h) return;
@@ -155,7 +169,7 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
         (e: unknown) => {
           h.renewing = false;
           renewalFailures++;
-          if (isWrongLastSequence(e)) void recheck(p, h);
+          if (isKvConflict(e)) void recheck(p, h);
         },
       );
     }
@@ -179,10 +193,10 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     const results = await Promise.all(
       [...stale].map(async ([p, revision]) => {
         try {
-          await kv.delete(leaseKey(p), { previousSeq: revision });
+          await guardedDelete(kv, leaseKey(p), revision);
           return true;
         } catch (e) {
-          return isWrongLastSequence(e);
+          return isKvConflict(e);
         }
       }),
     );
@@ -191,6 +205,22 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       fenced = false;
       logger?.warn({}, 'cluster: NATS answers again, fence lifted');
     }
+  }
+
+  /**
+   * Writes our lease on a free key, guarded like every CAS here (see kv-guarded.ts: on a 3-node
+   * nats-server 2.9 two writers expecting the same revision can both succeed, so each write also
+   * carries the Msg-Id `cas:<key>:<revision>` and the second one is a duplicate). A key that was
+   * deleted is updated at its delete marker's revision; one that expired (no message) is written
+   * expecting revision 0, with the last revision this node saw in the Msg-Id, so two nodes
+   * claiming the same expired lease send the same id.
+   */
+  async function claimKey(p: number): Promise<number> {
+    const key = leaseKey(p);
+    const seen = view.lastRevision(key);
+    const deleted = seen > 0 && view.get(key) === null && !view.expired(key);
+    if (deleted) return guardedUpdate(kv, key, mine, seen);
+    return guardedCreate(kv, key, mine, seen);
   }
 
   async function claim(p: number, live: ReadonlySet<string>): Promise<boolean> {
@@ -202,13 +232,13 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     const sentAt = now();
     let revision: number;
     try {
-      revision = await kv.create(leaseKey(p), mine);
+      revision = await claimKey(p);
     } catch (e) {
-      if (!isWrongLastSequence(e)) logger?.warn({ partition: p, err: String(e) }, 'claim failed');
+      if (!isKvConflict(e)) logger?.warn({ partition: p, err: String(e) }, 'claim failed');
       return false;
     }
     if (closing || fenced) {
-      await kv.delete(leaseKey(p), { previousSeq: revision }).catch(() => undefined);
+      await guardedDelete(kv, leaseKey(p), revision).catch(() => undefined);
       return false;
     }
     held.set(p, { revision, renewedAt: sentAt, renewing: false });
@@ -240,10 +270,10 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     let rev = revision;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await kv.delete(leaseKey(p), { previousSeq: rev });
+        await guardedDelete(kv, leaseKey(p), rev);
         return;
       } catch (e) {
-        if (!isWrongLastSequence(e)) throw e;
+        if (!isKvConflict(e)) throw e;
         const entry = await kv.get(leaseKey(p));
         if (entry?.operation !== 'PUT' || parseLease(entry.string())?.token !== token) return;
         rev = entry.revision;
@@ -333,8 +363,29 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     checkFence();
     if (!fenced) renewAll();
   }, renewEvery);
+  let restartedAt = now();
+  /**
+   * The watch died (it can stop for good after its server died): our own renewals no longer
+   * show, or nothing at all arrived for L while leases exist (every owner renews every L/5).
+   */
+  function checkView(): void {
+    const t = now();
+    if (fenced || t - restartedAt < leaseTtlMs) return;
+    const ownStalled = [...held].some(([p, h]) => {
+      const seen = view.get(leaseKey(p));
+      return (
+        t - h.renewedAt < leaseTtlMs / 2 && (seen === null || t - seen.writtenAt > leaseTtlMs / 2)
+      );
+    });
+    if (!ownStalled && t - view.lastUpdate() < leaseTtlMs) return;
+    restartedAt = t;
+    logger?.warn({}, 'cluster: leases watch quiet, re-creating it');
+    view.restart().catch(() => undefined);
+  }
+
   const tickTimer = setInterval(
     () => {
+      checkView();
       checkFence();
       leases.balance();
     },

@@ -1,6 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import { hasErrorName } from '@snomlink/core';
 import type { LineSnapshot } from './cluster-types.js';
+import { guardedUpdate, isKvConflict } from './kv-guarded.js';
 
 // Layout of the `lines` bucket: `line.<partition>.<phoneId>` → LineSnapshot, `ckpt.<partition>`
 // → Checkpoint. The partition in the key lets an owner load only its partition's lines with one
@@ -57,6 +58,7 @@ export function isLineSnapshot(value: unknown): value is LineSnapshot {
 
 /** True when a KV `create`/`update` failed because the key's revision moved (another writer). */
 export function isCasConflict(error: unknown): boolean {
+  if (isKvConflict(error) || hasErrorName(error, ['KvConflictError'])) return true;
   if (!hasErrorName(error, ['JetStreamApiError'])) return false;
   const code = (error as { code?: unknown }).code;
   return code === 10071 || code === 10164;
@@ -64,7 +66,10 @@ export function isCasConflict(error: unknown): boolean {
 
 /**
  * Writes `value` under `key` if the key is still at `revision` (0: the key must not exist).
- * Resolves the new revision; rejects with the KV error (check {@link isCasConflict}).
+ * Resolves the new revision; rejects with the KV error (check {@link isCasConflict}). Updates go
+ * through `guardedUpdate`: on a clustered bucket of nats-server 2.9 two updates expecting the
+ * same revision can both succeed (nats-server #4320), which would let a zombie and the new owner
+ * both write a snapshot; the guard's Msg-Id makes the second one a conflict.
  */
 export async function casPut(
   kv: KV,
@@ -74,7 +79,7 @@ export async function casPut(
 ): Promise<number> {
   return revision === 0
     ? kv.create(key, encodeJson(value))
-    : kv.update(key, encodeJson(value), revision);
+    : guardedUpdate(kv, key, JSON.stringify(value), revision);
 }
 
 /** Reads the checkpoint of a partition (seq 0, revision 0 when none is stored). */

@@ -86,7 +86,22 @@ export async function createMembership(options: MembershipOptions): Promise<Memb
 
   await heartbeat();
   await view.ready;
+  let restartedAt = now();
+  /** Our own heartbeats succeed but the view stopped showing them: its watch died. */
+  function checkView(): void {
+    const t = now();
+    const own = view.get(nodeId);
+    const beating = lastOk > 0 && t - lastOk < leaseTtlMs / 2;
+    const stale =
+      own === null || t - own.writtenAt > leaseTtlMs / 2 || t - view.lastUpdate() > leaseTtlMs;
+    if (!beating || !stale || t - restartedAt < leaseTtlMs) return;
+    restartedAt = t;
+    options.logger?.warn({}, 'cluster: members watch stalled, re-creating it');
+    view.restart().catch(() => undefined);
+  }
+
   const timer = setInterval(() => {
+    checkView();
     if (stopped || options.silent?.() === true) return;
     heartbeat().catch((e: unknown) => {
       options.logger?.warn({ err: String(e) }, 'cluster: heartbeat failed');

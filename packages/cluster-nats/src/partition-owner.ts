@@ -9,8 +9,10 @@ import {
 /** Options of {@link createPartitionOwner}: a processor's options without the partition. */
 export interface PartitionOwnerOptions extends Omit<
   PartitionProcessorOptions,
-  'partition' | 'onLost'
+  'partition' | 'onLost' | 'canWrite'
 > {
+  /** Whether this node may still write the partition (holds its lease, not fenced). */
+  readonly canWrite?: (partition: number) => boolean;
   /**
    * A processor stopped because another node wrote its lines (CAS failure): the lease is
    * probably gone. The composition root decides (e.g. release the lease, or `gain` again).
@@ -50,16 +52,18 @@ interface Slot {
 /** Creates the set of owner processors. */
 export function createPartitionOwner(options: PartitionOwnerOptions): PartitionOwner {
   const slots = new Map<number, Slot>();
-  const retryMs = options.retryMs ?? 1_000;
+  const { canWrite, onLost, retryMs: retry, ...processorOptions } = options;
+  const retryMs = retry ?? 1_000;
 
   async function run(partition: number, slot: Slot): Promise<void> {
     for (let attempt = 0; !slot.cancelled; attempt++) {
       const processor = createPartitionProcessor({
-        ...options,
+        ...processorOptions,
         partition,
+        ...(canWrite === undefined ? {} : { canWrite: () => canWrite(partition) }),
         onLost: (reason) => {
           if (slots.get(partition) === slot) slots.delete(partition);
-          options.onLost?.(partition, reason);
+          onLost?.(partition, reason);
         },
       });
       slot.processor = processor;

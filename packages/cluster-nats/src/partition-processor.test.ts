@@ -215,7 +215,12 @@ describe.skipIf(missing)('partition processor', () => {
       (m: string, args: readonly unknown[]) => m === 'publish' && String(args[0]).includes('.jr.'),
       2,
     ],
-    ['after a snapshot write', (m: string) => m === 'update' || m === 'create', 9],
+    [
+      'after a snapshot write',
+      (m: string, args: readonly unknown[]) =>
+        m === 'create' || (m === 'publish' && String(args[0]).startsWith('$KV.')),
+      9,
+    ],
   ])(
     'replays after a crash %s without a duplicate journal entry or a lost change',
     async (_name, match, count) => {
@@ -237,6 +242,26 @@ describe.skipIf(missing)('partition processor', () => {
       expect(a.appliedSeq()).toBeLessThan(b.appliedSeq());
     },
   );
+
+  it('takes a snapshot write whose answer was lost (stored, then retried) as done, not as lost', async () => {
+    await setup();
+    const faults = createFaults();
+    // The third snapshot write reaches the server, then its answer is lost (the call fails).
+    faults.crashAfter(
+      (m, args) => m === 'create' || (m === 'publish' && String(args[0]).startsWith('$KV.')),
+      2,
+    );
+    const seqs = await publishAll(ingress, script());
+    const p = await processor({}, faults);
+    await faults.untilHeld();
+    faults.fail();
+    await vi.waitFor(() => {
+      expect(p.appliedSeq()).toBe(Math.max(...seqs));
+    }, WAIT);
+    await expectOutputsMatchLog();
+    await p.stop({ flush: true });
+    expect(await p.ended).toBe('stopped');
+  });
 
   it('counts a journal republish after the duplicate window as success (one message per subject)', async () => {
     env = await startLogTestEnv(300);
@@ -292,6 +317,25 @@ describe.skipIf(missing)('partition processor', () => {
       expect((await outputs()).journal).toHaveLength(7);
     }, WAIT);
     await expectOutputsMatchLog();
+  });
+
+  it('stops without writing once canWrite says the lease is gone', async () => {
+    await setup();
+    const inputs = script();
+    const half = Math.floor(inputs.length / 2);
+    let leaseHeld = true;
+    const lost: string[] = [];
+    const p = await processor({ canWrite: () => leaseHeld, onLost: (r) => lost.push(r) });
+    const first = await publishAll(ingress, inputs.slice(0, half));
+    await vi.waitFor(() => {
+      expect(p.appliedSeq()).toBe(Math.max(...first));
+    }, WAIT);
+    const before = (await outputs()).records.length;
+    leaseHeld = false;
+    await publishAll(ingress, inputs.slice(half));
+    expect(await p.ended).toBe('lost');
+    expect(lost[0]).toMatch(/lease/);
+    expect((await outputs()).records).toHaveLength(before);
   });
 
   it('two owners at once: CHANGES de-duplicated, one stopped by CAS, outputs exact', async () => {

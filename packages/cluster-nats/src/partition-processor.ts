@@ -55,6 +55,12 @@ export interface PartitionProcessorOptions {
   /** Wait for each stream ack (default 5 000 ms); failures are retried until stopped. */
   readonly publishTimeoutMs?: number;
   readonly logger?: ClusterLogger;
+  /**
+   * Asked before every write (CHANGES, JOURNAL, snapshot, checkpoint): false when this node no
+   * longer holds the partition's lease or is fenced. The processor then stops as `lost` without
+   * writing, so a resumed zombie does not even race the new owner's CAS. Default: always true.
+   */
+  readonly canWrite?: () => boolean;
   /** Called once when a CAS failed: another node wrote this partition's lines; it has stopped. */
   readonly onLost?: (reason: string) => void;
 }
@@ -181,6 +187,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       // A planned stop still writes the final checkpoint, with a few attempts only.
       const flushing = state === 'stopping' && finalFlush && attempt < 3;
       if (state !== 'running' && !flushing) throw new Stopped(what);
+      if (options.canWrite?.() === false) throw new Lost(`${what}: the lease is no longer held`);
       try {
         return await fn();
       } catch (error) {
@@ -213,13 +220,37 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     });
   }
 
+  /**
+   * A CAS write for `persist`: when a retry conflicts, the first attempt may have been stored
+   * with its answer lost (a timeout); if the key holds exactly our value, that was us.
+   */
+  function casOnce(key: string, value: unknown, revision: number): () => Promise<number> {
+    let retry = false;
+    return async () => {
+      try {
+        return await casPut(lines, key, value, revision);
+      } catch (error) {
+        if (retry && isCasConflict(error)) {
+          const stored = await lines.get(key);
+          if (stored?.operation === 'PUT' && stored.string() === JSON.stringify(value)) {
+            return stored.revision;
+          }
+        }
+        throw error;
+      } finally {
+        retry = true;
+      }
+    };
+  }
+
   async function writeSnapshot(
     phoneId: string,
     entry: LineEntry,
     snapshot: LineSnapshot,
   ): Promise<void> {
-    const revision = await persist('snapshot write', () =>
-      casPut(lines, lineKey(partition, phoneId), snapshot, entry.revision),
+    const revision = await persist(
+      'snapshot write',
+      casOnce(lineKey(partition, phoneId), snapshot, entry.revision),
     );
     entry.snapshot = snapshot;
     entry.revision = revision;
@@ -271,8 +302,9 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     }
     if (applied <= checkpoint.seq) return;
     const seq = applied;
-    const revision = await persist('checkpoint write', () =>
-      casPut(lines, checkpointKey(partition), { seq }, checkpoint.revision),
+    const revision = await persist(
+      'checkpoint write',
+      casOnce(checkpointKey(partition), { seq }, checkpoint.revision),
     );
     checkpoint = { seq, revision };
   }
@@ -350,6 +382,8 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
           if (!running()) break;
           await serial(() => handle(msg));
         }
+        // The client gave up on the consumer (e.g. the stream is gone): not silently idle.
+        if (running()) throw new Error('the EVENTS consumer ended');
       })().catch(failed);
       timers.push(
         setInterval(() => {

@@ -164,6 +164,7 @@ export function createReadView(options: ReadViewOptions): ReadView {
           }
           if (msg.seq >= target) resolveCaughtUp();
         }
+        if (!stopped) throw new Error('the consumer ended');
       })().catch((error: unknown) => {
         options.logger?.error({ err: (error as Error).message }, 'cluster: read view stopped');
       });

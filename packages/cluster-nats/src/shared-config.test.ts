@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SharedConfigDocument } from './cluster-types.js';
@@ -23,9 +24,17 @@ function waitForConfig(
 ): Promise<SharedConfigDocument> {
   const seen = docs.find(pick);
   if (seen !== undefined) return Promise.resolve(seen);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new Error(`no matching config within 30 s; last seen: ${JSON.stringify(docs.at(-1))}`),
+      );
+    }, 30_000);
     listeners.push((d) => {
-      if (pick(d)) resolve(d);
+      if (pick(d)) {
+        clearTimeout(timer);
+        resolve(d);
+      }
     });
   });
 }
@@ -50,15 +59,20 @@ for (const size of [1, 3] as const) {
     const conns: NatsConnection[] = [];
     const stores: SharedConfig[] = [];
 
-    async function daemon(url: string): Promise<Daemon> {
-      const nc = await connect({ servers: url });
+    async function daemon(url: string | readonly string[]): Promise<Daemon> {
+      const nc = await connect({
+        servers: typeof url === 'string' ? url : [...url],
+        reconnectTimeWait: 100,
+        maxReconnectAttempts: -1,
+        noRandomize: true,
+      });
       conns.push(nc);
       const { config } = await openSharedLayout(nc, names);
       const docs: SharedConfigDocument[] = [];
       const listeners: ((d: SharedConfigDocument) => void)[] = [];
       const store = createSharedConfig({
         config,
-        nodeId: url,
+        nodeId: String(url),
         onConfig: (d) => {
           docs.push(d);
           for (const l of listeners) l(d);
@@ -143,8 +157,12 @@ for (const size of [1, 3] as const) {
       // Read the stored value directly: a lost update shows at once (no waiting for a watcher).
       const nc = conns[0];
       if (nc === undefined) throw new Error('no admin connection');
-      const { config } = await openSharedLayout(nc, names);
-      const rules = (await config.get('section.rules'))?.json<string[]>() ?? [];
+      // From the stream leader: a KV get may be answered by a follower that lags (direct get).
+      const bucket = names.buckets.config;
+      const last = await (
+        await jetstreamManager(nc)
+      ).streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.section.rules` });
+      const rules = last?.json<string[]>() ?? [];
       expect(rules).toHaveLength(20);
       expect(new Set(rules).size).toBe(20);
       // And both daemons end up seeing all of them.
@@ -185,6 +203,34 @@ for (const size of [1, 3] as const) {
       const fixed = await a.store.update(addPhone('junk-1', { host: '10.0.0.9' }));
       expect(fixed.phones['junk-1']).toEqual({ host: '10.0.0.9' });
       expect((await config.get('phone.junk-1'))?.json()).toEqual({ host: '10.0.0.9' });
+    });
+
+    it.skipIf(size === 1)('keeps following changes after a nats-server is killed', async () => {
+      const victim = cluster.nodes[1];
+      if (victim === undefined) throw new Error('no node');
+      // Both start on the victim (first in the list, no randomizing), so both must reconnect.
+      const order = [victim.url, ...cluster.servers.filter((u) => u !== victim.url)];
+      const a = await daemon(order);
+      const b = await daemon(order);
+      await Promise.all([a.store.start(), b.store.start()]);
+      await victim.kill('SIGKILL');
+      try {
+        // Writes during the fail-over may be refused (unavailable): retry like a user would.
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          try {
+            await a.store.update(addPhone('after-kill', { host: '10.0.0.66' }));
+            break;
+          } catch (e) {
+            if (Date.now() > deadline) throw e;
+          }
+        }
+        const seen = await b.when((d) => d.phones['after-kill'] !== undefined);
+        expect(seen.phones['after-kill']).toEqual({ host: '10.0.0.66' });
+        expect(seen.phones['desk-1']).toEqual({ host: '10.0.0.1' });
+      } finally {
+        await victim.start();
+      }
     });
   });
 }

@@ -13,6 +13,8 @@ import {
   type ConfigWrite,
 } from './config-entries.js';
 import { ClusterError, ClusterUnavailableError, isClusterError } from './errors.js';
+import { followBucket, type FollowedEntry } from './kv-follow.js';
+import { guardedDelete, guardedUpdate } from './kv-guarded.js';
 
 // The shared config (phones, dialing, webhooks, users, admin token …) in the KV config bucket, one
 // key per section and per phone, so a phone added on one daemon appears on all and two daemons
@@ -38,6 +40,8 @@ export interface SharedConfigOptions {
   readonly onConfig?: (doc: SharedConfigDocument) => void;
   /** CAS attempts of one `update` before it gives up (default 20). */
   readonly maxAttempts?: number;
+  /** `start` resolves anyway after this long without any entry while loading (default 10 000). */
+  readonly loadQuietMs?: number;
   readonly nodeId?: string;
   readonly logger?: ClusterLogger;
 }
@@ -71,10 +75,11 @@ export interface SharedConfig {
   close(): Promise<void>;
 }
 
-function toEntry(e: KvEntry, logger: ClusterLogger): ConfigEntry {
+function toEntry(e: FollowedEntry | KvEntry, logger: ClusterLogger): ConfigEntry {
   if (e.operation !== 'PUT') return { revision: e.revision, state: 'deleted' };
   try {
-    return { revision: e.revision, state: 'value', value: JSON.parse(e.string()) as unknown };
+    const text = 'string' in e ? e.string() : e.text();
+    return { revision: e.revision, state: 'value', value: JSON.parse(text) as unknown };
   } catch {
     logger.warn(
       { key: e.key, revision: e.revision },
@@ -97,6 +102,8 @@ export function createSharedConfig(options: SharedConfigOptions): SharedConfig {
   const maxAttempts = options.maxAttempts ?? 20;
   const cache = new Map<string, ConfigEntry>();
   let stopWatch: (() => void) | null = null;
+  let lastRevision = 0;
+  const loadQuietMs = options.loadQuietMs ?? 10_000;
   let closed = false;
   // One update at a time from this daemon: they would only conflict with each other.
   let queue: Promise<unknown> = Promise.resolve();
@@ -111,10 +118,10 @@ export function createSharedConfig(options: SharedConfigOptions): SharedConfig {
       const revision = await kv.create(w.key, w.json);
       applyEntry(cache, w.key, { revision, state: 'value', value: JSON.parse(w.json) as unknown });
     } else if (w.op === 'update') {
-      const revision = await kv.update(w.key, w.json, w.revision);
+      const revision = await guardedUpdate(kv, w.key, w.json, w.revision);
       applyEntry(cache, w.key, { revision, state: 'value', value: JSON.parse(w.json) as unknown });
     } else {
-      await kv.delete(w.key, { previousSeq: w.revision });
+      await guardedDelete(kv, w.key, w.revision);
       // The delete marker's revision is not returned; the watcher brings it. Until then the key
       // is a tombstone at the deleted value's revision (a late copy of that value is ignored).
       cache.set(w.key, { revision: w.revision, state: 'deleted' });
@@ -141,6 +148,9 @@ export function createSharedConfig(options: SharedConfigOptions): SharedConfig {
           `shared config: ${conflicts.join(', ')} changed under this update ${String(attempt)} times; try again`,
         );
       }
+      // A KV get may come from a follower a moment behind the leader that refused our write:
+      // give it a few ms (more on each attempt) before reading the fresh value.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       try {
         await Promise.all(conflicts.map(refresh));
       } catch (e) {
@@ -149,38 +159,86 @@ export function createSharedConfig(options: SharedConfigOptions): SharedConfig {
     }
   }
 
-  async function watch(): Promise<SharedConfigDocument> {
+  // Follows the bucket from `fromRevision` (0: every key's last value) until the watch ends;
+  // `onLoaded` once the values present at the start are applied.
+  async function follow(fromRevision: number, onLoaded: () => void): Promise<void> {
     const status = await kv.status();
-    const iter = await kv.watch({ key: '>' });
+    const iter = await followBucket(kv, fromRevision);
     stopWatch = () => {
       iter.stop();
     };
     let loaded = status.values === 0;
-    let changedInBatch = false;
-    let markLoaded: () => void = () => undefined;
-    const ready = loaded ? Promise.resolve() : new Promise<void>((r) => (markLoaded = r));
-    void (async () => {
-      for await (const e of iter) {
-        if (classifyKey(e.key) !== null) {
-          applyEntry(cache, e.key, toEntry(e, logger));
-          changedInBatch = true;
-        }
-        if (e.delta !== 0) continue;
-        if (!loaded) {
+    if (loaded) onLoaded();
+    // A safety net: had the bucket emptied between status and watch, nothing would arrive.
+    let quiet: NodeJS.Timeout | undefined;
+    const armQuiet = (): void => {
+      clearTimeout(quiet);
+      if (!loaded) {
+        quiet = setTimeout(() => {
           loaded = true;
-          changedInBatch = false;
-          markLoaded();
-        } else if (changedInBatch) {
-          changedInBatch = false;
-          options.onConfig?.(buildDocument(cache));
-        }
+          onLoaded();
+        }, loadQuietMs);
       }
-      if (!closed)
-        logger.error({}, 'cluster: shared config watch ended; config changes are no longer seen');
-    })().catch((e: unknown) => {
+    };
+    armQuiet();
+    let changedInBatch = false;
+    for await (const e of iter) {
+      if (classifyKey(e.key) !== null) {
+        applyEntry(cache, e.key, toEntry(e, logger));
+        changedInBatch = true;
+      }
+      lastRevision = Math.max(lastRevision, e.revision);
+      if (e.delta !== 0) {
+        armQuiet();
+        continue;
+      }
+      if (!loaded) {
+        loaded = true;
+        clearTimeout(quiet);
+        onLoaded();
+      }
+      if (changedInBatch) {
+        changedInBatch = false;
+        options.onConfig?.(buildDocument(cache));
+      }
+    }
+    clearTimeout(quiet);
+  }
+
+  // A function, not the variable: close() flips it while the loop below awaits.
+  function isClosed(): boolean {
+    return closed;
+  }
+
+  // After the first watch ends (it should not while the connection lives), watch again from the
+  // next revision, so a daemon never silently stops seeing config changes.
+  async function keepFollowing(current: Promise<void>): Promise<void> {
+    try {
+      await current;
+    } catch (e) {
       logger.error({ err: e }, 'cluster: shared config watch failed');
+    }
+    while (!isClosed()) {
+      logger.warn({ lastRevision }, 'cluster: shared config watch ended; watching again');
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (isClosed()) break;
+      try {
+        await follow(lastRevision + 1, () => undefined);
+      } catch (e) {
+        logger.error({ err: e }, 'cluster: shared config watch failed');
+      }
+    }
+  }
+
+  async function watch(): Promise<SharedConfigDocument> {
+    let markLoaded: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (markLoaded = r));
+    const first = follow(0, () => {
+      markLoaded();
     });
-    await ready;
+    // Setting up the first watch fails start(); anything later is logged and retried.
+    await Promise.race([ready, first]);
+    void keepFollowing(first);
     return buildDocument(cache);
   }
 

@@ -86,6 +86,8 @@ export async function startRuntime(
     now,
     ...(options.reducerOptions === undefined ? {} : { reducerOptions: options.reducerOptions }),
     ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+    // Asked before every write: a node resumed after a pause whose lease is gone writes nothing.
+    canWrite: (p) => leases?.owns(p) ?? false,
     // Another node wrote this partition's lines (its processor stopped): hand the lease over.
     onLost: (p) => void leases?.release(p),
     ...log,

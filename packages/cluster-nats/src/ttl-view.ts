@@ -33,10 +33,19 @@ export interface TtlView<T> {
   entries(): ReadonlyMap<string, TtlEntry<T>>;
   /** The last value ever seen under a key (also after a delete or an expiry), or null. */
   last(key: string): T | null;
+  /** Revision of the last entry seen under a key (put or delete), 0 when none was seen. */
+  lastRevision(key: string): number;
   /** True when the key's last write aged past the TTL (its writer stopped: dead or cut off). */
   expired(key: string): boolean;
   /** Epoch ms since when a key is free (deleted or expired), or null while it is live. */
   freeSince(key: string): number | null;
+  /**
+   * Re-creates the watch (the client's watch can stop delivering for good after its server
+   * died); the current content is applied on top of what the view holds.
+   */
+  restart(): Promise<void>;
+  /** Local time the watch last delivered anything (creation time before that). */
+  lastUpdate(): number;
   stop(): void;
 }
 
@@ -46,14 +55,20 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
   const live = new Map<string, TtlEntry<T>>();
   const last = new Map<string, T>();
   const deletedAt = new Map<string, number>();
+  const revisions = new Map<string, number>();
   const startedAt = now();
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => {
     resolveReady = resolve;
   });
-  const watch = await kv.watch();
+
+  let lastUpdate = now();
 
   function apply(e: KvWatchEntry): void {
+    lastUpdate = now();
+    // A re-created watch delivers last values again: never step back to an older revision.
+    if (e.revision < (revisions.get(e.key) ?? 0)) return;
+    revisions.set(e.key, e.revision);
     if (e.operation === 'PUT') {
       const value = parse(e.string());
       if (value === null) return;
@@ -67,15 +82,24 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
     }
   }
 
-  void (async () => {
-    for await (const e of watch) {
-      apply(e);
-      // The last entry of the initial content is the first one flagged as an update.
-      if (e.isUpdate) resolveReady();
-      options.onUpdate?.(e.key);
-    }
-    resolveReady();
-  })();
+  let watch: Awaited<ReturnType<KV['watch']>> | null = null;
+  let stopped = false;
+
+  async function follow(): Promise<void> {
+    const current = await kv.watch();
+    watch = current;
+    void (async () => {
+      for await (const e of current) {
+        apply(e);
+        // The last entry of the initial content is the first one flagged as an update.
+        if (e.isUpdate) resolveReady();
+        options.onUpdate?.(e.key);
+      }
+      resolveReady();
+    })();
+  }
+
+  await follow();
   // An empty bucket delivers no initial content at all: then nothing is pending now. The timer
   // covers keys that expired between the two calls (the watch then waits for no initial entry).
   if ((await kv.status()).values === 0) resolveReady();
@@ -99,6 +123,7 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
       return out;
     },
     last: (key) => last.get(key) ?? null,
+    lastRevision: (key) => revisions.get(key) ?? 0,
     expired: (key) => live.has(key) && fresh(key) === null,
     freeSince: (key) => {
       const entry = live.get(key);
@@ -108,8 +133,15 @@ export async function createTtlView<T>(options: TtlViewOptions<T>): Promise<TtlV
       }
       return deletedAt.get(key) ?? startedAt;
     },
+    lastUpdate: () => lastUpdate,
+    restart: async () => {
+      if (stopped) return;
+      watch?.stop();
+      await follow();
+    },
     stop: () => {
-      watch.stop();
+      stopped = true;
+      watch?.stop();
     },
   };
 }

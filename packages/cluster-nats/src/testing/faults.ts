@@ -23,6 +23,17 @@ export interface Faults {
   wrap<T extends object>(target: T): T;
 }
 
+/** The calls that reach NATS (the only ones faults apply to; others run as they are). */
+const NETWORK_METHODS: ReadonlySet<string> = new Set([
+  'publish',
+  'create',
+  'update',
+  'put',
+  'get',
+  'delete',
+  'keys',
+]);
+
 /** Creates a fault controller. */
 export function createFaults(): Faults {
   let crash: { match: CallMatcher; left: number } | null = null;
@@ -59,10 +70,14 @@ export function createFaults(): Faults {
       return new Promise((resolve) => heldListeners.push(resolve));
     },
     wrap<T extends object>(target: T): T {
+      const wrap = this.wrap.bind(this);
       return new Proxy(target, {
         get(t, key) {
           const value: unknown = Reflect.get(t, key, t);
+          // A KV bucket publishes guarded updates through its own JetStream client.
+          if (key === 'js' && typeof value === 'object' && value !== null) return wrap(value);
           if (typeof value !== 'function' || typeof key !== 'string') return value;
+          if (!NETWORK_METHODS.has(key)) return (value as () => unknown).bind(t);
           const fn = value as (...args: unknown[]) => unknown;
           return async (...args: unknown[]): Promise<unknown> => {
             if (paused) await hold();
