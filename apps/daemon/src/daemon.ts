@@ -30,6 +30,7 @@ import {
   mqttMetrics,
   phonePortMetrics,
 } from './metrics/integration-metrics.js';
+import { clusterMetrics } from './metrics/cluster-metrics.js';
 import { VERSION } from './version.js';
 
 export type { Daemon, DaemonAddresses, DaemonOptions, DaemonParts } from './daemon/daemon-types.js';
@@ -125,6 +126,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       ),
       mqttMetrics(() => integrations.mqttStatus()),
       emailNotifyMetrics(() => integrations.emailStatus()),
+      clusterMetrics(() => backbone.clusterStatus()),
     ],
   });
 
@@ -151,6 +153,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     integrations: () => integrations.health(),
     callerNames,
     access,
+    // Cluster mode: phone commands run once, at the phone's owner.
+    ...(backbone.mode === 'cluster' ? { commands: backbone.commands } : {}),
     cluster: () => {
       const status = backbone.clusterStatus();
       return status === null ? null : toClusterView(status);

@@ -6,6 +6,7 @@ import { isAdminSession } from './api/users.js';
 import type { MeView } from './api/users.js';
 import { ErrorBox } from './components/ui.js';
 import { ActionUrlsPage } from './pages/action-urls.js';
+import { ClusterPage } from './pages/cluster.js';
 import { DirectoryPage } from './pages/directory.js';
 import { DialingPage } from './pages/dialing.js';
 import { EventsPage } from './pages/events.js';
@@ -34,6 +35,7 @@ const NAV: readonly (readonly [string, string, boolean])[] = [
   ['/journal', 'Journal', false],
   ['/events', 'Events', false],
   ['/users', 'Users', true],
+  ['/cluster', 'Cluster', true],
 ];
 
 /** Who the token (cookie, or `token`) is; 401 when it is not valid. */
@@ -215,6 +217,7 @@ function Page(props: { pathname: string; admin: boolean }): JSX.Element {
   if (p === '/action-urls') return <ActionUrlsPage />;
   if (p === '/dialing') return <DialingPage />;
   if (p === '/directory') return <DirectoryPage />;
+  if (p === '/cluster') return <ClusterPage />;
   return (
     <>
       <h1>Not found</h1>

@@ -131,6 +131,35 @@ describe('cluster mode on the fake cluster', () => {
     expect(body.owners).toHaveLength(64);
     expect(body.owned).toHaveLength(64);
     expect(userMayReach(USER_ROUTES, 'viewer', 'GET', '/api/cluster')).toBe('admin-only');
+    const metrics = await fetch(`http://127.0.0.1:${String(one.at.admin.port)}/api/metrics`, {
+      headers: { authorization: `Bearer ${one.daemon.config.current.admin.token}` },
+    });
+    const text = await metrics.text();
+    expect(text).toMatch(/^snomlink_cluster_connected 1$/m);
+    expect(text).toMatch(/^snomlink_cluster_partitions_owned 64$/m);
+    expect(text).toMatch(/^snomlink_cluster_takeovers_total 0$/m);
     expect(userMayReach(USER_ROUTES, 'agent', 'GET', '/api/cluster')).toBe('admin-only');
+  });
+
+  it('runs a phone command sent to a non-owner once, at the owner', async () => {
+    await startDaemon('d1'); // first started: owns every partition on the fake
+    const two = await startDaemon('d2');
+    const res = await fetch(
+      `http://127.0.0.1:${String(two.at.admin.port)}/api/phones/${PHONE.id}/dial`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${two.daemon.config.current.admin.token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ number: '201' }),
+      },
+    );
+    // The phone at 127.0.0.1:9 does not answer: the owner's failure comes back as this answer.
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(network.commandsRun.get('d1')?.map((c) => [c.phoneId, c.name])).toEqual([
+      [PHONE.id, 'dial'],
+    ]);
+    expect(network.commandsRun.get('d2')).toBeUndefined();
   });
 });

@@ -13,6 +13,7 @@ import type { EventBuffer } from '../events/event-buffer.js';
 import type { Journal } from '../journal/journal.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
 import type { DirectoryRoutesDeps } from './directory-routes.js';
+import type { CommandBus } from '../backbone/backbone-types.js';
 import type { ClusterRoutesDeps } from './routes/cluster.js';
 import type { NotifyRoutesDeps } from './notify-routes.js';
 
@@ -89,6 +90,11 @@ export interface AdminAppDeps {
    * is same-origin even when the request's `Host` differs. Absent: only `Host` counts.
    */
   readonly adminAddress?: () => string | null;
+  /**
+   * Runs phone commands (dial, drop, answer, hold, unhold) on the daemon that owns the phone
+   * (cluster mode); absent: they run here, as with the local command bus.
+   */
+  readonly commands?: CommandBus;
   /** `GET /api/cluster`: the cluster's status in cluster mode; absent or null: running alone. */
   readonly cluster?: ClusterRoutesDeps['cluster'];
   /** Users, scoped tokens and the audit log; without it only the admin token signs in. */

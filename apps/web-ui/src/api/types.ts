@@ -3,6 +3,7 @@ export type {
   ActionUrlsView,
   CallCommand,
   CallView,
+  ClusterState,
   DialResult,
   DirectorySearchResult,
   DirectoryTestResultView,

@@ -22,7 +22,7 @@ const SUMMARY: Readonly<Record<CallCommand, string>> = {
 
 async function runCommand(
   deps: AdminAppDeps,
-  call: Call,
+  call: Pick<Call, 'id' | 'phoneId'>,
   command: CallCommand,
 ): Promise<CallCommandResult> {
   const client = phoneClient(deps, call.phoneId).client;
@@ -50,6 +50,12 @@ async function runCommand(
 /** `/api/calls`: live calls and the commands on them (one route per command). */
 export function callRoutes(deps: AdminAppDeps): Hono {
   const app = new Hono();
+  // The owner's side of the command bus: what runs here when this daemon owns the phone.
+  for (const command of CALL_COMMANDS) {
+    deps.commands?.handle(`call.${command}`, (phoneId, args) =>
+      runCommand(deps, { id: (args as { callId: string }).callId, phoneId }, command),
+    );
+  }
 
   app.get('/', describe({ tag, summary: 'Live calls', response: C.CallList }), (c) =>
     c.json({ calls: visibleCalls(c, deps.lineModel.liveCalls()) }),
@@ -78,7 +84,12 @@ export function callRoutes(deps: AdminAppDeps): Hono {
           );
         }
         requireControlledLine(c, call.phoneId);
-        const result = await runCommand(deps, call, command);
+        const result =
+          deps.commands === undefined
+            ? await runCommand(deps, call, command)
+            : ((await deps.commands.run(call.phoneId, `call.${command}`, {
+                callId: call.id,
+              })) as CallCommandResult);
         deps.logger.info({ phoneId: call.phoneId, callId, command }, 'call command');
         return c.json(result);
       },

@@ -16,6 +16,26 @@ import { maySeeLine, phoneViewFor, requireControlledLine, requireVisibleLine } f
 
 const tag = 'phones';
 
+/** What a dial command carries (to the phone's owner in cluster mode). */
+interface DialArgs {
+  readonly number: string;
+  readonly identity?: string;
+}
+
+/** Makes the phone dial (on the daemon that runs the command). */
+async function dialHere(deps: AdminAppDeps, phoneId: string, args: DialArgs): Promise<null> {
+  const runtime = phoneClient(deps, phoneId);
+  try {
+    await runtime.client.dial(
+      args.number,
+      args.identity === undefined ? undefined : { identity: args.identity },
+    );
+  } catch (error) {
+    throw toPhoneApiError(phoneId, `dial ${args.number}`, error);
+  }
+  return null;
+}
+
 /** `/api/phones`: configure phones, test them, provision their Action URLs, dial. */
 export function phoneRoutes(deps: AdminAppDeps): Hono {
   const app = new Hono();
@@ -220,6 +240,8 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
     (c) => provision(c, c.req.valid('param').id, 'remove'),
   );
 
+  deps.commands?.handle('dial', (phoneId, args) => dialHere(deps, phoneId, args as DialArgs));
+
   app.post(
     '/:id/dial',
     describe({
@@ -243,15 +265,12 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
           `cannot dial "${input.number}": ${dialable.issues.map((i) => i.message).join('; ')}`,
         );
       }
-      const runtime = phoneClient(deps, phone.id);
-      try {
-        await runtime.client.dial(
-          dialable.output,
-          input.identity === undefined ? undefined : { identity: input.identity },
-        );
-      } catch (error) {
-        throw toPhoneApiError(phone.id, `dial ${dialable.output}`, error);
-      }
+      const args: DialArgs = {
+        number: dialable.output,
+        ...(input.identity === undefined ? {} : { identity: input.identity }),
+      };
+      if (deps.commands === undefined) await dialHere(deps, phone.id, args);
+      else await deps.commands.run(phone.id, 'dial', args);
       deps.logger.info({ phoneId: phone.id, dialed: dialable.output }, 'dial requested');
       const body: DialResult = {
         phoneId: phone.id,
