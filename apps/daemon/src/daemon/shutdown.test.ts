@@ -11,7 +11,7 @@ describe('shutDown', () => {
     };
     await shutDown({
       logger: pino({ level: 'silent' }),
-      stopTicking: () => log.push('ticks'),
+      stopChanges: step('changes'),
       onStop: step('extensions'),
       servers: [step('listener'), step('admin')],
       integrations: step('integrations'),
@@ -24,10 +24,10 @@ describe('shutDown', () => {
       },
     });
     expect(log).toEqual([
-      'ticks',
       'extensions',
       'listener',
       'admin',
+      'changes',
       'integrations',
       'producers',
       'phones',
@@ -37,7 +37,7 @@ describe('shutDown', () => {
     ]);
   });
 
-  it('goes on when the extensions fail, and logs unjournalled calls at error', async () => {
+  it('goes on when the extensions or the change feed fail, and logs unjournalled calls at error', async () => {
     const lines: { level: number; msg: string }[] = [];
     const logger = pino(
       { level: 'info' },
@@ -46,7 +46,7 @@ describe('shutDown', () => {
     let journalClosed = false;
     await shutDown({
       logger,
-      stopTicking: () => undefined,
+      stopChanges: () => Promise.reject(new Error('leave failed')),
       onStop: () => Promise.reject(new Error('ws close failed')),
       servers: [],
       integrations: () => Promise.resolve(),
@@ -61,6 +61,7 @@ describe('shutDown', () => {
     expect(journalClosed).toBe(true);
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [40, 'stopping the TAPI bridge failed'],
+      [40, 'stopping the change feed failed'],
       [50, 'JOURNAL WRITE FAILED at shutdown: 3 finished calls were not journalled'],
     ]);
   });
