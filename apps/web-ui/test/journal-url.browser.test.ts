@@ -107,4 +107,11 @@ describe('journal filters in the URL', () => {
     expect(await page.locator('#j-missed').inputValue()).toBe('true');
     expect(pageErrors).toEqual([]);
   });
+
+  it('keeps a filter for a phone that is not (or no longer) in the phone list', async () => {
+    await page.goto(`${daemon.adminBase}/journal?phone=desk-gone`);
+    await page.getByText('No calls match.').waitFor();
+    expect(await page.locator('#j-phone').inputValue()).toBe('desk-gone');
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -42,6 +42,20 @@ function download(name: string, text: string): void {
   }, 1000);
 }
 
+/**
+ * The phone filter's choices. The filtered phone is always one of them: the phone list
+ * arrives after the page (a link from a missed-call e-mail opens before it), and a phone
+ * removed since keeps its journal rows; without its option the select would show "all".
+ */
+function phoneOptions(
+  phones: readonly { id: string; name: string }[],
+  selected: string,
+): (readonly [string, string])[] {
+  const options = phones.map((p) => [p.id, p.name !== '' ? `${p.name} (${p.id})` : p.id] as const);
+  if (selected !== '' && !phones.some((p) => p.id === selected)) options.push([selected, selected]);
+  return [['', 'all'], ...options];
+}
+
 /** Finished calls, newest first, with filters, paging and CSV export. */
 export function JournalPage(): JSX.Element {
   const live = useLive();
@@ -92,12 +106,7 @@ export function JournalPage(): JSX.Element {
             <Select
               id="j-phone"
               value={draft.phone}
-              options={[
-                ['', 'all'],
-                ...(live.phones ?? []).map(
-                  (p) => [p.id, p.name !== '' ? `${p.name} (${p.id})` : p.id] as const,
-                ),
-              ]}
+              options={phoneOptions(live.phones ?? [], draft.phone)}
               onChange={(phone) => {
                 setDraft({ ...draft, phone });
               }}
