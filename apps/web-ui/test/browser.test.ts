@@ -11,15 +11,14 @@ import type { DialRules } from '@snomlink/core';
 import { toDialable } from '@snomlink/core';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { RecordedRequest, SimulatedPhone } from '@snomlink/snom-simulator';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ROOT,
   assertPrerequisites,
   freePort,
+  launchChromium,
+  openPage,
+  ROOT,
   startDaemon,
 } from './harness.js';
 import type { RunningDaemon } from './harness.js';
@@ -90,18 +89,12 @@ beforeAll(async () => {
   phone = createSimulatedPhone({ model: 'snom360', answerDelayMs: 200 });
   const address = await phone.listen({ host: '127.0.0.2', port: 0 });
   phoneHost = `${address.host}:${address.port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(10_000);
+  browser = await launchChromium();
+  page = await openPage(browser, { pageErrors });
   page.on('dialog', (d) => {
     dialogs.push(`${d.type()}: ${d.message()}`);
     void d.dismiss();
   });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 60_000);
 
 afterAll(async () => {

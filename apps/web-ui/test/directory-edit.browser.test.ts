@@ -7,10 +7,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, assertPrerequisites, startDaemon } from './harness.js';
+import { assertPrerequisites, launchChromium, openPage, startDaemon } from './harness.js';
 import type { RunningDaemon } from './harness.js';
 
 const BIND_PASSWORD = 'bind-Secret-4711';
@@ -37,14 +36,8 @@ beforeAll(async () => {
     'Name;Firma;Telefon\nJörg Müller;Müller & Söhne;030 1234567\n',
   );
   daemon = await startDaemon();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  browser = await launchChromium();
+  page = await openPage(browser, { pageErrors });
   await page.goto(daemon.signInUrl);
   await page
     .getByRole('navigation', { name: 'Main' })

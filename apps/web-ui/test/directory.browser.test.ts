@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { RecordedRequest, SimulatedPhone } from '@snomlink/snom-simulator';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, assertPrerequisites, startDaemon } from './harness.js';
+import { assertPrerequisites, launchChromium, openPage, startDaemon } from './harness.js';
 import type { RunningDaemon } from './harness.js';
 
 const PHONE_ID = 'desk-301';
@@ -60,13 +59,8 @@ beforeAll(async () => {
       })
     ).status,
   ).toBe(200);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(10_000);
+  browser = await launchChromium();
+  page = await openPage(browser);
   await page.goto(daemon.signInUrl);
 }, 60_000);
 

@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Repository root. */
@@ -27,6 +29,26 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
 ];
+
+/** Launches Debian's headless Chromium with the flags above. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A new desktop-sized page (1200 × 900) with a default timeout for waits; with `pageErrors`,
+ * the page's uncaught script errors are pushed there, so a test can assert there were none.
+ */
+export async function openPage(
+  browser: Browser,
+  options: { readonly pageErrors?: string[]; readonly timeoutMs?: number } = {},
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.setDefaultTimeout(options.timeoutMs ?? 10_000);
+  const { pageErrors } = options;
+  if (pageErrors !== undefined) page.on('pageerror', (e) => pageErrors.push(e.message));
+  return page;
+}
 
 /** Fails loudly (not a skip) when something the browser tests need is missing. */
 export function assertPrerequisites(): void {

@@ -5,10 +5,9 @@
  * against the real built daemon; calls come in through the listener's Action URLs.
  */
 import { randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, assertPrerequisites, startDaemon } from './harness.js';
+import { assertPrerequisites, launchChromium, openPage, startDaemon } from './harness.js';
 import type { RunningDaemon } from './harness.js';
 
 const SECRET = randomBytes(18).toString('base64url');
@@ -64,14 +63,8 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error('the three calls did not reach the journal');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  browser = await launchChromium();
+  page = await openPage(browser, { pageErrors });
 }, 60_000);
 
 afterAll(async () => {

@@ -5,11 +5,10 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDaemon } from './harness.js';
-import { CHROMIUM, CHROMIUM_ARGS, assertPrerequisites, startDaemon } from './harness.js';
+import { assertPrerequisites, launchChromium, openPage, startDaemon } from './harness.js';
 
 let daemon: RunningDaemon;
 let browser: Browser;
@@ -76,13 +75,8 @@ beforeAll(async () => {
       },
     },
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(15_000);
+  browser = await launchChromium();
+  page = await openPage(browser, { timeoutMs: 15_000 });
 }, 60_000);
 
 afterAll(async () => {

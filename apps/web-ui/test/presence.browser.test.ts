@@ -7,10 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, assertPrerequisites, startDaemon } from './harness.js';
+import { assertPrerequisites, launchChromium, openPage, ROOT, startDaemon } from './harness.js';
 import type { RunningDaemon } from './harness.js';
 
 const SHOTS = join(ROOT, 'apps/web-ui/test-results');
@@ -47,14 +46,8 @@ beforeAll(async () => {
     host: `${address.host}:${String(address.port)}`,
   });
   await api('POST', `/api/phones/${PHONE_ID}/provision`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  browser = await launchChromium();
+  page = await openPage(browser, { pageErrors });
 }, 60_000);
 
 afterAll(async () => {

@@ -5,10 +5,9 @@
  */
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS, assertPrerequisites, startDaemon } from './harness.js';
+import { assertPrerequisites, launchChromium, startDaemon } from './harness.js';
 import type { RunningDaemon } from './harness.js';
 
 let daemon: RunningDaemon;
@@ -52,11 +51,7 @@ beforeAll(async () => {
     });
     await admin(`/api/phones/${id}/provision`, 'POST');
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { actionEvent } from '@snomlink/core/testing';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openConfigStore } from '../config/config-store.js';
-import { createCallerNames } from '../directory/caller-names.js';
+import { wireCallerNames } from '../daemon/caller-names-wiring.js';
 import type { CallerNames } from '../directory/caller-names.js';
 import { createWebhookDispatcher } from './webhooks.js';
 import type { WebhookDispatcher } from './webhooks.js';
@@ -100,19 +100,13 @@ describe('call-info webhooks', () => {
     hub.subscribe((event) => {
       sending.handle(event);
     });
-    callerNames = createCallerNames({
+    // The daemon's own wiring; no journal row here (the name arrives while the call is live).
+    callerNames = wireCallerNames({
       config,
       hub,
       logger: pino({ level: 'silent' }),
-      isLive: (callId) => model.getCall(callId) !== undefined,
-      annotate: (found) => {
-        model.applyDirectoryName({
-          callId: found.callId,
-          party: found.party,
-          number: found.number,
-          name: found.match.name,
-        });
-      },
+      lineModel: model,
+      journal: { setDirectoryName: () => undefined },
     });
     callerNames.start();
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ActionEventKind, ActionEventParams } from '../action-event.js';
 import type { CallChange, FinishedCall } from '../call.js';
-import type { DialRules } from '../dial-rules.js';
+import { DEFAULT_DIAL_RULES, type DialRules } from '../dial-rules.js';
 import { createLineState, type LineState } from '../line-state.js';
 import { DEFAULT_SETUP_TIMEOUT_MS, reduceLine } from './reduce-line.js';
 import { actionEvent } from '../testing/index.js';
@@ -13,14 +13,7 @@ import { actionEvent } from '../testing/index.js';
 // two streams are each in order, but either can be ahead of the other. Whatever the
 // interleaving, one real call must give exactly one finished call.
 
-const RULES: DialRules = {
-  countryCode: '49',
-  areaCode: '30',
-  internationalPrefix: '00',
-  nationalPrefix: '0',
-  outsideLine: '',
-  internalMaxLength: 4,
-};
+const RULES: DialRules = { ...DEFAULT_DIAL_RULES, areaCode: '30' };
 
 type Ev = readonly [
   kind: ActionEventKind,

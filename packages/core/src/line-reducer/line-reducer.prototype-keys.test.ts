@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionEventKind, ActionEventParams } from '../action-event.js';
 import type { CallChange } from '../call.js';
-import type { DialRules } from '../dial-rules.js';
+import { DEFAULT_DIAL_RULES, type DialRules } from '../dial-rules.js';
 import { createLineState, type LineInput, type LineState } from '../line-state.js';
 import { actionEvent } from '../testing/index.js';
 import { reduceLine } from './reduce-line.js';
@@ -10,14 +10,7 @@ import { reduceLine } from './reduce-line.js';
 // that names an Object.prototype member must behave like any other id, not find the prototype's
 // function (or, for `__proto__`, the prototype itself).
 
-const RULES: DialRules = {
-  countryCode: '49',
-  areaCode: '30',
-  internationalPrefix: '00',
-  nationalPrefix: '0',
-  outsideLine: '',
-  internalMaxLength: 4,
-};
+const RULES: DialRules = { ...DEFAULT_DIAL_RULES, areaCode: '30' };
 
 const ANNA = { remote: '"Anna" <sip:+4930123456@pbx.example>', local: 'sip:201@pbx.example' };
 const BEN = { remote: '"Ben" <sip:+4930654321@pbx.example>', local: 'sip:201@pbx.example' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionEventKind, ActionEventParams } from '../action-event.js';
 import type { CallChange } from '../call.js';
-import type { DialRules } from '../dial-rules.js';
+import { DEFAULT_DIAL_RULES, type DialRules } from '../dial-rules.js';
 import { createLineState, type LineInput, type LineState } from '../line-state.js';
 import {
   DEFAULT_SETUP_TIMEOUT_MS,
@@ -10,14 +10,7 @@ import {
 } from './reduce-line.js';
 import { actionEvent } from '../testing/index.js';
 
-const RULES: DialRules = {
-  countryCode: '49',
-  areaCode: '30',
-  internationalPrefix: '00',
-  nationalPrefix: '0',
-  outsideLine: '',
-  internalMaxLength: 4,
-};
+const RULES: DialRules = { ...DEFAULT_DIAL_RULES, areaCode: '30' };
 
 type Input =
   | [kind: ActionEventKind, params?: ActionEventParams, source?: 'action-url' | 'log-scan']
