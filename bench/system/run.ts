@@ -28,6 +28,7 @@ import type {
 import { connectSse } from '../../tests/system/src/harness/sse-client.js';
 import type { SseMessage } from '../../tests/system/src/harness/sse-client.js';
 import { askChild } from '../lib/ask-child.js';
+import { watchLoopDelay } from './loop-delay.js';
 
 const { values } = parseArgs({
   options: {
@@ -363,6 +364,9 @@ interface PhaseResult {
   loopP50Ms: number | null;
   loopP99Ms: number | null;
   loopMaxMs: number | null;
+  /** This process's (phones + SSE reader) event loop delay over the phase, ms. */
+  genLoopP99Ms: number;
+  genLoopMaxMs: number;
   phoneRoundTripP50Ms: number | null;
   phoneRoundTripP99Ms: number | null;
   cpuPercent: number;
@@ -434,6 +438,7 @@ async function measurePhase(
   counters.roundTrips = [];
   latency.drain();
   const g0 = process.cpuUsage();
+  const genLoop = watchLoopDelay();
   const t0 = performance.now();
   const probes: number[] = [];
   const isDaemon = target !== 'bare';
@@ -457,6 +462,7 @@ async function measurePhase(
   await probeLoop;
   probes.sort((a, b) => a - b);
   const generatorCpu = process.cpuUsage(g0);
+  const genLoopDelay = genLoop.stop();
   const genWall = (performance.now() - t0) / 1000;
   const events = eventCount() - events0;
   await after(watched.result.calls);
@@ -478,6 +484,8 @@ async function measurePhase(
     loopP50Ms: loop?.p50Ms ?? null,
     loopP99Ms: loop?.p99Ms ?? null,
     loopMaxMs: loop?.maxMs ?? null,
+    genLoopP99Ms: genLoopDelay.p99Ms,
+    genLoopMaxMs: genLoopDelay.maxMs,
     phoneRoundTripP50Ms: percentile(trips, 50),
     phoneRoundTripP99Ms: percentile(trips, 99),
     cpuPercent: round1(watched.cpuPercent) ?? 0,
@@ -992,6 +1000,7 @@ const table = results.map((r) => {
         : `${String(r.healthProbeP99Ms)} / ${String(r.healthProbeMaxMs)}`,
     'log.htm per 190 call': r.logRequestsPer190Call ?? '–',
     'gen CPU %': r.generatorCpuPercent,
+    'gen loop p99/max ms': `${String(r.genLoopP99Ms)} / ${String(r.genLoopMaxMs)}`,
   };
 });
 console.table(table);

@@ -187,6 +187,38 @@ describe('end to end against a 190-class simulated phone', () => {
     expect(pages.filter((u) => u === '/sip_trace.htm').length).toBeGreaterThan(1);
   }, 20_000);
 
+  // Issue 19: a system run on an overloaded machine showed duplicated 190-class journal rows
+  // after snom-client moved to undici request(). Here every log read and clear is slow (the
+  // phone waits before answering), so reads are still on their way while the next call rings,
+  // is answered and ends: the scanner must still report each call's events exactly once.
+  it('slow log reads overlapping back-to-back calls report every call once', async () => {
+    const { events, phone } = await scanned190('p-slow', 's', { answerDelayMs: 50 });
+    await phone.setFault({ delayMs: 250 });
+    const callIds: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const callId = await phone.ring(`+49301234${String(i)}`, { display: `Caller ${String(i)}` });
+      callIds.push(callId);
+      await phone.answer(callId);
+      await phone.hangUp(callId);
+    }
+    for (const callId of callIds) {
+      await waitFor(events, (e) => e.kind === 'disconnected' && e.params.callId === callId, 30_000);
+    }
+    // The scanner clears the log only when it has gone quiet: every read is done by then.
+    await waitFor(events, () => phone.logText === '', 30_000);
+
+    const counts = new Map<string, number>();
+    for (const e of events) {
+      const key = `${e.params.callId ?? ''} ${e.kind}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    for (const callId of callIds) {
+      expect(counts.get(`${callId} incoming`)).toBe(1);
+      expect(counts.get(`${callId} disconnected`)).toBe(1);
+    }
+  }, 60_000);
+
   // Every trace format the simulator's firmware profiles write (snom-evidence.md §4), through
   // snom-client over a real socket.
   it.each(['public', 'fw7-embedded', 'syslog', 'legacy'] as const)(

@@ -1,3 +1,5 @@
+import type { PhoneAnswer } from './auth-fetch.js';
+
 /** Default cap on a phone answer's body: real snom pages are a few kB, logs a few hundred. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -17,29 +19,25 @@ export type CappedBody =
  * `maxBytes` still ends the download.
  */
 export async function readBodyCapped(
-  response: Response,
+  answer: Pick<PhoneAnswer, 'header' | 'body'>,
   maxBytes: number,
   keepLastBytes?: number,
 ): Promise<CappedBody> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const body = answer.body;
+  const declared = Number(answer.header('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel();
+    body.destroy();
     return { ok: false, receivedBytes: 0 };
   }
-  const body = response.body;
-  if (body === null) return { ok: true, text: '', truncated: false };
   const keep = keepLastBytes ?? Number.POSITIVE_INFINITY;
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;
   let kept = 0;
   let dropped = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of body) {
     received += value.byteLength;
     if (received > maxBytes) {
-      await reader.cancel();
+      body.destroy();
       return { ok: false, receivedBytes: received };
     }
     chunks.push(value);

@@ -1,9 +1,8 @@
 import { isHttpControlUnsupported } from '@snomlink/core';
-import ky, { isHTTPError, isTimeoutError } from 'ky';
 import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import { createAuthFetch, type AuthMode } from './auth-fetch.js';
+import { createAuthFetch, type AuthMode, type PhoneAnswer } from './auth-fetch.js';
 import { OneShotDispatcher } from './one-shot-dispatcher.js';
 import { parseWwwAuthenticate, pickDigestChallenge } from './digest-auth.js';
 import {
@@ -230,6 +229,52 @@ const CONNECTION_ADVICE: Readonly<Record<SnomConnectionErrorCode, string>> = {
   other: 'the request failed before an answer arrived; check the network path to the phone',
 };
 
+/** Statuses a read is retried after (the phone's web server restarting or overloaded). */
+const RETRIED_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+/** The abort reason of a timed-out attempt (mapped to `SnomTimeoutError` by its name). */
+function timeoutReason(): Error {
+  const error = new Error('the phone did not answer in time');
+  error.name = 'TimeoutError';
+  return error;
+}
+
+const pause = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** The time budget of one request: aborts the attempt in progress when it runs out. */
+interface Deadline {
+  /** A controller for the next attempt (already aborted once the budget is spent). */
+  attempt(): AbortController;
+  readonly expired: boolean;
+  /** Stops the timer (the request has ended). */
+  clear(): void;
+}
+
+function createDeadline(ms: number): Deadline {
+  let current: AbortController | undefined;
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    current?.abort(timeoutReason());
+  }, ms);
+  return {
+    attempt() {
+      current = new AbortController();
+      if (expired) current.abort(timeoutReason());
+      return current;
+    },
+    get expired() {
+      return expired;
+    },
+    clear() {
+      clearTimeout(timer);
+    },
+  };
+}
+
 function findCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
@@ -368,21 +413,12 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
 
   function mapError(error: unknown, url: string, label: string): SnomClientError {
     if (error instanceof SnomClientError) return error;
-    if (isTimeoutError(error) || isAbortTimeout(error)) {
+    if (isAbortTimeout(error)) {
       return new SnomTimeoutError(
         safe(
           `phone ${host} did not answer ${label} within ${timeoutMs} ms; check that it is reachable or raise timeoutMs`,
         ),
         timeoutMs,
-        context(url),
-      );
-    }
-    if (isHTTPError(error)) {
-      return new SnomHttpError(
-        safe(
-          `phone ${host} answered ${error.response.status} to ${label}; check the phone's web UI and firmware`,
-        ),
-        error.response.status,
         context(url),
       );
     }
@@ -400,6 +436,44 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
     );
   }
 
+  const requestHeaders: Readonly<Record<string, string>> =
+    options.keepAlive === true ? {} : { connection: 'close' };
+
+  /**
+   * Sends one GET to the phone: each attempt must bring the answer's head within `timeoutMs`;
+   * reads are retried (`retries` times, 100 ms × attempt apart) after a network error, a timeout
+   * or a 500/502/503/504, commands never. `deadline` bounds the whole, body included.
+   */
+  async function send(path: string, kind: RequestKind, deadline: Deadline): Promise<PhoneAnswer> {
+    const attempts = kind === 'read' ? retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const controller = deadline.attempt();
+      const head = setTimeout(() => {
+        controller.abort(timeoutReason());
+      }, timeoutMs);
+      let answer: PhoneAnswer;
+      try {
+        answer = await authFetch(origin, path, {
+          method: 'GET',
+          headers: requestHeaders,
+          signal: controller.signal,
+        });
+      } catch (error) {
+        if (attempt >= attempts || deadline.expired) throw error;
+        await pause(100 * attempt);
+        continue;
+      } finally {
+        clearTimeout(head);
+      }
+      if (attempt < attempts && RETRIED_STATUSES.has(answer.status)) {
+        answer.body.destroy();
+        await pause(100 * attempt);
+        continue;
+      }
+      return answer;
+    }
+  }
+
   async function request(
     path: string,
     kind: RequestKind,
@@ -411,41 +485,38 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
       const url = `${origin}${path}`;
       const shownUrl = `${origin}${displayPath}`;
       const fullLabel = `GET ${displayPath}`;
-      let response: Response;
+      let response: PhoneAnswer;
       let text: string;
+      // The whole request, body included, as the retries allow (plus a second of slack).
+      const deadline = createDeadline(timeoutMs * (kind === 'read' ? retries + 1 : 1) + 1000);
       try {
-        response = await ky(url, {
-          fetch: authFetch,
-          timeout: timeoutMs,
-          retry:
-            kind === 'read'
-              ? {
-                  limit: retries,
-                  methods: ['get'],
-                  statusCodes: [500, 502, 503, 504],
-                  retryOnTimeout: true,
-                  delay: (attempt) => 100 * attempt,
-                }
-              : { limit: 0 },
-          throwHttpErrors: (status) => status >= 500,
-          redirect: 'manual',
-          headers: options.keepAlive === true ? {} : { connection: 'close' },
-          signal: AbortSignal.timeout(timeoutMs * (kind === 'read' ? retries + 1 : 1) + 1000),
-        });
-        const body = await readBodyCapped(response, maxResponseBytes, requestOptions.keepLastBytes);
-        if (!body.ok) {
-          throw new SnomResponseTooLargeError(
-            safe(
-              `phone ${host} answered ${label} (${fullLabel}) with more than ${maxResponseBytes} bytes; the client stopped reading there. Check the host and port (a phone page is a few kB), or raise maxResponseBytes`,
-            ),
-            response.status,
+        response = await send(path, kind, deadline);
+        if (response.status >= 500) {
+          // Not read: the status is the answer (after the retries of a read).
+          response.body.destroy();
+          text = '';
+        } else {
+          const body = await readBodyCapped(
+            response,
             maxResponseBytes,
-            context(shownUrl),
+            requestOptions.keepLastBytes,
           );
+          if (!body.ok) {
+            throw new SnomResponseTooLargeError(
+              safe(
+                `phone ${host} answered ${label} (${fullLabel}) with more than ${maxResponseBytes} bytes; the client stopped reading there. Check the host and port (a phone page is a few kB), or raise maxResponseBytes`,
+              ),
+              response.status,
+              maxResponseBytes,
+              context(shownUrl),
+            );
+          }
+          text = body.text;
         }
-        text = body.text;
       } catch (error) {
         throw mapError(error, shownUrl, `${label} (${fullLabel})`);
+      } finally {
+        deadline.clear();
       }
       const status = response.status;
       if (status >= 200 && status < 300) {
@@ -454,11 +525,11 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
       }
       if (status === 302 && kind === 'command') return { status, text };
       if (status === 401) {
-        const header = response.headers.get('www-authenticate') ?? '';
+        const header = response.header('www-authenticate') ?? '';
         throw authError(header, shownUrl, label);
       }
       if (status >= 300 && status < 400) {
-        const next = httpsTarget(response.headers.get('location'), url);
+        const next = httpsTarget(response.header('location'), url);
         if (
           next !== undefined &&
           (status === 307 || status === 308 || status === 301 || status === 302) &&
@@ -472,7 +543,7 @@ export function createSnomClient(options: SnomClientOptions): SnomClient {
           options.onRedirect?.({ from, to: origin, status });
           continue;
         }
-        const location = response.headers.get('location') ?? undefined;
+        const location = response.header('location') ?? undefined;
         throw new SnomRedirectError(
           safe(
             next === undefined
