@@ -454,11 +454,18 @@ async function measurePhase(
   const probeLoop = (async () => {
     while (probing && probeBase !== null) {
       const p0 = performance.now();
-      const answer = await fetch(`${probeBase.url}/api/health`, {
-        headers: { authorization: `Bearer ${probeBase.token}` },
-      });
-      await answer.arrayBuffer();
-      probes.push(performance.now() - p0);
+      try {
+        const answer = await fetch(`${probeBase.url}/api/health`, {
+          headers: { authorization: `Bearer ${probeBase.token}` },
+        });
+        await answer.arrayBuffer();
+        probes.push(performance.now() - p0);
+      } catch (error) {
+        // A reset probe (a starved daemon, 10,000 phones) is reported, not the end of the run.
+        console.log(
+          `[${target}] health probe failed: ${String(error)} ${String((error as Error).cause)}`,
+        );
+      }
       await delay(100);
     }
   })();
