@@ -7,6 +7,7 @@
 // Run:   npx tsx bench/system/run.ts                      (full: 3 × 60 s per target, ~8 min)
 // Quick: npx tsx bench/system/run.ts --seconds 10          (or SYSTEM_BENCH_SECONDS=10)
 // Other: --phones 1000 --rates 5,20,50 --saturate 10 --skip-bare --health-ms 30000
+//        --provision-concurrency 64 (provisioning requests in flight; 16 before issue 19's third pass)
 //        --before <older dist/cli.js> (same phones and load against it first, side by side)
 //        --cpu-prof <dir> (V8 CPU profile of the daemon; summarise with bench/system/profile-summary.ts)
 //        --heap-snapshot <dir> (heap snapshots of the daemon started and provisioned; compare
@@ -25,10 +26,17 @@ import type {
   DaemonProcess,
   PhoneConfigEntry,
 } from '../../tests/system/src/harness/daemon-process.js';
+import { reapChildrenOnExit } from '../../tests/system/src/harness/child-reaper.js';
 import { connectSse } from '../../tests/system/src/harness/sse-client.js';
 import type { SseMessage } from '../../tests/system/src/harness/sse-client.js';
 import { askChild } from '../lib/ask-child.js';
 import { watchLoopDelay } from './loop-delay.js';
+import { provisionAll } from './provision-all.js';
+import type { ProvisionReport } from './provision-all.js';
+
+// A crash or Ctrl-C must not leave the daemon and phone processes running (one ran orphaned
+// for 80 minutes and loaded every later run).
+reapChildrenOnExit();
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +46,8 @@ const { values } = parseArgs({
     saturate: { type: 'string', default: '10' },
     'skip-bare': { type: 'boolean', default: false },
     'health-ms': { type: 'string', default: '30000' },
+    /** Provisioning requests in flight at a time (an admin tool provisioning a fleet). */
+    'provision-concurrency': { type: 'string', default: '64' },
     /** An older built cli.js run first with the same phones and load (before/after in one run). */
     before: { type: 'string' },
     /** Write a V8 CPU profile of the daemon (not of --before) into this directory. */
@@ -51,6 +61,7 @@ const SECONDS = Number(values.seconds ?? process.env['SYSTEM_BENCH_SECONDS'] ?? 
 const RATES = values.rates.split(',').map(Number);
 const SATURATE_SECONDS = Number(values.saturate);
 const HEALTH_MS = Number(values['health-ms']);
+const PROVISION_CONCURRENCY = Number(values['provision-concurrency']);
 const here = dirname(fileURLToPath(import.meta.url));
 const CLK_TCK = 100; // Linux USER_HZ
 
@@ -448,11 +459,18 @@ async function measurePhase(
   const probeLoop = (async () => {
     while (probing && probeBase !== null) {
       const p0 = performance.now();
-      const answer = await fetch(`${probeBase.url}/api/health`, {
-        headers: { authorization: `Bearer ${probeBase.token}` },
-      });
-      await answer.arrayBuffer();
-      probes.push(performance.now() - p0);
+      try {
+        const answer = await fetch(`${probeBase.url}/api/health`, {
+          headers: { authorization: `Bearer ${probeBase.token}` },
+        });
+        await answer.arrayBuffer();
+        probes.push(performance.now() - p0);
+      } catch (error) {
+        // A reset probe (a starved daemon, 10,000 phones) is reported, not the end of the run.
+        console.log(
+          `[${target}] health probe failed: ${String(error)} ${String((error as Error).cause)}`,
+        );
+      }
       await delay(100);
     }
   })();
@@ -740,6 +758,7 @@ interface TargetReport {
   provisioned: MemoryFigures;
   provisionMs: number;
   provisionFailures: number;
+  provisioning: ProvisionReport;
   peakRssMb: number;
   saturation: { eventsPerS: number; cpuPercent: number } | null;
   journal: ReturnType<typeof verifyJournal> & { placed: number; rows: number; drained: boolean };
@@ -797,23 +816,18 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     `[${label}] started with ${String(phones.length)} phones in ${String(startMs)} ms: RSS ${String(started.rssMb)} MB, heap ${String(started.heapUsedMb)} MB (no phones: start ${String(empty.startMs)} ms, RSS ${String(empty.rssMb)} MB, heap ${String(empty.heapUsedMb)} MB)`,
   );
 
-  // Provision every phone through the admin API (16 at a time).
-  const tProvision = performance.now();
-  let provisionFailures = 0;
-  {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < phones.length) {
-          const p = phones[next++]!;
-          const answer = await daemon.api(`/api/phones/${p.id}/provision`, { method: 'POST' });
-          const body = (await answer.json()) as { ok?: boolean };
-          if (!answer.ok || body.ok !== true) provisionFailures++;
-        }
-      }),
-    );
-  }
-  const provisionMs = Math.round(performance.now() - tProvision);
+  // Provision every phone through the admin API (--provision-concurrency at a time).
+  const provisioning = await provisionAll(
+    daemon,
+    phones.map((p) => p.id),
+    PROVISION_CONCURRENCY,
+    (slice) => {
+      console.log(`[${label}] provisioning ${JSON.stringify(slice)}`);
+    },
+  );
+  const { ms: provisionMs, failures: provisionFailures } = provisioning;
+  if (provisioning.errors.length > 0)
+    console.log(`[${label}] provisioning errors: ${provisioning.errors.join(' | ')}`);
   const provisioned = await memoryFigures(daemon.pid, startMs);
   if (snapshotDir !== undefined) {
     const file = await heapSnapshot(daemon, snapshotDir, 'provisioned');
@@ -935,6 +949,7 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     provisioned,
     provisionMs,
     provisionFailures,
+    provisioning,
     peakRssMb,
     saturation,
     journal: { placed: placed.length, rows: journalRows.length, ...verification, drained },
@@ -1075,6 +1090,7 @@ const out = {
     seconds: SECONDS,
     saturateSeconds: SATURATE_SECONDS,
     healthIntervalMs: HEALTH_MS,
+    provisionConcurrency: PROVISION_CONCURRENCY,
   },
   phonesStartMs,
   targets,

@@ -93,7 +93,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     listen: options.listen,
   });
-  const { actionUrls, removeUrls, provision } = createProvisioning({
+  const {
+    actionUrls,
+    removeUrls,
+    provision,
+    slots: provisionSlots,
+  } = createProvisioning({
     config,
     phones,
     publicBase: () => listenerControl.publicBase(),
@@ -141,6 +146,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     listener: listenerControl,
     actionUrls,
     removeActionUrls: removeUrls,
+    provisionSlots,
     toDialable,
     version: VERSION,
     demo: options.demo ?? false,

@@ -143,6 +143,23 @@ function fromRow(row: Row): AuditEntry {
   };
 }
 
+/**
+ * The connection settings of the audit log: the busy timeout, WAL, and `synchronous = NORMAL`
+ * as the journal has on the same file. With SQLite's default (FULL), every record was a
+ * transaction with an fsync, synchronous on the event loop: 4 ms median and 138 ms p99 per
+ * commit on this shared machine's disk, one per state-changing request, so provisioning 10,000
+ * phones blocked the loop for minutes. In WAL mode NORMAL is still atomic and survives a crash
+ * of the daemon; a power loss may lose the last commits (as for the journal).
+ */
+export function configureAuditDatabase(
+  db: Database.Database,
+  options: Pick<AuditLogOptions, 'file' | 'busyTimeoutMs'>,
+): void {
+  db.pragma(`busy_timeout = ${String(Math.max(0, Math.floor(options.busyTimeoutMs ?? 50)))}`);
+  if (options.file !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+}
+
 /** Creates the (not yet open) audit log; see {@link AuditLog}. */
 export function createAuditLog(): AuditLog {
   const state: {
@@ -218,8 +235,7 @@ export function createAuditLog(): AuditLog {
       if (state.db !== null) throw new Error('the audit log is already open');
       const db = new Database(options.file);
       try {
-        db.pragma(`busy_timeout = ${String(Math.max(0, Math.floor(options.busyTimeoutMs ?? 50)))}`);
-        if (options.file !== ':memory:') db.pragma('journal_mode = WAL');
+        configureAuditDatabase(db, options);
         db.exec(SCHEMA);
       } catch (error) {
         db.close();

@@ -165,6 +165,12 @@ export const configSchema = v.object({
       intervalMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 30_000),
       /** Timeout of every request to a phone. */
       phoneTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100)), 5000),
+      /**
+       * Most checks started per second (the first round after start: 4 ×). Bounds the checks'
+       * load on the daemon: a fleet larger than intervalMs allows at this rate is checked less
+       * often (10,000 phones at 50/s: every 200 s).
+       */
+      maxChecksPerSecond: v.optional(v.pipe(v.number(), v.minValue(0.1)), 50),
     }),
     {},
   ),

@@ -24,9 +24,9 @@ export function reactToConfig(config: ConfigStore, targets: ConfigReactionTarget
   return config.onChange((next, previous) => {
     phoneIndex.replace(next.phones);
     if (next.phones !== previous.phones) {
-      for (const old of previous.phones) {
-        if (!next.phones.some((p) => p.id === old.id)) lineModel.removePhone(old.id);
-      }
+      // A set, not a scan per phone: removing one of 10,000 phones was 10^8 comparisons.
+      const kept = new Set(next.phones.map((p) => p.id));
+      for (const old of previous.phones) if (!kept.has(old.id)) lineModel.removePhone(old.id);
       void phones.sync(next.phones).catch((error: unknown) => {
         logger.error({ err: error }, 'applying the phone list failed');
       });

@@ -38,6 +38,7 @@ export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
   const manager = createPhoneManager({
     hub: options.hub,
     healthIntervalMs: config.current.health.intervalMs,
+    healthMaxChecksPerSecond: config.current.health.maxChecksPerSecond,
     createClient: (phone) =>
       createSnomClient({
         host: phone.host,

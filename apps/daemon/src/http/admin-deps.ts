@@ -16,6 +16,7 @@ import type { DirectoryRoutesDeps } from './directory-routes.js';
 import type { CommandBus } from '../backbone/backbone-types.js';
 import type { ClusterRoutesDeps } from './routes/cluster.js';
 import type { NotifyRoutesDeps } from './notify-routes.js';
+import type { Limiter } from '../phones/limiter.js';
 
 /** The listener as the admin API controls it. */
 export interface ListenerControl {
@@ -58,6 +59,8 @@ export interface AdminAppDeps {
   readonly actionUrls: (phone: PhoneConfig) => Record<string, string>;
   /** The same settings with empty values (listener's removeActionUrls). */
   readonly removeActionUrls: (phone: PhoneConfig) => Record<string, string>;
+  /** Bounds the provisioning runs in flight (phone requests); absent = unbounded. */
+  readonly provisionSlots?: Limiter;
   readonly toDialable: (input: string, rules: DialRules) => NumberResult<string>;
   readonly version: string;
   readonly demo: boolean;

@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
 import { UNKNOWN_HEALTH, logScanEnabled } from '../phones/phone-manager.js';
 import type { AdminAppDeps } from './admin-deps.js';
+import { configuredPhone } from '../config/phones-by-id.js';
 
 /** A configured phone as the API shows it: never its password or Action URL secret. */
 export function phoneView(deps: AdminAppDeps, phone: PhoneConfig): PhoneView {
@@ -31,7 +32,7 @@ export function phoneView(deps: AdminAppDeps, phone: PhoneConfig): PhoneView {
 
 /** The configured phone `id`, or a 404 ApiError. */
 export function findPhone(deps: AdminAppDeps, id: string): PhoneConfig {
-  const phone = deps.config.current.phones.find((p) => p.id === id);
+  const phone = configuredPhone(deps.config.current.phones, id);
   if (phone === undefined) {
     throw new ApiError(404, 'not-found', `no phone with id "${id}"; GET /api/phones lists them`);
   }

@@ -9,6 +9,7 @@ import { component, describe, jsonBody, params, phoneIdParam } from './route-doc
 import { lineListSchema, linePresenceSchema, presenceUpdateResultSchema } from '../api/schemas.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
+import { configuredPhone } from '../config/phones-by-id.js';
 
 /** What the presence routes need of the admin app's dependencies (a subset of AdminAppDeps). */
 export interface PresenceRouteDeps {
@@ -24,7 +25,7 @@ export function presenceOf(deps: Pick<PresenceRouteDeps, 'lineModel'>, id: strin
 }
 
 function findPhone(deps: PresenceRouteDeps, id: string): PhoneConfig {
-  const phone = deps.config.current.phones.find((p) => p.id === id);
+  const phone = configuredPhone(deps.config.current.phones, id);
   if (phone === undefined) {
     throw new ApiError(404, 'not-found', `no phone with id "${id}"; GET /api/phones lists them`);
   }

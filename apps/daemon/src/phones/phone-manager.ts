@@ -3,6 +3,7 @@ import type { ActionEvent, EventHub, LineStatusChange, SnomlinkEvent } from '@sn
 import type { TapiPhoneControl } from '@snomlink/tapi-bridge';
 import type { PhoneHealth, PhoneTestResult } from '../api/schemas.js';
 import type { PhoneConfig } from '../config/config-schema.js';
+import { checkSpacingMs } from './health-pacing.js';
 import { describePhoneError, healthStatusOf, isNotSnomAnswer } from './phone-errors.js';
 
 /**
@@ -43,8 +44,13 @@ export interface PhoneManagerOptions {
   /** Most phones checked at the same time. Default 8. */
   readonly healthConcurrency?: number;
   /**
-   * The first round (at `start()`) starts a check every 5 ms, or faster so that it ends within
-   * this long: phones show their status soon after start. Default 5000 ms.
+   * Most checks started per second (the first round: 4 ×). A fleet larger than the interval
+   * allows at this rate is checked less often than every interval. Default 50.
+   */
+  readonly healthMaxChecksPerSecond?: number;
+  /**
+   * The first round (at `start()`) starts a check every 5 ms, or faster (up to 4 × the rate cap)
+   * so that it ends within this long: phones show their status soon after start. Default 5000 ms.
    */
   readonly healthFirstRoundMs?: number;
   readonly now?: () => number;
@@ -117,6 +123,7 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
   const now = options.now ?? Date.now;
   const phones = new Map<string, MutableRuntime>();
   const concurrency = options.healthConcurrency ?? 8;
+  const maxPerSecond = options.healthMaxChecksPerSecond ?? 50;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let started = false;
@@ -201,8 +208,9 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
     return p;
   };
 
-  // One round checks every phone once, paced: phone i starts at i × spanMs ÷ phones (at most
-  // `concurrency` at a time). A wave of hundreds of checks at once stalled the event loop and
+  // One round checks every phone once, paced: phone i starts at i × spacing (see
+  // checkSpacingMs: the span ÷ phones, never faster than the rate cap; at most `concurrency` at
+  // a time). A wave of hundreds of checks at once stalled the event loop and
   // delayed the phones' Action URL answers; spread out, they are a steady trickle.
   const pacing = new Map<NodeJS.Timeout, () => void>();
   // Read through a call: `stop()` may set it while a worker awaits its turn.
@@ -239,13 +247,16 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
   };
 
   // Rounds follow each other: each takes about the period, so every phone is checked once a
-  // period; a round that ran long (slow phones) is followed by the next one at once.
+  // period; a round that ran long (slow phones, or more phones than the rate cap allows in one
+  // period) is followed by the next one at once.
   const schedule = (roundStartedAt: number): void => {
     if (stopped || options.healthIntervalMs <= 0) return;
     const wait = Math.max(0, roundStartedAt + options.healthIntervalMs - performance.now());
     timer = setTimeout(() => {
       const startedAt = performance.now();
-      void round((n) => options.healthIntervalMs / n).finally(() => {
+      const spacing = (phones: number): number =>
+        checkSpacingMs({ phones, spanMs: options.healthIntervalMs, maxPerSecond });
+      void round(spacing).finally(() => {
         schedule(startedAt);
       });
     }, wait);
@@ -302,7 +313,9 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
       started = true;
       const startedAt = performance.now();
       const firstSpan = Math.min(options.healthIntervalMs, options.healthFirstRoundMs ?? 5000);
-      void round((n) => Math.min(5, firstSpan / n)).finally(() => {
+      const spacing = (phones: number): number =>
+        checkSpacingMs({ phones, spanMs: firstSpan, maxPerSecond, first: true });
+      void round(spacing).finally(() => {
         schedule(startedAt);
       });
     },

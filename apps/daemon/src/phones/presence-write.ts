@@ -10,6 +10,7 @@ import type { ConfigStore } from '../config/config-store.js';
 import { ApiError } from '../errors.js';
 import { toPhoneApiError } from './phone-errors.js';
 import type { PhoneManager } from './phone-manager.js';
+import { configuredPhone } from '../config/phones-by-id.js';
 
 /** What {@link writePresence} needs: the config, the phones' clients and the line model. */
 export interface PresenceWriteDeps {
@@ -48,7 +49,7 @@ export async function writePresence(
   phoneId: string,
   change: PresenceWrite,
 ): Promise<string[]> {
-  const phone = deps.config.current.phones.find((p) => p.id === phoneId);
+  const phone = configuredPhone(deps.config.current.phones, phoneId);
   if (phone === undefined) {
     throw new ApiError(
       404,

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { capabilityClassForModel } from '@snomlink/core';
-import type { ActionUrlsView, DialResult } from '../../api/schemas.js';
+import type { ActionUrlsView, DialResult, ProvisionResult } from '../../api/schemas.js';
 import { phoneConfig } from '../../config/config-schema.js';
 import type { PhoneConfig } from '../../config/config-schema.js';
 import { randomToken } from '../../config/config-store.js';
@@ -13,6 +13,7 @@ import { C } from '../api-components.js';
 import { findPhone, phoneClient, phoneView } from '../phone-lookup.js';
 import { describe, jsonBody, params, phoneIdParam } from '../route-docs.js';
 import { maySeeLine, phoneViewFor, requireControlledLine, requireVisibleLine } from '../scope.js';
+import { configuredPhone } from '../../config/phones-by-id.js';
 
 const tag = 'phones';
 
@@ -64,7 +65,7 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
     jsonBody(C.PhoneInput),
     async (c) => {
       const input = c.req.valid('json');
-      if (deps.config.current.phones.some((p) => p.id === input.id)) {
+      if (configuredPhone(deps.config.current.phones, input.id) !== undefined) {
         throw new ApiError(
           409,
           'conflict',
@@ -198,12 +199,9 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
   ): Promise<Response> => {
     const phone = findPhone(deps, id);
     const settings = action === 'write' ? deps.actionUrls(phone) : deps.removeActionUrls(phone);
-    const result = await provisionPhone(
-      phoneClient(deps, phone.id).client,
-      phone.id,
-      settings,
-      action,
-    );
+    const client = phoneClient(deps, phone.id).client;
+    const run = (): Promise<ProvisionResult> => provisionPhone(client, phone.id, settings, action);
+    const result = await (deps.provisionSlots?.run(run) ?? run());
     deps.logger.info(
       {
         phoneId: phone.id,
