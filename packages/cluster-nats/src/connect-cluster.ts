@@ -94,7 +94,12 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     onConfig: (doc) => handlers?.onConfig(doc),
     ...log,
   });
+  let consumerRecoveries = 0;
+  const onConsumerRecovery = (): void => {
+    consumerRecoveries += 1;
+  };
   const readView = createReadView({
+    onConsumerRecovery,
     js,
     lines: buckets.lines,
     names,
@@ -119,7 +124,18 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
       });
       await retryUnavailable(() => readView.start(), { ...retry, what: 'starting the read view' });
       runtime = await startRuntime(
-        { nc: link.nc, js, names, meta, buckets, ingress, partitionOf, options, now },
+        {
+          nc: link.nc,
+          js,
+          names,
+          meta,
+          buckets,
+          ingress,
+          partitionOf,
+          options,
+          now,
+          onConsumerRecovery,
+        },
         h,
         journalFromSeq,
       );
@@ -150,6 +166,7 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
         leaseRenewalFailures: leases?.counters().leaseRenewalFailures ?? 0,
         ingressRefused: ingress.refused(),
         commandsServed: runtime?.commandServer.commandsServed() ?? 0,
+        consumerRecoveries,
       });
     },
     close: async () => {

@@ -18,6 +18,8 @@ export interface JournalFeedOptions {
   /** Every entry from `fromSeq` on, in JOURNAL order (the projection inserts or ignores it). */
   readonly onEntry: (entry: DeliveredJournalEntry) => void;
   readonly logger?: ClusterLogger;
+  /** Called when its stalled consumer is re-created (the cluster counts them). */
+  readonly onConsumerRecovery?: () => void;
 }
 
 /** Follows the JOURNAL stream into the daemon's local journal. */
@@ -88,6 +90,7 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
           deliver(m.seq, m.subject, m.data);
         },
         label: 'journal feed',
+        ...(options.onConsumerRecovery ? { onRecovery: options.onConsumerRecovery } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       });
       await follow.caughtUp;

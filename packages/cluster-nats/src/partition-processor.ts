@@ -56,6 +56,8 @@ export interface PartitionProcessorOptions {
    * writing, so a resumed zombie does not even race the new owner's CAS. Default: always true.
    */
   readonly canWrite?: () => boolean;
+  /** Called when its stalled consumer is re-created (the cluster counts them). */
+  readonly onConsumerRecovery?: () => void;
   /** Called once when a CAS failed: another node wrote this partition's lines; it has stopped. */
   readonly onLost?: (reason: string) => void;
 }
@@ -371,6 +373,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
           await serial(() => handle(msg)).catch(failed);
         },
         label: `partition ${String(partition)} EVENTS`,
+        ...(options.onConsumerRecovery ? { onRecovery: options.onConsumerRecovery } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       });
       if (!running()) {

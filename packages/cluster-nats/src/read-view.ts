@@ -26,6 +26,8 @@ export interface ReadViewOptions {
    */
   readonly lookbackMs?: number;
   readonly logger?: ClusterLogger;
+  /** Called when its stalled consumer is re-created (the cluster counts them). */
+  readonly onConsumerRecovery?: () => void;
   /** Clock (default Date.now). */
   readonly now?: () => number;
 }
@@ -142,6 +144,7 @@ export function createReadView(options: ReadViewOptions): ReadView {
           }
         },
         label: 'read view',
+        ...(options.onConsumerRecovery ? { onRecovery: options.onConsumerRecovery } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       });
       await follow.caughtUp;

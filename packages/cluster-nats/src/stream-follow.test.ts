@@ -67,7 +67,8 @@ describe.skipIf(missing)('followStream on three nats-servers', () => {
   it('resumes after the server its consumer is on is killed: no gap, no repeat', async () => {
     servers = await startNatsCluster(3);
     const admin = await open(servers.servers);
-    const jsm = await jetstreamManager(admin);
+    // Retried: a fresh NATS cluster answers JetStream requests once it elected a meta leader.
+    const jsm = await vi.waitFor(() => jetstreamManager(admin), { timeout: 60_000, interval: 250 });
     // A fresh NATS cluster refuses placement until its servers know each other.
     await vi.waitFor(
       async () => {

@@ -63,6 +63,8 @@ export interface FollowStreamOptions {
   readonly logger?: ClusterLogger;
   /** Time between the watchdog's checks (default: consumer-watchdog.ts). */
   readonly watchdogMs?: number;
+  /** Called on each re-creation of a stalled consumer (the cluster counts them). */
+  readonly onRecovery?: () => void;
   /** Max messages per pull (default 512). */
   readonly batch?: number;
 }
@@ -167,6 +169,7 @@ export async function followStream(options: FollowStreamOptions): Promise<Stream
     if (run.stopped || run.recovering) return;
     run.recovering = true;
     recoveries += 1;
+    options.onRecovery?.();
     logger?.warn(
       { stream, lastSeq: position, reason, recoveries },
       `cluster: ${label} consumer stalled; re-creating it after the last message handled`,
