@@ -18,6 +18,7 @@ export interface StatusParts {
   readonly leaseRenewalFailures: number;
   readonly ingressRefused: number;
   readonly commandsServed: number;
+  readonly consumerRecoveries: number;
 }
 
 /**
@@ -48,6 +49,7 @@ export function buildStatus(parts: StatusParts): ClusterStatus {
       leaseRenewalFailures: parts.leaseRenewalFailures,
       ingressRefused: parts.ingressRefused,
       commandsServed: parts.commandsServed,
+      consumerRecoveries: parts.consumerRecoveries,
     },
   };
 }

@@ -147,6 +147,8 @@ export interface ClusterStatus {
     /** Inputs refused by ingress (no ack in time). */
     readonly ingressRefused: number;
     readonly commandsServed: number;
+    /** Stalled consumers (EVENTS, CHANGES, JOURNAL) found by the watchdog and re-created. */
+    readonly consumerRecoveries: number;
   };
 }
 

@@ -12,12 +12,9 @@ import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing
 // when one nats-server is killed (inputs refused meanwhile are retried by the "phone").
 
 const missing = !hasNatsServer();
-// Slow and load-sensitive (owners recovered 17 s to over 60 s after the kill on this 2-core
-// machine under the full suite): run with CLUSTER_SLOW=1. tests/cluster covers the scenario.
-const slow = process.env['CLUSTER_SLOW'] !== undefined;
-if (!missing && !slow) {
-  console.warn('SKIPPING connect-cluster-3.test.ts: set CLUSTER_SLOW=1 to run it');
-}
+// Was opt-in (owners recovered 17 s to over 60 s after the kill under the full suite); with the
+// consumer watchdog 3 of 3 runs passed at a load average of 20-30 (all changes seen 22-27 s
+// after the kill), so it runs in CI again.
 const L = 6_000;
 
 function handlers(changes: DeliveredChange[]): ClusterHandlers {
@@ -47,7 +44,7 @@ async function publishRetrying(
   }
 }
 
-describe.skipIf(missing || !slow)('connectCluster (3 nats-servers)', () => {
+describe.skipIf(missing)('connectCluster (3 nats-servers)', () => {
   let nats: NatsTestCluster;
   const open: NatsCluster[] = [];
   beforeAll(async () => {

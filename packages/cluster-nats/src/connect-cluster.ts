@@ -10,6 +10,7 @@ import { initClusterWithRetry, type InitResult } from './init.js';
 import { NODE_ID_PATTERN } from './membership.js';
 import { clusterNames } from './names.js';
 import { createReadView } from './read-view.js';
+import { retryUnavailable } from './retry-unavailable.js';
 import { createSharedConfig } from './shared-config.js';
 import { startRuntime, type ClusterRuntime } from './start-cluster.js';
 
@@ -93,7 +94,12 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     onConfig: (doc) => handlers?.onConfig(doc),
     ...log,
   });
+  let consumerRecoveries = 0;
+  const onConsumerRecovery = (): void => {
+    consumerRecoveries += 1;
+  };
   const readView = createReadView({
+    onConsumerRecovery,
     js,
     lines: buckets.lines,
     names,
@@ -110,10 +116,26 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     start: async (h, { journalFromSeq }) => {
       if (handlers !== null) throw new ClusterError('cluster: start called twice');
       handlers = h;
-      await sharedConfig.start();
-      await readView.start();
+      // Retried, not fatal: a daemon started before NATS (or during an outage) joins once it can.
+      const retry = { ...log, stopped: () => closed };
+      await retryUnavailable(() => sharedConfig.start(), {
+        ...retry,
+        what: 'loading the shared config',
+      });
+      await retryUnavailable(() => readView.start(), { ...retry, what: 'starting the read view' });
       runtime = await startRuntime(
-        { nc: link.nc, js, names, meta, buckets, ingress, partitionOf, options, now },
+        {
+          nc: link.nc,
+          js,
+          names,
+          meta,
+          buckets,
+          ingress,
+          partitionOf,
+          options,
+          now,
+          onConsumerRecovery,
+        },
         h,
         journalFromSeq,
       );
@@ -144,6 +166,7 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
         leaseRenewalFailures: leases?.counters().leaseRenewalFailures ?? 0,
         ingressRefused: ingress.refused(),
         commandsServed: runtime?.commandServer.commandsServed() ?? 0,
+        consumerRecoveries,
       });
     },
     close: async () => {

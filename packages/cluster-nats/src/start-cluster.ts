@@ -27,6 +27,8 @@ export interface RuntimeDeps {
   readonly partitionOf: (phoneId: string) => number;
   readonly options: ClusterOptions;
   readonly now: () => number;
+  /** Counts a stalled consumer re-created (journal feed, processors). */
+  readonly onConsumerRecovery: () => void;
 }
 
 /** The running member. */
@@ -58,6 +60,7 @@ export async function startRuntime(
     js,
     names,
     fromSeq: journalFromSeq,
+    onConsumerRecovery: deps.onConsumerRecovery,
     onEntry: (entry) => {
       handlers.onJournalEntry(entry);
     },
@@ -90,6 +93,7 @@ export async function startRuntime(
     canWrite: (p) => leases?.owns(p) ?? false,
     // Another node wrote this partition's lines (its processor stopped): hand the lease over.
     onLost: (p) => void leases?.release(p),
+    onConsumerRecovery: deps.onConsumerRecovery,
     ...log,
   });
   const membership = await createMembership({

@@ -48,6 +48,7 @@ export const clusterStateSchema = v.variant('mode', [
       leaseRenewalFailures: count,
       ingressRefused: count,
       commandsServed: count,
+      consumerRecoveries: count,
     }),
   }),
 ]);

@@ -4,7 +4,8 @@ import type { MetricsSection } from './integration-metrics.js';
 /**
  * `snomlink_cluster_*`: cluster mode's connection, ownership, lag and counters (only in cluster
  * mode). Alert on `snomlink_cluster_connected == 0`, `snomlink_cluster_fenced == 1`, a rising
- * `snomlink_cluster_lease_renewal_failures_total` or `snomlink_cluster_ingress_refused_total`.
+ * `snomlink_cluster_lease_renewal_failures_total`, `snomlink_cluster_ingress_refused_total` or
+ * `snomlink_cluster_consumer_recoveries_total`.
  */
 export function clusterMetrics(status: () => ClusterStatus | null): MetricsSection {
   return (out) => {
@@ -72,6 +73,12 @@ export function clusterMetrics(status: () => ClusterStatus | null): MetricsSecti
       'counter',
       'Phone commands this daemon ran as the owner for the cluster.',
       s.counters.commandsServed,
+    );
+    out.metric(
+      'snomlink_cluster_consumer_recoveries_total',
+      'counter',
+      'Stalled stream consumers (EVENTS, CHANGES, JOURNAL) found silent and re-created.',
+      s.counters.consumerRecoveries,
     );
   };
 }

@@ -139,7 +139,13 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
         fenced: false,
         readViewLag: 0,
         journalLag: 0,
-        counters: { takeOvers: 0, leaseRenewalFailures: 0, ingressRefused: 0, commandsServed: 0 },
+        counters: {
+          takeOvers: 0,
+          leaseRenewalFailures: 0,
+          ingressRefused: 0,
+          commandsServed: 0,
+          consumerRecoveries: 0,
+        },
       };
     };
     return {
