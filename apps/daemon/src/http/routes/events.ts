@@ -56,7 +56,9 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
       summary: 'Server-sent events: call, line, action-event, resync',
       description:
         'Each message has an id, an event name and JSON data (see the Sse*Event schemas of ' +
-        '@snomlink/daemon/api). Resume with `Last-Event-ID` or `?lastEventId=`.',
+        '@snomlink/daemon/api). Resume with `Last-Event-ID` or `?lastEventId=`. Ids are ' +
+        'increasing integers; in cluster mode they come from the CHANGES stream (sequence × ' +
+        '10 000 + place in the record), the same on every daemon, so a reader resumes on any.',
       media: { type: 'text/event-stream', description: 'SSE stream' },
     }),
     (c) => {
