@@ -51,6 +51,15 @@ export function parseFinishedCall(data: Uint8Array): FinishedCall | null {
 }
 
 /**
+ * Where the feed starts: `fromSeq`, unless it lies beyond the stream's end + 1, which only a
+ * position stored against another (since recreated) JOURNAL stream can: then from 1, as for a
+ * lost data dir (the projection inserts or ignores).
+ */
+export function startingSeq(fromSeq: number, streamEnd: number): number {
+  return fromSeq > streamEnd + 1 ? 1 : fromSeq;
+}
+
+/**
  * Creates the journal feed: an ordered consumer on JOURNAL from `fromSeq`. Each entry carries its
  * stream sequence and key; the stream holds one message per key forever, so the projection
  * needs no de-duplication beyond INSERT OR IGNORE.
@@ -79,12 +88,18 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
       const jsm = await js.jetstreamManager();
       const { state } = await jsm.streams.info(names.journalStream);
       const target = state.last_seq;
-      const nothingToRead =
-        target < Math.max(options.fromSeq, state.first_seq) || state.messages === 0;
+      const fromSeq = startingSeq(options.fromSeq, target);
+      if (fromSeq !== options.fromSeq) {
+        options.logger?.warn(
+          { fromSeq: options.fromSeq, streamEnd: target },
+          'cluster: the journal position is beyond JOURNAL (a new cluster?): rebuilding from 1',
+        );
+      }
+      const nothingToRead = target < Math.max(fromSeq, state.first_seq) || state.messages === 0;
       follow = await followStream({
         js,
         stream: names.journalStream,
-        startSeq: options.fromSeq,
+        startSeq: fromSeq,
         caughtUpAt: nothingToRead ? 0 : target,
         onMessage: (m) => {
           deliver(m.seq, m.subject, m.data);

@@ -43,6 +43,14 @@ export interface ReadView {
   lag(): number;
   /** CHANGES sequence of the last message seen (the SSE id to resume after). */
   lastSeq(): number;
+  /**
+   * The CHANGES sequence after which every record reaches `onChange` live: the stream's end when
+   * the snapshots were loaded. Records up to it may have been skipped as covered by a snapshot,
+   * so a reader's position up to it cannot be served from what this view delivered.
+   */
+  liveAfterSeq(): number;
+  /** The stream's end as last seen (last sequence + messages pending): no position is beyond it. */
+  knownSeq(): number;
 }
 
 /** Shape check of a CHANGES message (written by owners; a bad one is skipped, not applied). */
@@ -76,6 +84,8 @@ export function createReadView(options: ReadViewOptions): ReadView {
   /** Highest eventSeq applied per phone (from its snapshot or records). */
   const applied = new Map<string, number>();
   let follow: StreamFollow | null = null;
+  /** The stream's last sequence when the snapshots were loaded (see liveAfterSeq). */
+  let target = 0;
 
   function apply(seq: number, record: ChangeRecord): void {
     const covered = applied.get(record.phoneId) ?? 0;
@@ -119,7 +129,7 @@ export function createReadView(options: ReadViewOptions): ReadView {
       }
       const jsm = await js.jetstreamManager();
       const { state } = await jsm.streams.info(names.changesStream);
-      const target = state.last_seq;
+      target = state.last_seq;
       let caughtUp = target === 0 || state.messages === 0;
       if (!caughtUp) {
         // Nothing to read when the newest message is older than the look-back start.
@@ -155,5 +165,7 @@ export function createReadView(options: ReadViewOptions): ReadView {
     lines: () => states,
     lag: () => follow?.lag() ?? 0,
     lastSeq: () => follow?.lastSeq() ?? 0,
+    liveAfterSeq: () => target,
+    knownSeq: () => Math.max(target, (follow?.lastSeq() ?? 0) + (follow?.lag() ?? 0)),
   };
 }

@@ -47,6 +47,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The journalFromSeq each started daemon asked the cluster for, by node id. */
+const journalFrom = new Map<string, number[]>();
+
 async function startDaemon(nodeId: string): Promise<{ daemon: Daemon; at: DaemonAddresses }> {
   const config = await openConfigStore({
     file: join(dir, nodeId, 'config.json'),
@@ -62,6 +65,11 @@ async function startDaemon(nodeId: string): Promise<{ daemon: Daemon; at: Daemon
     { servers: nats.servers, nodeId, prefix: 'e2e', leaseTtlMs: 3000 },
     { logger, reducerOptions: () => ({ dialRules: config.current.dialing }) },
   );
+  const start = cluster.start.bind(cluster);
+  cluster.start = (handlers, options) => {
+    journalFrom.set(nodeId, [...(journalFrom.get(nodeId) ?? []), options.journalFromSeq]);
+    return start(handlers, options);
+  };
   const daemon = createDaemon({
     config,
     dataDir: join(dir, nodeId),
@@ -108,5 +116,25 @@ describe.skipIf(missing)('cluster mode on one nats-server', () => {
       direction: 'inbound',
     });
     await waitFor(async () => (await calls()).calls.length === 0);
+  }, 120_000);
+
+  it('a restarted daemon resumes its journal after the JOURNAL sequence it stored', async () => {
+    const one = await startDaemon('r1');
+    const send = (kind: string, q: string): Promise<Response> =>
+      fetch(
+        `http://127.0.0.1:${String(one.at.listener.port)}/snom/${PHONE.id}/${kind}?k=${SECRET}${q}`,
+      );
+    const before = one.daemon.journal.query().entries.length;
+    expect((await send('incoming', '&cid=e2e-r@pbx&n=1&remote=0301234567')).status).toBe(200);
+    expect((await send('disconnected', '&cid=e2e-r@pbx&n=0')).status).toBe(200);
+    await waitFor(() => one.daemon.journal.query().entries.length === before + 1);
+    await one.daemon.stop();
+    running.splice(running.indexOf(one.daemon), 1);
+    const again = await startDaemon('r1');
+    const asked = journalFrom.get('r1') ?? [];
+    // The first start rebuilt from 1 (a new data dir); the restart resumes after what it stored.
+    expect(asked[0]).toBe(1);
+    expect(asked[1]).toBeGreaterThan(1);
+    expect(again.daemon.journal.query().entries).toHaveLength(before + 1);
   }, 120_000);
 });

@@ -483,11 +483,11 @@ describe('admin API', () => {
     await setup();
     events.push('call', { n: 1 });
     events.push('call', { n: 2 });
-    const since = events.since.bind(events);
+    const resume = events.resume.bind(events);
     // An event pushed while the stream is starting reaches both the live queue and the replay.
-    events.since = (lastId) => {
+    events.resume = (lastId) => {
       events.push('call', { n: 3 });
-      return since(lastId);
+      return resume(lastId);
     };
     const res = await app.request('/api/events', {
       headers: { ...auth(), 'last-event-id': '1' },

@@ -56,7 +56,9 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
       summary: 'Server-sent events: call, line, action-event, resync',
       description:
         'Each message has an id, an event name and JSON data (see the Sse*Event schemas of ' +
-        '@snomlink/daemon/api). Resume with `Last-Event-ID` or `?lastEventId=`.',
+        '@snomlink/daemon/api). Resume with `Last-Event-ID` or `?lastEventId=`. Ids are ' +
+        'increasing integers; in cluster mode they come from the CHANGES stream (sequence × ' +
+        '10 000 + place in the record), the same on every daemon, so a reader resumes on any.',
       media: { type: 'text/event-stream', description: 'SSE stream' },
     }),
     (c) => {
@@ -128,8 +130,12 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
         try {
           await stream.write('retry: 2000\n\n');
           if (lastHeader !== undefined && /^\d+$/.test(lastHeader)) {
-            const resume = buffer.since(Number(lastHeader));
+            const readerId = Number(lastHeader);
+            const resume = await buffer.resume(readerId);
             if (resume.ok) {
+              // Cluster mode: a reader from a daemon further along than this one has seen the
+              // events up to its id already; they reach this buffer later and are not sent.
+              if (readerId > lastSent) lastSent = readerId;
               for (const event of resume.events) {
                 await stream.writeSSE({
                   id: String(event.id),
