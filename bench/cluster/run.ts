@@ -9,7 +9,7 @@
 // Prints a table and writes bench/results/cluster.json.
 //
 // Run:   npx tsx bench/cluster/run.ts              (≈ 3–4 min on 2 cores)
-// Other: --rounds 5 --samples 100 --seconds 10 --lease 3000 --concurrency 32
+// Other: --rounds 5 --samples 100 --seconds 10 --lease 5000 --concurrency 32
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     samples: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '10' },
-    lease: { type: 'string', default: '3000' },
+    lease: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '32' },
   },
 });

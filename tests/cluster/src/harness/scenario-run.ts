@@ -169,7 +169,7 @@ export async function runScenario(
   await Promise.all(
     readers.map((r) =>
       r
-        .until(() => [...journalled].every((id) => r.finishedCalls.has(id)), 20_000)
+        .until(() => [...journalled].every((id) => r.finishedCalls.has(id)), 10_000)
         .catch(() => undefined),
     ),
   );
