@@ -55,7 +55,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     });
   const { ingress, ownership } = backbone;
   const lineModel = backbone.lines;
-  const events = createEventBuffer({ capacity: 2000 });
+  const events = createEventBuffer({ capacity: 2000, ...backbone.sseIds });
   const journal = createDeferredJournal();
   const webhooks = createWebhookDispatcher({
     webhooks: () => cfg().webhooks,

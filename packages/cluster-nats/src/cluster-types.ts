@@ -194,6 +194,14 @@ export interface SharedConfigDocument {
   readonly phones: Readonly<Record<string, unknown>>;
 }
 
+/** Where a node's read view stands in CHANGES. */
+export interface ChangesPosition {
+  /** Every record after this sequence reached the node's `onChange` (or will); earlier may not. */
+  readonly liveAfter: number;
+  /** The stream's last sequence as the node last saw it. */
+  readonly known: number;
+}
+
 /** A connected cluster member. */
 export interface NatsCluster {
   readonly nodeId: string;
@@ -214,6 +222,14 @@ export interface NatsCluster {
   command(command: ClusterCommand, timeoutMs?: number): Promise<ClusterCommandResult>;
   /** Line snapshots as this node's read view holds them. */
   lines(): ReadonlyMap<string, LineState>;
+  /** Where this node's read view stands in CHANGES (the SSE ids of cluster mode build on it). */
+  changesPosition(): ChangesPosition;
+  /**
+   * The CHANGES records after `afterSeq` up to `toSeq` (inclusive), at most `limit` of them, for
+   * an SSE reader whose position this node's buffer no longer (or never) held. Throws
+   * ClusterUnavailableError when the stream cannot be read.
+   */
+  readChanges(afterSeq: number, toSeq: number, limit: number): Promise<readonly DeliveredChange[]>;
   /** Shared config: read, and update with CAS (retried on conflict). */
   readConfig(): SharedConfigDocument;
   updateConfig(

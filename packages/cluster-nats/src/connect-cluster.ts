@@ -9,6 +9,7 @@ import { createIngress } from './ingress.js';
 import { initClusterWithRetry, type InitResult } from './init.js';
 import { NODE_ID_PATTERN } from './membership.js';
 import { clusterNames } from './names.js';
+import { readChangesRange } from './changes-range.js';
 import { createReadView } from './read-view.js';
 import { createSharedConfig } from './shared-config.js';
 import { startRuntime, type ClusterRuntime } from './start-cluster.js';
@@ -123,6 +124,9 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     },
     command: (command, timeoutMs) => commandClient.send(command, timeoutMs),
     lines: () => readView.lines(),
+    changesPosition: () => ({ liveAfter: readView.liveAfterSeq(), known: readView.knownSeq() }),
+    readChanges: (afterSeq, toSeq, limit) =>
+      readChangesRange({ js, names, afterSeq, toSeq, limit }),
     readConfig: () => sharedConfig.read(),
     updateConfig: (change) => sharedConfig.update(change),
     seedConfig: (local) => sharedConfig.seed(local),

@@ -22,8 +22,10 @@ export type { WebhookConsumerSettings, WebhookFeed, WebhookFeedOptions } from '.
 export { KvConflictError, guardedDelete, guardedUpdate, isKvConflict } from './kv-guarded.js';
 export { CLUSTER_SCHEMA_VERSION, DEFAULT_PREFIX, clusterNames } from './names.js';
 export type { ClusterNames } from './names.js';
+export { freshRecords, isFreshRecord } from './changes-range.js';
 export type {
   ChangeRecord,
+  ChangesPosition,
   ClusterCommand,
   ClusterCommandResult,
   ClusterHandlers,

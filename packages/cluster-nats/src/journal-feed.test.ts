@@ -2,7 +2,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DeliveredJournalEntry } from './cluster-types.js';
 import { createIngress, type Ingress } from './ingress.js';
-import { createJournalFeed, type JournalFeed } from './journal-feed.js';
+import { createJournalFeed, startingSeq, type JournalFeed } from './journal-feed.js';
 import { journalKey } from './journal-key.js';
 import { createPartitionProcessor } from './partition-processor.js';
 import {
@@ -17,6 +17,15 @@ import { natsMissing, startLogTestEnv, type LogTestEnv } from './testing/log-tes
 const missing = natsMissing();
 const P = 17;
 const WAIT = { timeout: 30_000, interval: 20 };
+
+describe('journal feed start', () => {
+  it('resumes at the stored position, and from 1 when the position is beyond the stream', () => {
+    expect(startingSeq(1, 0)).toBe(1);
+    expect(startingSeq(11, 10)).toBe(11); // caught up: only new entries
+    expect(startingSeq(5, 10)).toBe(5);
+    expect(startingSeq(12, 10)).toBe(1); // stored against another (recreated) stream
+  });
+});
 
 describe.skipIf(missing)('journal feed', () => {
   let env: LogTestEnv;

@@ -58,6 +58,15 @@ export function parseFinishedCall(data: Uint8Array): FinishedCall | null {
 }
 
 /**
+ * Where the feed starts: `fromSeq`, unless it lies beyond the stream's end + 1, which only a
+ * position stored against another (since recreated) JOURNAL stream can: then from 1, as for a
+ * lost data dir (the projection inserts or ignores).
+ */
+export function startingSeq(fromSeq: number, streamEnd: number): number {
+  return fromSeq > streamEnd + 1 ? 1 : fromSeq;
+}
+
+/**
  * Creates the journal feed: an ordered consumer on JOURNAL from `fromSeq`. Each entry carries its
  * stream sequence and key; the stream holds one message per key forever, so the projection
  * needs no de-duplication beyond INSERT OR IGNORE.
@@ -80,11 +89,18 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
       const jsm = await js.jetstreamManager();
       const { state } = await jsm.streams.info(names.journalStream);
       const target = state.last_seq;
+      const fromSeq = startingSeq(options.fromSeq, target);
+      if (fromSeq !== options.fromSeq) {
+        options.logger?.warn(
+          { fromSeq: options.fromSeq, streamEnd: target },
+          'cluster: the journal position is beyond JOURNAL (a new cluster?): rebuilding from 1',
+        );
+      }
       const consumer = await js.consumers.get(
         names.journalStream,
-        options.fromSeq <= 1
+        fromSeq <= 1
           ? { deliver_policy: DeliverPolicy.All }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.fromSeq },
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq },
       );
       const iter = await consumer.consume({ max_messages: 512, expires: CONSUME_EXPIRES_MS });
       messages = iter;
@@ -92,7 +108,7 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
       const ready = new Promise<void>((resolve) => {
         resolveReady = resolve;
       });
-      if (target < Math.max(options.fromSeq, state.first_seq) || state.messages === 0) {
+      if (target < Math.max(fromSeq, state.first_seq) || state.messages === 0) {
         resolveReady();
       }
       loop = (async () => {

@@ -40,6 +40,14 @@ export interface ReadView {
   lag(): number;
   /** CHANGES sequence of the last message seen (the SSE id to resume after). */
   lastSeq(): number;
+  /**
+   * The CHANGES sequence after which every record reaches `onChange` live: the stream's end when
+   * the snapshots were loaded. Records up to it may have been skipped as covered by a snapshot,
+   * so a reader's position up to it cannot be served from what this view delivered.
+   */
+  liveAfterSeq(): number;
+  /** The stream's end as last seen (last sequence + messages pending): no position is beyond it. */
+  knownSeq(): number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -83,6 +91,8 @@ export function createReadView(options: ReadViewOptions): ReadView {
   const applied = new Map<string, number>();
   let pending = 0;
   let last = 0;
+  /** The stream's last sequence when the snapshots were loaded (see liveAfterSeq). */
+  let target = 0;
   let messages: ConsumerMessages | null = null;
   let loop: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -129,7 +139,7 @@ export function createReadView(options: ReadViewOptions): ReadView {
       }
       const jsm = await js.jetstreamManager();
       const { state } = await jsm.streams.info(names.changesStream);
-      const target = state.last_seq;
+      target = state.last_seq;
       let caughtUp = target === 0 || state.messages === 0;
       if (!caughtUp) {
         // Nothing to read when the newest message is older than the look-back start.
@@ -178,5 +188,7 @@ export function createReadView(options: ReadViewOptions): ReadView {
     lines: () => states,
     lag: () => pending,
     lastSeq: () => last,
+    liveAfterSeq: () => target,
+    knownSeq: () => Math.max(target, last + pending),
   };
 }

@@ -1,5 +1,6 @@
 import type { ActionEvent, LineModel } from '@snomlink/core';
 import type { ClusterStatus } from '@snomlink/cluster-nats';
+import type { EventBufferOptions } from '../events/event-buffer.js';
 import type { WebhookDispatcher } from '../events/webhooks.js';
 import type { Journal } from '../journal/journal.js';
 
@@ -58,7 +59,7 @@ export interface ChangeFeed {
 
 /** Where the change feed delivers when the hub does not (cluster mode). */
 export interface ChangeSinks {
-  readonly journal: Pick<Journal, 'record'>;
+  readonly journal: Pick<Journal, 'record' | 'position'>;
   readonly webhooks: Pick<WebhookDispatcher, 'handle'>;
 }
 
@@ -79,6 +80,11 @@ export interface Backbone {
   readonly lines: LineStore;
   readonly changes: ChangeFeed;
   readonly commands: CommandBus;
+  /**
+   * How SSE events are numbered and replayed. Local: absent (a counter from the start time).
+   * Cluster: from the CHANGES stream, the same id on every daemon (docs/cluster.md "SSE ids").
+   */
+  readonly sseIds?: Pick<EventBufferOptions, 'streamIds' | 'replay'>;
   /** The cluster's state for `GET /api/cluster` and the metrics; null when running alone. */
   clusterStatus(): ClusterStatus | null;
 }

@@ -11,7 +11,9 @@ import type {
 import type { Backbone, ChangeSinks } from '../backbone/backbone-types.js';
 import { createLocalCommandBus } from '../backbone/local-backbone.js';
 import { ApiError } from '../errors.js';
+import { createStreamEventIds } from '../events/stream-event-ids.js';
 import { createReplicaLineModel } from './replica-line-model.js';
+import { createStreamReplay } from './stream-replay.js';
 
 /** Options of {@link createClusterBackbone}. */
 export interface ClusterBackboneOptions {
@@ -70,6 +72,9 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
     },
   });
 
+  // SSE ids from CHANGES: a record's events are numbered while the replica publishes them.
+  const streamIds = createStreamEventIds(() => cluster.changesPosition());
+
   const ownershipChanged = (what: string, partitions: readonly number[]): void => {
     logger.info({ partitions }, `cluster partitions ${what}`);
     for (const listener of ownershipListeners) {
@@ -88,12 +93,15 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
     onPartitionsLost: (partitions) => {
       ownershipChanged('lost', partitions);
     },
-    onChange: ({ record }) => {
-      lines.applyRecord(record);
+    onChange: ({ seq, record }) => {
+      streamIds.inRecord(seq, () => {
+        lines.applyRecord(record);
+      });
     },
-    onJournalEntry: ({ call }) => {
-      // INSERT OR IGNORE on (phone, call, start): a replayed entry is journalled once.
-      sinks.journal.record(call);
+    onJournalEntry: ({ seq, call }) => {
+      // INSERT OR IGNORE on (phone, call, start): a replayed entry is journalled once. The
+      // sequence is stored with the row, so the next start resumes after it.
+      sinks.journal.record(call, seq);
     },
     onCommand: async (command): Promise<ClusterCommandResult> => {
       try {
@@ -138,10 +146,18 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
       },
     },
     lines,
+    sseIds: {
+      streamIds,
+      replay: createStreamReplay((afterSeq, toSeq, limit) =>
+        cluster.readChanges(afterSeq, toSeq, limit),
+      ),
+    },
     changes: {
       fanOutFromHub: false,
       async start(sinks) {
-        await cluster.start(handlers(sinks), { journalFromSeq: 1 });
+        // The journal projection resumes after the last JOURNAL sequence it stored (a new or
+        // lost data dir: 0, so it rebuilds from the first).
+        await cluster.start(handlers(sinks), { journalFromSeq: sinks.journal.position() + 1 });
         lines.load(cluster.lines());
       },
       stop: () => cluster.close(),

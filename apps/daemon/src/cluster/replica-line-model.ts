@@ -25,6 +25,16 @@ export interface ReplicaLineModel extends LineModel {
   applyRecord(record: ChangeRecord): void;
 }
 
+/**
+ * The hub events of a change record, in the order they are published (and numbered for SSE in
+ * cluster mode): its call changes, its presence changes, then its line status.
+ */
+export function recordEvents(record: ChangeRecord): SnomlinkEvent[] {
+  const events: SnomlinkEvent[] = [...record.changes, ...record.presenceChanges];
+  if (record.lineStatus !== undefined) events.push(record.lineStatus);
+  return events;
+}
+
 function byStart(a: Call, b: Call): number {
   return a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
@@ -52,9 +62,7 @@ export function createReplicaLineModel(options: ReplicaLineModelOptions): Replic
     },
     applyRecord(record) {
       setLine(record.state);
-      for (const change of record.changes) options.hub.publish(change);
-      for (const change of record.presenceChanges) options.hub.publish(change);
-      if (record.lineStatus !== undefined) options.hub.publish(record.lineStatus);
+      for (const event of recordEvents(record)) options.hub.publish(event);
     },
     apply(event): readonly CallChange[] {
       options.publish(event.phoneId, event);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventHub, SnomlinkEvent } from '@snomlink/core';
-import type { SseCallEvent } from '../api/schemas.js';
 import type { EventBuffer } from '../events/event-buffer.js';
+import { sseMessageOf } from '../events/sse-message.js';
 import type { WebhookDispatcher } from '../events/webhooks.js';
 import type { Journal } from '../journal/journal.js';
 
@@ -20,19 +20,10 @@ export interface HubFanOutTargets {
   readonly fromHub?: boolean;
 }
 
-/** Logs, buffers for SSE and journals one hub event (webhooks get every event after). */
-function route(
-  event: SnomlinkEvent,
-  { events, journal, logger, fromHub = true }: HubFanOutTargets,
-): void {
+/** Logs one hub event (at the level its kind deserves). */
+function log(event: SnomlinkEvent, logger: Logger): void {
   switch (event.type) {
-    case 'call-state': {
-      const payload: SseCallEvent = {
-        type: 'call-state',
-        call: event.call,
-        previousState: event.previousState,
-      };
-      events.push('call', payload);
+    case 'call-state':
       logger.info(
         {
           phoneId: event.call.phoneId,
@@ -46,21 +37,13 @@ function route(
         `call ${event.call.state}`,
       );
       break;
-    }
     case 'call-info':
-      events.push('call', {
-        type: 'call-info',
-        call: event.call,
-        fields: event.fields.map(String),
-      });
       logger.debug(
         { phoneId: event.call.phoneId, callId: event.call.id, fields: event.fields },
         'call info',
       );
       break;
     case 'call-finished':
-      events.push('call', { type: 'call-finished', call: event.call, missed: event.call.missed });
-      if (fromHub) journal.record(event.call);
       logger.info(
         {
           phoneId: event.call.phoneId,
@@ -75,14 +58,12 @@ function route(
       );
       break;
     case 'line-status':
-      events.push('line', event);
       logger.info(
         { phoneId: event.phoneId, status: event.status, detail: event.detail },
         'phone status',
       );
       break;
     case 'line-presence':
-      events.push('presence', event);
       logger.info(
         {
           phoneId: event.phoneId,
@@ -96,13 +77,23 @@ function route(
       );
       break;
     case 'action-event':
-      events.push('action-event', event);
       logger.debug(
         { phoneId: event.event.phoneId, kind: event.event.kind, source: event.event.source },
         'action event',
       );
       break;
   }
+}
+
+/** Buffers one hub event for SSE, journals a finished call, and logs it. */
+function route(
+  event: SnomlinkEvent,
+  { events, journal, logger, fromHub = true }: HubFanOutTargets,
+): void {
+  const message = sseMessageOf(event);
+  events.push(message.event, message.payload);
+  if (fromHub && event.type === 'call-finished') journal.record(event.call);
+  log(event, logger);
 }
 
 /**

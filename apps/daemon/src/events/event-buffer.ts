@@ -1,3 +1,5 @@
+import type { StreamEventIds } from './stream-event-ids.js';
+
 /** One message of the SSE stream. */
 export interface BufferedEvent {
   /** Increasing id (decimal string on the wire). */
@@ -18,12 +20,30 @@ export interface EventBufferOptions {
    * silently missing events.
    */
   readonly firstId?: number;
+  /**
+   * Cluster mode: ids from the CHANGES stream (stream-event-ids.ts), the same for an event on
+   * every daemon, instead of a local counter. `firstId` is then ignored.
+   */
+  readonly streamIds?: StreamEventIds;
+  /**
+   * Cluster mode: the events after `afterId` up to `toId` (inclusive) read back from CHANGES, for
+   * a reader whose position is older than the buffer; a string says why they cannot be.
+   */
+  readonly replay?: (afterId: number, toId: number) => Promise<readonly BufferedEvent[] | string>;
 }
 
 /** The result of {@link EventBuffer.since}. */
 export type ResumeResult =
   | { readonly ok: true; readonly events: readonly BufferedEvent[] }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /**
+       * Cluster mode, a reader older than the buffer: the buffer holds every event after this id,
+       * so the events up to it may be read back from the stream.
+       */
+      readonly floorId?: number;
+    };
 
 /** A ring buffer of recent SSE events with ids, plus live fan-out to connected clients. */
 export interface EventBuffer {
@@ -35,12 +55,20 @@ export interface EventBuffer {
    */
   since(lastId: number): ResumeResult;
   /**
+   * Like {@link since}, and in cluster mode, for a reader older than the buffer, the older events
+   * read back from the CHANGES stream first (within a bound; beyond it `ok: false`).
+   */
+  resume(lastId: number): Promise<ResumeResult>;
+  /**
    * The latest `limit` events still in the buffer, oldest first; with `names`, only events of
    * those names (the latest `limit` of them).
    */
   recent(limit: number, names?: readonly string[]): readonly BufferedEvent[];
   subscribe(listener: (event: BufferedEvent) => void): () => void;
-  /** The id of the latest event, or `firstId - 1` when empty. */
+  /**
+   * The id of the latest event, or `firstId - 1` when empty (cluster mode: at least the id up to
+   * which the buffer may be incomplete, so a reader resuming from it misses nothing).
+   */
   readonly lastId: number;
   readonly size: number;
   readonly subscriberCount: number;
@@ -52,8 +80,12 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
   const ring: (BufferedEvent | undefined)[] = new Array<BufferedEvent | undefined>(capacity);
   let start = 0;
   let size = 0;
+  const { streamIds } = options;
   let nextId = options.firstId ?? Date.now();
   const firstId = nextId;
+  /** Cluster mode: the latest id stored, and the id of the latest event evicted. */
+  let latestId = 0;
+  let evictedId = 0;
   const listeners = new Set<(event: BufferedEvent) => void>();
 
   const at = (index: number): BufferedEvent => {
@@ -62,13 +94,48 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
     return value;
   };
 
+  /** Cluster mode's {@link EventBuffer.since}: ids are sparse, so events are found by value. */
+  const sinceInStream = (ids: StreamEventIds, lastId: number): ResumeResult => {
+    if (lastId > Math.max(latestId, ids.knownUpToId())) {
+      return { ok: false, reason: 'unknown event id (not of this cluster)' };
+    }
+    const floorId = Math.max(evictedId, ids.liveAfterId());
+    if (lastId < floorId) {
+      return { ok: false, reason: `event id ${String(lastId)} is older than the buffer`, floorId };
+    }
+    const events: BufferedEvent[] = [];
+    for (let i = 0; i < size; i++) {
+      const entry = at(i);
+      if (entry.id > lastId) events.push(entry);
+    }
+    return { ok: true, events };
+  };
+
+  const since = (lastId: number): ResumeResult => {
+    if (streamIds !== undefined) return sinceInStream(streamIds, lastId);
+    const latest = nextId - 1;
+    if (lastId === latest) return { ok: true, events: [] };
+    if (lastId > latest) return { ok: false, reason: 'unknown event id (daemon restarted?)' };
+    if (lastId < firstId - 1) return { ok: false, reason: 'event id from an earlier daemon run' };
+    const oldest = size === 0 ? nextId : at(0).id;
+    if (lastId < oldest - 1) {
+      return { ok: false, reason: `missed ${oldest - 1 - lastId} events (buffer overrun)` };
+    }
+    const events: BufferedEvent[] = [];
+    for (let i = lastId - oldest + 1; i < size; i++) events.push(at(i));
+    return { ok: true, events };
+  };
+
   return {
     push(event, payload) {
-      const entry: BufferedEvent = { id: nextId++, event, data: JSON.stringify(payload) };
+      const id = streamIds === undefined ? nextId++ : streamIds.next();
+      latestId = id;
+      const entry: BufferedEvent = { id, event, data: JSON.stringify(payload) };
       if (size < capacity) {
         ring[(start + size) % capacity] = entry;
         size++;
       } else {
+        evictedId = at(0).id;
         ring[start] = entry;
         start = (start + 1) % capacity;
       }
@@ -81,18 +148,16 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
       }
       return entry;
     },
-    since(lastId) {
-      const latest = nextId - 1;
-      if (lastId === latest) return { ok: true, events: [] };
-      if (lastId > latest) return { ok: false, reason: 'unknown event id (daemon restarted?)' };
-      if (lastId < firstId - 1) return { ok: false, reason: 'event id from an earlier daemon run' };
-      const oldest = size === 0 ? nextId : at(0).id;
-      if (lastId < oldest - 1) {
-        return { ok: false, reason: `missed ${oldest - 1 - lastId} events (buffer overrun)` };
-      }
-      const events: BufferedEvent[] = [];
-      for (let i = lastId - oldest + 1; i < size; i++) events.push(at(i));
-      return { ok: true, events };
+    since,
+    async resume(lastId) {
+      const result = since(lastId);
+      const { replay } = options;
+      if (result.ok || result.floorId === undefined || replay === undefined) return result;
+      const older = await replay(lastId, result.floorId);
+      if (typeof older === 'string') return { ok: false, reason: older };
+      // The buffer may have moved on while the stream was read: then the reader resyncs.
+      const rest = since(result.floorId);
+      return rest.ok ? { ok: true, events: [...older, ...rest.events] } : rest;
     },
     recent(limit, names) {
       const wanted = names === undefined ? null : new Set(names);
@@ -108,7 +173,8 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
       return () => listeners.delete(listener);
     },
     get lastId() {
-      return nextId - 1;
+      if (streamIds === undefined) return nextId - 1;
+      return Math.max(latestId, streamIds.liveAfterId());
     },
     get size() {
       return size;

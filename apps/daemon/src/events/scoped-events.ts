@@ -44,6 +44,10 @@ export function scopedEventBuffer(
       const result = buffer.since(lastId);
       return result.ok ? { ok: true, events: result.events.filter(allowed) } : result;
     },
+    async resume(lastId) {
+      const result = await buffer.resume(lastId);
+      return result.ok ? { ok: true, events: result.events.filter(allowed) } : result;
+    },
     recent(limit, names) {
       // Walk the whole buffer (it is bounded) so `limit` counts visible events.
       return buffer.recent(buffer.size, names).filter(allowed).slice(-limit);

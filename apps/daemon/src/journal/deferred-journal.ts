@@ -20,7 +20,7 @@ const NOT_OPEN = 'the journal is not open yet (the daemon has not started)';
 /** The journal before and after its database is opened; all state is here. */
 class Deferred implements DeferredJournal {
   #journal: Journal | null = null;
-  #early: FinishedCall[] = [];
+  #early: { call: FinishedCall; position: number | undefined }[] = [];
   #retentionDays: number | undefined;
 
   get isOpen(): boolean {
@@ -33,12 +33,17 @@ class Deferred implements DeferredJournal {
       ...options,
       ...(this.#retentionDays === undefined ? {} : { retentionDays: this.#retentionDays }),
     });
-    for (const call of this.#early.splice(0)) this.#journal.record(call);
+    for (const { call, position } of this.#early.splice(0)) this.#journal.record(call, position);
   }
 
-  record(call: FinishedCall): void {
-    if (this.#journal === null) this.#early.push(call);
-    else this.#journal.record(call);
+  record(call: FinishedCall, position?: number): void {
+    if (this.#journal === null) this.#early.push({ call, position });
+    else this.#journal.record(call, position);
+  }
+
+  position(): number {
+    // Not open yet: nothing is stored that could be resumed from.
+    return this.#journal?.position() ?? 0;
   }
 
   query(options?: JournalQueryOptions): JournalPage {

@@ -72,9 +72,16 @@ export interface Journal {
    * Records a finished call. Never throws and never waits long: while the database fails
    * (another process holds the lock, disk full) calls are queued in memory (at most
    * `maxPending`, oldest dropped first) and written by a retry timer with backoff, not on
-   * every call; `status` says what is wrong.
+   * every call; `status` says what is wrong. `position` is the call's place in a log the journal
+   * projects (see {@link Journal.position}).
    */
-  record(call: FinishedCall): void;
+  record(call: FinishedCall, position?: number): void;
+  /**
+   * The highest `position` stored with a call (written in the same transaction as the calls up
+   * to it), or 0 when none: where a projection of a log resumes (cluster mode: the JOURNAL stream
+   * sequence). A new or lost database says 0, so the projection rebuilds from the start.
+   */
+  position(): number;
   query(options?: JournalQueryOptions): JournalPage;
   /** Deletes entries older than the retention; returns how many. */
   prune(): number;
@@ -148,7 +155,17 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_phone ON calls (phone_id, id);
 CREATE INDEX IF NOT EXISTS calls_ended ON calls (ended_at);
+CREATE TABLE IF NOT EXISTS projection_position (
+  log TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL
+);
 `;
+
+/** The log whose position {@link Journal.position} keeps (cluster mode's JOURNAL stream). */
+const POSITION_LOG = 'journal';
+const READ_POSITION = 'SELECT seq FROM projection_position WHERE log = ?';
+const WRITE_POSITION = `INSERT INTO projection_position (log, seq) VALUES (@log, @seq)
+  ON CONFLICT (log) DO UPDATE SET seq = MAX(seq, excluded.seq)`;
 
 /** Columns added after the first release: a database from before gets them on open. */
 const ADDED_COLUMNS = ['remote_directory_name', 'caller_directory_name', 'called_directory_name'];
@@ -182,6 +199,19 @@ const DAY_MS = 86_400_000;
 function isBusyError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
+}
+
+/** The highest position among `calls` (undefined when none has one). */
+function highestPosition(
+  calls: readonly FinishedCall[],
+  positions: WeakMap<FinishedCall, number>,
+): number | undefined {
+  let highest: number | undefined;
+  for (const call of calls) {
+    const position = positions.get(call);
+    if (position !== undefined && (highest === undefined || position > highest)) highest = position;
+  }
+  return highest;
 }
 
 /** Rows written per transaction; more are written on the next turn of the event loop. */
@@ -267,6 +297,13 @@ export function openJournal(options: JournalOptions): Journal {
   let db: Database.Database | null = null;
   let insert: Database.Statement | null = null;
   const pending: FinishedCall[] = [];
+  /** The position a pending call came with (record's second argument). */
+  const positions = new WeakMap<FinishedCall, number>();
+  /**
+   * Set once a call with a position was dropped (queue overflow): positions are then no longer
+   * stored, so the next start replays the log from before the loss (INSERT OR IGNORE).
+   */
+  let positionFrozen = false;
   let lastError: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   /** Failed retries in a row: the backoff exponent. */
@@ -333,9 +370,14 @@ export function openJournal(options: JournalOptions): Journal {
       const stmt = insert;
       if (stmt === null) throw new Error('journal statement not prepared');
       const batch = pending.slice(0, BATCH);
+      const storePosition = (): void => {
+        const seq = positionFrozen ? undefined : highestPosition(batch, positions);
+        if (seq !== undefined) handle.prepare(WRITE_POSITION).run({ log: POSITION_LOG, seq });
+      };
       try {
         handle.transaction((calls: readonly FinishedCall[]) => {
           for (const call of calls) stmt.run(toRowValues(call));
+          storePosition();
         })(batch);
         pending.splice(0, batch.length);
       } catch (error) {
@@ -350,6 +392,8 @@ export function openJournal(options: JournalOptions): Journal {
           }
           pending.shift();
         }
+        // After the rows: a crash in between replays them, and INSERT OR IGNORE keeps one each.
+        storePosition();
       }
       if (lastError !== null && pending.length === 0) {
         lastError = null;
@@ -414,11 +458,13 @@ export function openJournal(options: JournalOptions): Journal {
   pruneTimer.unref();
 
   return {
-    record(call) {
+    record(call, position) {
       if (closed) return;
+      if (position !== undefined) positions.set(call, position);
       pending.push(call);
       if (pending.length > maxPending) {
         const over = pending.length - maxPending;
+        if (pending.slice(0, over).some((lost) => positions.has(lost))) positionFrozen = true;
         pending.splice(0, over);
         const first = dropped === 0;
         dropped += over;
@@ -438,8 +484,12 @@ export function openJournal(options: JournalOptions): Journal {
       );
       const queued = pending[index];
       if (queued !== undefined) {
-        if (queued[party].directoryName === null)
-          pending[index] = { ...queued, [party]: { ...queued[party], directoryName: name } };
+        if (queued[party].directoryName === null) {
+          const named = { ...queued, [party]: { ...queued[party], directoryName: name } };
+          const position = positions.get(queued);
+          if (position !== undefined) positions.set(named, position);
+          pending[index] = named;
+        }
         return;
       }
       if (db === null) return;
@@ -452,6 +502,17 @@ export function openJournal(options: JournalOptions): Journal {
         });
       } catch (error) {
         setError(error);
+      }
+    },
+    position() {
+      try {
+        const handle = db ?? (db = openDb());
+        const row = handle.prepare(READ_POSITION).get(POSITION_LOG) as { seq: number } | undefined;
+        return row?.seq ?? 0;
+      } catch (error) {
+        // Unreadable: the projection replays from the start (INSERT OR IGNORE keeps one row each).
+        setError(error);
+        return 0;
       }
     },
     query(query = {}) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createLineState, partitionOf, reduceLine } from '@snomlink/core';
 import type { LineInput, LineState } from '@snomlink/core';
-import { ClusterUnavailableError } from '@snomlink/cluster-nats';
+import { ClusterUnavailableError, freshRecords } from '@snomlink/cluster-nats';
 import type {
   ChangeRecord,
   ClusterCommand,
@@ -120,6 +120,8 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
 
   function node(nodeId: string): NatsCluster {
     const me: Member = { nodeId, handlers: null, owned: false };
+    /** CHANGES length when this node started: its read view is live after it. */
+    let liveAfter = 0;
     members.push(me);
     const status = (): ClusterStatus => {
       const own = owner();
@@ -147,6 +149,7 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
       init: () => Promise.resolve(1),
       start(handlers, { journalFromSeq }) {
         me.handlers = handlers;
+        liveAfter = changes.length;
         for (const entry of journal)
           if (entry.seq >= journalFromSeq) handlers.onJournalEntry(entry);
         handlers.onConfig(config);
@@ -175,6 +178,15 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
       },
       lines() {
         return new Map([...snapshots].map(([id, s]) => [id, s.state]));
+      },
+      changesPosition: () => ({ liveAfter, known: changes.length }),
+      readChanges(afterSeq, toSeq, limit) {
+        if (!available) return Promise.reject(unavailable('CHANGES not readable'));
+        const upTo = Math.min(toSeq, changes.length, afterSeq + limit);
+        const range = changes
+          .slice(afterSeq, upTo)
+          .map((record, i) => ({ seq: afterSeq + 1 + i, record }));
+        return Promise.resolve(freshRecords(range));
       },
       readConfig: () => config,
       updateConfig(change) {

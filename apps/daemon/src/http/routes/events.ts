@@ -128,8 +128,12 @@ export function eventRoutes(deps: AdminAppDeps): Hono {
         try {
           await stream.write('retry: 2000\n\n');
           if (lastHeader !== undefined && /^\d+$/.test(lastHeader)) {
-            const resume = buffer.since(Number(lastHeader));
+            const readerId = Number(lastHeader);
+            const resume = await buffer.resume(readerId);
             if (resume.ok) {
+              // Cluster mode: a reader from a daemon further along than this one has seen the
+              // events up to its id already; they reach this buffer later and are not sent.
+              if (readerId > lastSent) lastSent = readerId;
               for (const event of resume.events) {
                 await stream.writeSSE({
                   id: String(event.id),
