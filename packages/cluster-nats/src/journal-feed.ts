@@ -1,9 +1,9 @@
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { FinishedCall } from '@snomlink/core';
 import type { ClusterLogger, DeliveredJournalEntry } from './cluster-types.js';
-import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import type { ClusterNames } from './names.js';
 import { lastToken } from './stored-input.js';
+import { decodeJsonMessage, followStream, type StreamFollow } from './stream-follow.js';
 
 /** Options of {@link createJournalFeed}. */
 export interface JournalFeedOptions {
@@ -31,20 +31,11 @@ export interface JournalFeed {
   lastSeq(): number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Shape check of a JOURNAL message: a finished call (written by an owner). */
 export function parseFinishedCall(data: Uint8Array): FinishedCall | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return null;
-  }
+  const value = decodeJsonMessage(data);
   if (
-    !isRecord(value) ||
+    value === null ||
     typeof value['id'] !== 'string' ||
     typeof value['phoneId'] !== 'string' ||
     value['state'] !== 'idle' ||
@@ -78,11 +69,17 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
       `journal fromSeq must be a non-negative integer, got ${String(options.fromSeq)}`,
     );
   }
-  let pending = 0;
-  let last = 0;
-  let messages: ConsumerMessages | null = null;
-  let loop: Promise<void> = Promise.resolve();
-  let stopped = false;
+  let follow: StreamFollow | null = null;
+
+  /** Hands one JOURNAL message on, or skips it when malformed. */
+  function deliver(seq: number, subject: string, data: Uint8Array): void {
+    const call = parseFinishedCall(data);
+    if (call === null) {
+      options.logger?.warn({ seq }, 'cluster: malformed journal entry skipped');
+      return;
+    }
+    options.onEntry({ seq, key: lastToken(subject), call });
+  }
 
   return {
     async start() {
@@ -96,53 +93,24 @@ export function createJournalFeed(options: JournalFeedOptions): JournalFeed {
           'cluster: the journal position is beyond JOURNAL (a new cluster?): rebuilding from 1',
         );
       }
-      const consumer = await js.consumers.get(
-        names.journalStream,
-        fromSeq <= 1
-          ? { deliver_policy: DeliverPolicy.All }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq },
-      );
-      const iter = await consumer.consume({ max_messages: 512, expires: CONSUME_EXPIRES_MS });
-      messages = iter;
-      let resolveReady: () => void = () => undefined;
-      const ready = new Promise<void>((resolve) => {
-        resolveReady = resolve;
+      const nothingToRead = target < Math.max(fromSeq, state.first_seq) || state.messages === 0;
+      follow = await followStream({
+        js,
+        stream: names.journalStream,
+        startSeq: fromSeq,
+        caughtUpAt: nothingToRead ? 0 : target,
+        onMessage: (m) => {
+          deliver(m.seq, m.subject, m.data);
+        },
+        label: 'journal feed',
+        ...(options.logger ? { logger: options.logger } : {}),
       });
-      if (target < Math.max(fromSeq, state.first_seq) || state.messages === 0) {
-        resolveReady();
-      }
-      loop = (async () => {
-        for await (const msg of iter) {
-          if (stopped) break;
-          pending = msg.info.pending;
-          last = msg.seq;
-          const call = parseFinishedCall(msg.data);
-          if (call === null) {
-            options.logger?.warn({ seq: msg.seq }, 'cluster: malformed journal entry skipped');
-          } else {
-            try {
-              options.onEntry({ seq: msg.seq, key: lastToken(msg.subject), call });
-            } catch (error) {
-              options.logger?.error(
-                { seq: msg.seq, err: (error as Error).message },
-                'cluster: journal entry handler failed',
-              );
-            }
-          }
-          if (msg.seq >= target) resolveReady();
-        }
-        if (!stopped) throw new Error('the consumer ended');
-      })().catch((error: unknown) => {
-        options.logger?.error({ err: (error as Error).message }, 'cluster: journal feed stopped');
-      });
-      await ready;
+      await follow.caughtUp;
     },
     async stop() {
-      stopped = true;
-      messages?.stop();
-      await loop;
+      await follow?.stop();
     },
-    lag: () => pending,
-    lastSeq: () => last,
+    lag: () => follow?.lag() ?? 0,
+    lastSeq: () => follow?.lastSeq() ?? 0,
   };
 }

@@ -1,5 +1,6 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
 import { Bucket, type KV } from '@nats-io/kv';
+import { startConsumerWatchdog } from './consumer-watchdog.js';
 
 // Follows every key of a KV bucket (last values first, then changes) with an ordered *pull*
 // consumer on the bucket's stream. The KV library's own `watch` (an ordered push consumer)
@@ -17,6 +18,14 @@ export interface FollowedEntry {
   text(): string;
 }
 
+/** Options of {@link followBucket}. */
+export interface FollowBucketOptions {
+  /** Called when the watchdog ends the follow (the consumer stalled), before it ends. */
+  readonly onStall?: (reason: string) => void;
+  /** Time between the watchdog's checks (default: consumer-watchdog.ts). */
+  readonly watchdogMs?: number;
+}
+
 /** A running follow: iterate it; `stop` ends the iteration. */
 export interface Following extends AsyncIterable<FollowedEntry> {
   stop(): void;
@@ -32,7 +41,11 @@ function operationOf(value: string | undefined): FollowedEntry['operation'] {
  * Follows the bucket from `fromRevision` (0: each key's last value, then changes). Falls back to
  * the library's `watch` for a KV that is not its `Bucket`.
  */
-export async function followBucket(kv: KV, fromRevision: number): Promise<Following> {
+export async function followBucket(
+  kv: KV,
+  fromRevision: number,
+  options: FollowBucketOptions = {},
+): Promise<Following> {
   if (!(kv instanceof Bucket)) {
     const iter = await kv.watch(
       fromRevision > 0 ? { key: '>', resumeFromRevision: fromRevision } : { key: '>' },
@@ -80,19 +93,42 @@ export async function followBucket(kv: KV, fromRevision: number): Promise<Follow
       }
     }
   })();
+  let handled = 0;
+  let lastRevision = Math.max(fromRevision - 1, 0);
+  const stopWatchdog = startConsumerWatchdog({
+    probe: async () => {
+      const info = await consumer.info();
+      return { pending: info.num_pending, deliveredSeq: info.delivered.stream_seq };
+    },
+    handled: () => handled,
+    lastSeq: () => lastRevision,
+    onStall: (reason) => {
+      options.onStall?.(reason);
+      messages.stop();
+    },
+    ...(options.watchdogMs === undefined ? {} : { checkMs: options.watchdogMs }),
+  });
+  void messages.closed().finally(stopWatchdog);
   return {
     stop: () => {
+      stopWatchdog();
       void messages.close();
     },
     async *[Symbol.asyncIterator]() {
-      for await (const m of messages) {
-        yield {
-          key: m.subject.slice(prefixLength),
-          revision: m.seq,
-          operation: operationOf(m.headers?.get('KV-Operation')),
-          delta: m.info.pending,
-          text: () => decoder.decode(m.data),
-        };
+      try {
+        for await (const m of messages) {
+          handled += 1;
+          lastRevision = m.seq;
+          yield {
+            key: m.subject.slice(prefixLength),
+            revision: m.seq,
+            operation: operationOf(m.headers?.get('KV-Operation')),
+            delta: m.info.pending,
+            text: () => decoder.decode(m.data),
+          };
+        }
+      } finally {
+        stopWatchdog();
       }
     },
   };

@@ -1,9 +1,4 @@
-import {
-  DeliverPolicy,
-  type ConsumerMessages,
-  type JetStreamClient,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import {
   hasErrorName,
@@ -24,10 +19,10 @@ import {
   loadCheckpoint,
   loadSnapshots,
 } from './line-snapshots.js';
-import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import type { ClusterNames } from './names.js';
 import { applyStoredInput, emptySnapshot } from './reduce-step.js';
 import { lastToken, parseStoredInput } from './stored-input.js';
+import { followStream, type FollowedMessage, type StreamFollow } from './stream-follow.js';
 
 /** Options of {@link createPartitionProcessor}. */
 export interface PartitionProcessorOptions {
@@ -163,7 +158,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
   const running = (): boolean => state === 'running';
   let applied = 0;
   let checkpoint = { seq: 0, revision: 0 };
-  let messages: ConsumerMessages | null = null;
+  let follow: StreamFollow | null = null;
   let chain: Promise<unknown> = Promise.resolve();
   let timers: NodeJS.Timeout[] = [];
   let ticking = false;
@@ -172,7 +167,6 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
   const ended = new Promise<ProcessorEnd>((resolve) => {
     resolveEnded = resolve;
   });
-  let loop: Promise<void> = Promise.resolve();
 
   /** Runs `fn` after everything queued before it: inputs and checkpoints never interleave. */
   function serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -257,7 +251,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     entry.dirty = false;
   }
 
-  async function handle(msg: JsMsg): Promise<void> {
+  async function handle(msg: FollowedMessage): Promise<void> {
     if (state !== 'running') return;
     counters.inputs++;
     const phoneId = lastToken(msg.subject);
@@ -314,7 +308,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
     state = 'ended';
     for (const t of timers) clearInterval(t);
     timers = [];
-    messages?.stop();
+    void follow?.stop();
     if (how === 'lost') {
       options.logger?.warn(
         { partition, reason },
@@ -365,37 +359,24 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       for (const [phoneId, stored] of await loadSnapshots(lines, lineKeyFilter(partition))) {
         entries.set(phoneId, { snapshot: stored.value, revision: stored.revision, dirty: false });
       }
-      const consumer = await js.consumers.get(names.eventsStream, {
-        filter_subjects: names.eventPartitionFilter(partition),
-        ...(checkpoint.seq === 0
-          ? { deliver_policy: DeliverPolicy.All }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpoint.seq + 1 }),
+      follow = await followStream({
+        js,
+        stream: names.eventsStream,
+        filterSubject: names.eventPartitionFilter(partition),
+        startSeq: checkpoint.seq + 1,
+        caughtUpAt: 0,
+        batch: 256,
+        onMessage: async (msg) => {
+          if (!running()) return;
+          await serial(() => handle(msg)).catch(failed);
+        },
+        label: `partition ${String(partition)} EVENTS`,
+        ...(options.logger ? { logger: options.logger } : {}),
       });
-      const iter = await consumer.consume({ max_messages: 256, expires: CONSUME_EXPIRES_MS });
-      messages = iter;
       if (!running()) {
-        iter.stop();
+        await follow.stop();
         return;
       }
-      // Visible when the consumer cannot be recreated (seen after a nats-server kill under load).
-      void (async () => {
-        for await (const s of iter.status()) {
-          if (s.type === 'heartbeats_missed' && s.count % 5 === 0) {
-            options.logger?.warn(
-              { partition, missed: s.count, appliedSeq: applied },
-              'cluster: EVENTS consumer misses heartbeats; the partition is not being processed',
-            );
-          }
-        }
-      })().catch(() => undefined);
-      loop = (async () => {
-        for await (const msg of iter) {
-          if (!running()) break;
-          await serial(() => handle(msg));
-        }
-        // The client gave up on the consumer (e.g. the stream is gone): not silently idle.
-        if (running()) throw new Error('the EVENTS consumer ended');
-      })().catch(failed);
       timers.push(
         setInterval(() => {
           serial(writeCheckpoint).catch(failed);
@@ -417,8 +398,7 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       const wasRunning = state === 'running';
       state = 'stopping';
       for (const t of timers) clearInterval(t);
-      messages?.stop();
-      await loop;
+      await follow?.stop();
       await chain;
       if (wasRunning && stopOptions?.flush === true) {
         finalFlush = true;

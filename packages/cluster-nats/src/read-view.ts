@@ -1,10 +1,11 @@
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { LineState } from '@snomlink/core';
 import type { ChangeRecord, ClusterLogger, DeliveredChange } from './cluster-types.js';
 import { lineKeyFilter, loadSnapshots } from './line-snapshots.js';
 import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import type { ClusterNames } from './names.js';
+import { decodeJsonMessage, followStream, isRecord, type StreamFollow } from './stream-follow.js';
 
 /** Default look-back of the read view into CHANGES before its snapshot load. */
 export const DEFAULT_READ_VIEW_LOOKBACK_MS = 60_000;
@@ -50,20 +51,11 @@ export interface ReadView {
   knownSeq(): number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Shape check of a CHANGES message (written by owners; a bad one is skipped, not applied). */
 export function parseChangeRecord(data: Uint8Array): ChangeRecord | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return null;
-  }
+  const value = decodeJsonMessage(data);
   if (
-    !isRecord(value) ||
+    value === null ||
     typeof value['phoneId'] !== 'string' ||
     typeof value['eventSeq'] !== 'number' ||
     !Array.isArray(value['changes']) ||
@@ -89,13 +81,9 @@ export function createReadView(options: ReadViewOptions): ReadView {
   const states = new Map<string, LineState>();
   /** Highest eventSeq applied per phone (from its snapshot or records). */
   const applied = new Map<string, number>();
-  let pending = 0;
-  let last = 0;
   /** The stream's last sequence when the snapshots were loaded (see liveAfterSeq). */
   let target = 0;
-  let messages: ConsumerMessages | null = null;
-  let loop: Promise<void> = Promise.resolve();
-  let stopped = false;
+  let follow: StreamFollow | null = null;
 
   function apply(seq: number, record: ChangeRecord): void {
     const covered = applied.get(record.phoneId) ?? 0;
@@ -150,45 +138,31 @@ export function createReadView(options: ReadViewOptions): ReadView {
       // server restart from a copy of its config, and a copied opt_start_time next to the new
       // opt_start_seq makes every recreation fail (the view then stalls for good).
       const startSeq = caughtUp ? target + 1 : ((await firstSeqSince(startTime)) ?? target + 1);
-      const consumer = await js.consumers.get(names.changesStream, {
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: startSeq,
-      });
-      const iter = await consumer.consume({ max_messages: 512, expires: CONSUME_EXPIRES_MS });
-      messages = iter;
-      let resolveCaughtUp: () => void = () => undefined;
-      const ready = new Promise<void>((resolve) => {
-        resolveCaughtUp = resolve;
-      });
-      if (caughtUp) resolveCaughtUp();
-      loop = (async () => {
-        for await (const msg of iter) {
-          if (stopped) break;
-          pending = msg.info.pending;
-          last = msg.seq;
-          const record = parseChangeRecord(msg.data);
+      follow = await followStream({
+        js,
+        stream: names.changesStream,
+        startSeq,
+        caughtUpAt: caughtUp ? 0 : target,
+        onMessage: (m) => {
+          const record = parseChangeRecord(m.data);
           if (record === null) {
-            options.logger?.warn({ seq: msg.seq }, 'cluster: malformed change record skipped');
+            options.logger?.warn({ seq: m.seq }, 'cluster: malformed change record skipped');
           } else {
-            apply(msg.seq, record);
+            apply(m.seq, record);
           }
-          if (msg.seq >= target) resolveCaughtUp();
-        }
-        if (!stopped) throw new Error('the consumer ended');
-      })().catch((error: unknown) => {
-        options.logger?.error({ err: (error as Error).message }, 'cluster: read view stopped');
+        },
+        label: 'read view',
+        ...(options.logger ? { logger: options.logger } : {}),
       });
-      await ready;
+      await follow.caughtUp;
     },
     async stop() {
-      stopped = true;
-      messages?.stop();
-      await loop;
+      await follow?.stop();
     },
     lines: () => states,
-    lag: () => pending,
-    lastSeq: () => last,
+    lag: () => follow?.lag() ?? 0,
+    lastSeq: () => follow?.lastSeq() ?? 0,
     liveAfterSeq: () => target,
-    knownSeq: () => Math.max(target, last + pending),
+    knownSeq: () => Math.max(target, (follow?.lastSeq() ?? 0) + (follow?.lag() ?? 0)),
   };
 }

@@ -205,39 +205,34 @@ for (const size of [1, 3] as const) {
       expect((await config.get('phone.junk-1'))?.json()).toEqual({ host: '10.0.0.9' });
     });
 
-    // SKIPPED, known failure (about 1 run in 4 on this loaded machine): after the kill the
-    // follower's re-started consumer sometimes delivers nothing for > 30 s (logs: watch ended,
-    // re-follow timed out once, re-followed, then silence). With kv.watch it failed every time.
-    // Run it by hand with SNOMLINK_FLAKY=1 while fixing it.
-    it.skipIf(size === 1 || process.env['SNOMLINK_FLAKY'] === undefined)(
-      'keeps following changes after a nats-server is killed',
-      async () => {
-        const victim = cluster.nodes[1];
-        if (victim === undefined) throw new Error('no node');
-        // Both start on the victim (first in the list, no randomizing), so both must reconnect.
-        const order = [victim.url, ...cluster.servers.filter((u) => u !== victim.url)];
-        const a = await daemon(order);
-        const b = await daemon(order);
-        await Promise.all([a.store.start(), b.store.start()]);
-        await victim.kill('SIGKILL');
-        try {
-          // Writes during the fail-over may be refused (unavailable): retry like a user would.
-          const deadline = Date.now() + 30_000;
-          for (;;) {
-            try {
-              await a.store.update(addPhone('after-kill', { host: '10.0.0.66' }));
-              break;
-            } catch (e) {
-              if (Date.now() > deadline) throw e;
-            }
+    // Failed about 1 run in 4 before the KV follow had a watchdog (the re-started consumer stayed
+    // silent); with it, 3 of 3 runs of the file passed at a load average of 60-64.
+    it.skipIf(size === 1)('keeps following changes after a nats-server is killed', async () => {
+      const victim = cluster.nodes[1];
+      if (victim === undefined) throw new Error('no node');
+      // Both start on the victim (first in the list, no randomizing), so both must reconnect.
+      const order = [victim.url, ...cluster.servers.filter((u) => u !== victim.url)];
+      const a = await daemon(order);
+      const b = await daemon(order);
+      await Promise.all([a.store.start(), b.store.start()]);
+      await victim.kill('SIGKILL');
+      try {
+        // Writes during the fail-over may be refused (unavailable): retry like a user would.
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          try {
+            await a.store.update(addPhone('after-kill', { host: '10.0.0.66' }));
+            break;
+          } catch (e) {
+            if (Date.now() > deadline) throw e;
           }
-          const seen = await b.when((d) => d.phones['after-kill'] !== undefined);
-          expect(seen.phones['after-kill']).toEqual({ host: '10.0.0.66' });
-          expect(seen.phones['desk-1']).toEqual({ host: '10.0.0.1' });
-        } finally {
-          await victim.start();
         }
-      },
-    );
+        const seen = await b.when((d) => d.phones['after-kill'] !== undefined);
+        expect(seen.phones['after-kill']).toEqual({ host: '10.0.0.66' });
+        expect(seen.phones['desk-1']).toEqual({ host: '10.0.0.1' });
+      } finally {
+        await victim.start();
+      }
+    });
   });
 }

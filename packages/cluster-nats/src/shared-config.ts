@@ -163,7 +163,11 @@ export function createSharedConfig(options: SharedConfigOptions): SharedConfig {
   // `onLoaded` once the values present at the start are applied.
   async function follow(fromRevision: number, onLoaded: () => void): Promise<void> {
     const status = await kv.status();
-    const iter = await followBucket(kv, fromRevision);
+    const iter = await followBucket(kv, fromRevision, {
+      onStall: (reason) => {
+        logger.warn({ lastRevision, reason }, 'cluster: shared config watch stalled; ending it');
+      },
+    });
     stopWatch = () => {
       iter.stop();
     };

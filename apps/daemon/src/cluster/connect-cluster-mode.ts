@@ -22,15 +22,17 @@ function tlsOf(tls: NonNullable<ClusterSettings['tls']>): NatsTls {
 /**
  * Loads @snomlink/cluster-nats with a dynamic `import()` (only cluster mode ever loads it: the
  * default bundle has no static reference to NATS) and connects this daemon to the cluster,
- * running the idempotent init. Throws the package's ClusterConfigError (bad options, newer
- * stored schema) or ClusterUnavailableError (NATS does not answer).
+ * running the idempotent init. While NATS does not answer it retries with backoff (1 s doubling
+ * to 30 s, an error line each time) rather than exit: a daemon started before NATS, or during an
+ * outage, joins once it can. Throws the package's ClusterConfigError (bad options, newer stored
+ * schema) at once.
  */
 export async function connectClusterMode(
   settings: ClusterSettings,
   deps: ClusterModeDeps,
 ): Promise<NatsCluster> {
-  const { connectCluster } = await import('@snomlink/cluster-nats');
-  return connectCluster({
+  const { connectCluster, retryUnavailable } = await import('@snomlink/cluster-nats');
+  const options = {
     servers: settings.servers,
     nodeId: settings.nodeId,
     ...(settings.prefix === undefined ? {} : { prefix: settings.prefix }),
@@ -41,6 +43,10 @@ export async function connectClusterMode(
     ...(settings.tls === undefined ? {} : { tls: tlsOf(settings.tls) }),
     ...(deps.reducerOptions === undefined ? {} : { reducerOptions: deps.reducerOptions }),
     ...(deps.adminUrl === undefined ? {} : { adminUrl: deps.adminUrl }),
+    logger: deps.logger,
+  };
+  return retryUnavailable(() => connectCluster(options), {
+    what: 'joining the cluster',
     logger: deps.logger,
   });
 }
