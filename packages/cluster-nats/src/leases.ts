@@ -235,6 +235,16 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     return guardedCreate(kv, key, mine, seen);
   }
 
+  /**
+   * After a lost claim: true when the key holds a lease written within L (another node's live
+   * lease that the view has not shown yet), false when it is the expired lease the server has
+   * not removed yet (it goes within moments, so the claim is retried at the next tick).
+   */
+  async function heldByAnother(p: number): Promise<boolean> {
+    const entry = await kv.get(leaseKey(p)).catch(() => null);
+    return entry?.operation === 'PUT' && now() - entry.created.getTime() < leaseTtlMs;
+  }
+
   async function claim(p: number, live: ReadonlySet<string>): Promise<boolean> {
     const previous = view.last(leaseKey(p));
     // A take-over: the previous owner died (lease expired) or left; not a rebalance hand-over.
@@ -246,8 +256,11 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     try {
       revision = await claimKey(p);
     } catch (e) {
-      if (isKvConflict(e)) claimLostAt.set(p, now());
-      else logger?.warn({ partition: p, err: String(e) }, 'claim failed');
+      if (!isKvConflict(e)) {
+        logger?.warn({ partition: p, err: String(e) }, 'claim failed');
+      } else if (await heldByAnother(p)) {
+        claimLostAt.set(p, now());
+      }
       return false;
     }
     if (closing || fenced) {
