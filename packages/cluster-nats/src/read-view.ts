@@ -81,9 +81,9 @@ export function createReadView(options: ReadViewOptions): ReadView {
   const states = new Map<string, LineState>();
   /** Highest eventSeq applied per phone (from its snapshot or records). */
   const applied = new Map<string, number>();
+  let follow: StreamFollow | null = null;
   /** The stream's last sequence when the snapshots were loaded (see liveAfterSeq). */
   let target = 0;
-  let follow: StreamFollow | null = null;
 
   function apply(seq: number, record: ChangeRecord): void {
     const covered = applied.get(record.phoneId) ?? 0;
