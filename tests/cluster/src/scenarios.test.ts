@@ -15,16 +15,21 @@ import type { ClusterDaemon } from './harness/cluster-daemon.js';
 // except those whose Action URL was refused (and those still end), no phone command carried out
 // twice, no gap for any SSE reader, and take-over within L + 1.5 s.
 
+// L = 5 s, above NATS's own fail-over stall (CLUSTER.md). At 3 s a daemon fenced itself whenever
+// a lease renewal took more than about 0.6 s, which a loaded machine (load 20+) often did.
 const LEASE_MS = 5000;
 const TAKE_OVER_BOUND_MS = LEASE_MS + 1500;
-// CI runs the scenarios known to pass (CI_SCENARIOS); SNOMLINK_CLUSTER_SCENARIOS=all runs all
-// five, `2,5` exactly those (harness/scenario-select.ts). docs/cluster.md says which fail and why.
-const CI_SCENARIOS: readonly number[] = [];
+// CI runs 1, 2 and 3: they passed three full runs in a row on the merged branches. 4 (rolling
+// SIGTERM) and 5 (SIGSTOP) passed two of three and are opt-in until they pass reliably: in the
+// third run (load 20-30) a planned hand-over took 14 s and 615 of 726 calls were refused, so 4
+// timed out, and 5 then lost one accepted call (see docs/cluster.md). Run them with
+// SNOMLINK_CLUSTER_SCENARIOS=all, or a choice like `4,5` (harness/scenario-select.ts).
+const CI_SCENARIOS: readonly number[] = [1, 2, 3];
 const selected = selectScenarios(process.env['SNOMLINK_CLUSTER_SCENARIOS'], CI_SCENARIOS);
 const skipped = ALL_SCENARIOS.filter((n) => !selected.has(n));
 if (skipped.length > 0) {
   console.warn(
-    `SKIPPING cluster scenario(s) ${skipped.join(', ')} (known failures, see docs/cluster.md): set SNOMLINK_CLUSTER_SCENARIOS=all to run them`,
+    `SKIPPING cluster scenario(s) ${skipped.join(', ')} (not selected; 4 and 5 are known to fail under load, see docs/cluster.md): set SNOMLINK_CLUSTER_SCENARIOS=all to run all five`,
   );
 }
 const skip = selected.size === 0 || skipWithoutNats('tests/cluster scenarios');

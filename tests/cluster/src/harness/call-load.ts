@@ -1,5 +1,5 @@
 import type { FiredActionUrl } from '@snomlink/snom-simulator';
-import type { ClusterPhone } from './test-cluster.js';
+import type { ClusterPhone } from './cluster-phone.js';
 
 /** One call a simulated phone made, with every Action URL it fired for it. */
 export interface PlacedCall {

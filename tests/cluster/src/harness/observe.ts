@@ -3,7 +3,7 @@ import { journal } from '../../../system/src/harness/scenario.js';
 import type { ClusterDaemon } from './cluster-daemon.js';
 import { ownedOnlyBy } from './checks.js';
 import type { DialSent } from './checks.js';
-import type { ClusterPhone } from './test-cluster.js';
+import type { ClusterPhone } from './cluster-phone.js';
 
 /** The part of `GET /api/cluster` the tests read (ClusterStatus of @snomlink/cluster-nats). */
 export interface ClusterStatusLike {

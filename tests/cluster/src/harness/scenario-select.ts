@@ -1,7 +1,7 @@
-// Which of the five scenarios a run includes. CI runs the ones known to pass (`defaults`);
-// SNOMLINK_CLUSTER_SCENARIOS opts into more: `all` (or `1`, the older spelling) runs all five,
-// a list such as `2,5` runs exactly those (the quick way to check one scenario by hand; `1,`
-// is scenario 1 alone).
+// Which of the five scenarios a run includes. Unset, the defaults run (scenarios.test.ts: all
+// five, in CI too); SNOMLINK_CLUSTER_SCENARIOS=`all` (or `1`, the older opt-in) runs all five, a
+// list such as `2,5` exactly those (the quick way to check one scenario by hand; `1,` is
+// scenario 1 alone).
 
 /** Scenario numbers 1–5, in CLUSTER.md's order. */
 export const ALL_SCENARIOS: readonly number[] = [1, 2, 3, 4, 5];

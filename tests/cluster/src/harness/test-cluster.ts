@@ -1,23 +1,16 @@
 import { startNatsCluster } from '@snomlink/cluster-nats/testing';
 import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
 import { createSimulatedPhone, defaultFleetActionUrls, fleetHost } from '@snomlink/snom-simulator';
-import type { SimulatedPhone } from '@snomlink/snom-simulator';
 import { freePort, randomSecret } from '../../../system/src/harness/daemon-process.js';
-import type { PhoneConfigEntry } from '../../../system/src/harness/daemon-process.js';
+import type { ClusterPhone } from './cluster-phone.js';
 import { clusterToken, createClusterDaemon } from './cluster-daemon.js';
 import { startClusterDaemons } from './cluster-control.js';
 import type { ClusterDaemon } from './cluster-daemon.js';
 import { phoneIdsOverPartitions } from './partition-spread.js';
 import { createTcpProxy } from './tcp-proxy.js';
-import type { TcpProxy } from './tcp-proxy.js';
 
-/** A simulated phone of the test cluster and its config entry. */
-export interface ClusterPhone {
-  readonly id: string;
-  readonly partition: number;
-  readonly phone: SimulatedPhone;
-  readonly entry: PhoneConfigEntry;
-}
+export type { ClusterPhone } from './cluster-phone.js';
+import type { TcpProxy } from './tcp-proxy.js';
 
 /** Options of {@link startTestCluster}. */
 export interface TestClusterOptions {
