@@ -9,7 +9,7 @@
 // Prints a table and writes bench/results/cluster.json.
 //
 // Run:   npx tsx bench/cluster/run.ts              (≈ 3–4 min on 2 cores)
-// Other: --rounds 5 --samples 100 --seconds 10 --lease 3000 --concurrency 32
+// Other: --rounds 5 --samples 100 --seconds 10 --lease 5000 --concurrency 32
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { hasNatsServer } from '../../packages/cluster-nats/src/testing/index.js'
 import { connectSse } from '../../tests/system/src/harness/sse-client.js';
 import type { ClusterDaemon } from '../../tests/cluster/src/harness/cluster-daemon.js';
 import { quantile } from '../../tests/cluster/src/harness/checks.js';
+import { startClusterDaemons } from '../../tests/cluster/src/harness/cluster-control.js';
 import { waitForOwners } from '../../tests/cluster/src/harness/observe.js';
 import { startTestCluster } from '../../tests/cluster/src/harness/test-cluster.js';
 import type { ClusterPhone, TestCluster } from '../../tests/cluster/src/harness/test-cluster.js';
@@ -29,7 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     samples: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '10' },
-    lease: { type: 'string', default: '3000' },
+    lease: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '32' },
   },
 });
@@ -44,7 +45,6 @@ if (!hasNatsServer()) {
   process.exit(1);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ids = (ds: readonly ClusterDaemon[]): string[] => ds.map((d) => d.nodeId);
 
 /** Sends one Action URL from the phone's own address to `port`; resolves with the status. */
@@ -85,9 +85,7 @@ async function takeOvers(cluster: TestCluster, signal: NodeJS.Signals): Promise<
     const killed = victim.kill(signal);
     out.push(await waitForOwners(observer, ids(others), since, 60_000));
     await killed;
-    await victim.start();
-    await waitForOwners(observer, ids(cluster.daemons), Date.now(), 60_000);
-    await sleep(500);
+    await startClusterDaemons(cluster, [victim]);
   }
   return out;
 }
@@ -183,7 +181,6 @@ const ms = (v: number): string => `${v.toFixed(0)} ms`;
 
 const three = await startTestCluster({ leaseTtlMs });
 try {
-  await waitForOwners(three.daemons[0] as ClusterDaemon, ids(three.daemons), Date.now(), 60_000);
   const unplanned = await takeOvers(three, 'SIGKILL');
   const planned = await takeOvers(three, 'SIGTERM');
   const sse = await eventToSse(three);
@@ -218,7 +215,6 @@ try {
 
 const one = await startTestCluster({ leaseTtlMs, daemons: 1 });
 try {
-  await waitForOwners(one.daemons[0] as ClusterDaemon, ids(one.daemons), Date.now(), 60_000);
   result['saturation1'] = await saturate(one);
 } finally {
   await one.dispose();

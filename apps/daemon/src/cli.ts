@@ -7,9 +7,11 @@ import { CliUsageError, HELP, parseCliOptions } from './cli-options.js';
 import { createClusterBackbone } from './cluster/cluster-backbone.js';
 import { runClusterCommand } from './cluster/cluster-init-command.js';
 import { ClusterSettingsError, resolveClusterSettings } from './cluster/cluster-settings.js';
+import { openClusterConfigStore } from './cluster/cluster-config-store.js';
 import { clusterFailureMessage, connectClusterMode } from './cluster/connect-cluster-mode.js';
 import type { Config } from './config/config-schema.js';
 import { openConfigStore } from './config/config-store.js';
+import type { ConfigStore } from './config/config-store.js';
 import { createDaemon } from './daemon.js';
 import type { Daemon, DaemonOptions } from './daemon.js';
 import type { Demo } from './demo.js';
@@ -70,7 +72,7 @@ async function main(): Promise<number> {
     ...(options.prettyLogs === undefined ? {} : { pretty: options.prettyLogs }),
   });
 
-  let config;
+  let config: ConfigStore;
   try {
     config = await openConfigStore({
       file: options.configFile,
@@ -105,15 +107,22 @@ async function main(): Promise<number> {
   try {
     const settings = resolveClusterSettings(options.cluster, config.current.cluster, hostname());
     if (settings !== null) {
-      const cfg = config;
       const cluster = await connectClusterMode(settings, {
         logger,
-        reducerOptions: () => ({ dialRules: cfg.current.dialing }),
+        // Read when the owner replays: by then `config` is the cluster's store (below).
+        reducerOptions: () => ({ dialRules: config.current.dialing }),
       });
       logger.info(
         { nodeId: settings.nodeId, servers: settings.servers },
         'cluster mode: joined the cluster',
       );
+      // Phones, dialing, webhooks, users and the admin token come from the cluster from now on.
+      try {
+        config = await openClusterConfigStore({ local: config, cluster, logger });
+      } catch (error) {
+        await cluster.close().catch(() => undefined);
+        throw error;
+      }
       backbone = ({ hub }) => createClusterBackbone({ cluster, hub, logger });
     }
   } catch (error) {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
 import type { SnomlinkEvent } from '@snomlink/core';
+import type { ProvisionResult } from './api/schemas.js';
 import { createScanScheduler } from '@snomlink/log-scanner';
 import { createLocalBackbone } from './backbone/local-backbone.js';
 import { toClusterView } from './cluster/cluster-view.js';
@@ -93,16 +94,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
     logger,
     listen: options.listen,
   });
-  const {
-    actionUrls,
-    removeUrls,
-    provision,
-    slots: provisionSlots,
-  } = createProvisioning({
+  const provisioning = createProvisioning({
     config,
     phones,
     publicBase: () => listenerControl.publicBase(),
   });
+  const { actionUrls, removeUrls, slots: provisionSlots } = provisioning;
+  // Cluster mode: TAPI's provisioning runs at the phone's owner, like the API's (whose phone
+  // routes register the `provision` command).
+  const provision: Daemon['provision'] =
+    backbone.mode === 'cluster'
+      ? async (phoneId, action = 'write') =>
+          (await backbone.commands.run(phoneId, 'provision', { action })) as ProvisionResult
+      : provisioning.provision;
   const callerNames = wireCallerNames({ config, hub, logger, lineModel, journal });
   // MQTT bridge and missed-call mailer: started by start() when configured, closed by stop().
   const integrations = createIntegrations({ config: cfg, hub, phones, logger });

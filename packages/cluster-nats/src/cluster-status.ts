@@ -1,25 +1,12 @@
-import type { ClusterMember, ClusterStatus } from './cluster-types.js';
+import type { ClusterStatus } from './cluster-types.js';
 
 // Assembles `status()` from the parts' own reports (pure, so the shape is tested without NATS).
 
-/** What the composition root collects from the running parts. */
-export interface StatusParts {
-  readonly nodeId: string;
-  readonly connected: boolean;
-  readonly serverVersion: string | null;
-  readonly partitions: number;
-  readonly members: readonly ClusterMember[];
-  readonly owners: readonly (string | null)[];
-  readonly owned: readonly number[];
-  readonly fenced: boolean;
-  readonly readViewLag: number;
-  readonly journalLag: number;
-  readonly takeOvers: number;
-  readonly leaseRenewalFailures: number;
-  readonly ingressRefused: number;
-  readonly commandsServed: number;
-  readonly consumerRecoveries: number;
-}
+/**
+ * What the composition root collects from the running parts: the status's fields, with the
+ * counters flat (derived from ClusterStatus, so the two cannot drift apart).
+ */
+export type StatusParts = Omit<ClusterStatus, 'counters'> & ClusterStatus['counters'];
 
 /**
  * Builds the status: a member's partitions come from the lease bucket (what it owns now), not

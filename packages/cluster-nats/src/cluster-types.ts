@@ -180,8 +180,11 @@ export interface ClusterHandlers {
   onJournalEntry(entry: DeliveredJournalEntry): void;
   /** Runs a command on this node, which owns the phone. */
   onCommand(command: ClusterCommand): Promise<ClusterCommandResult>;
-  /** The shared config document changed (on any daemon, including this one). */
-  onConfig(config: SharedConfigDocument): void;
+  /**
+   * The shared config document changed (on any daemon, including this one). Optional: the
+   * daemon's config store follows the document with `NatsCluster.watchConfig` instead.
+   */
+  onConfig?(config: SharedConfigDocument): void;
   /** A change record for webhook delivery: delivered to exactly one daemon cluster-wide. */
   onWebhookChange(change: DeliveredChange): Promise<void>;
 }
@@ -245,6 +248,12 @@ export interface NatsCluster {
     readonly sections: Readonly<Record<string, unknown>>;
     readonly phones: Readonly<Record<string, unknown>>;
   }): Promise<boolean>;
+  /**
+   * Loads the shared config (once per member; `start` reuses the load) and calls `listener`
+   * with the whole document after every later change, any daemon's (this one's too). Resolves
+   * with the loaded document. Needed before `start`: the daemon builds itself on the config.
+   */
+  watchConfig(listener: (config: SharedConfigDocument) => void): Promise<SharedConfigDocument>;
   /** Whether this node owns the phone's partition right now (and is not fenced). */
   owns(phoneId: string): boolean;
   status(): ClusterStatus;

@@ -1,7 +1,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import { partitionOf as corePartitionOf } from '@snomlink/core';
 import { buildStatus } from './cluster-status.js';
-import type { ClusterOptions, NatsCluster } from './cluster-types.js';
+import type { ClusterOptions, NatsCluster, SharedConfigDocument } from './cluster-types.js';
 import { createCommandClient } from './command-bus.js';
 import { connectNats } from './connect-nats.js';
 import { ClusterConfigError, ClusterError } from './errors.js';
@@ -89,15 +89,31 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
   });
   const commandClient = createCommandClient({ nc: link.nc, names, partitionOf });
   let handlers: Parameters<NatsCluster['start']>[0] | null = null;
+  const configListeners = new Set<(doc: SharedConfigDocument) => void>();
   const sharedConfig = createSharedConfig({
     config: buckets.config,
     nodeId,
-    onConfig: (doc) => handlers?.onConfig(doc),
+    onConfig: (doc) => {
+      for (const listener of configListeners) listener(doc);
+      handlers?.onConfig?.(doc);
+    },
     ...log,
   });
   let consumerRecoveries = 0;
   const onConsumerRecovery = (): void => {
     consumerRecoveries += 1;
+  };
+  // Loaded once: by the daemon's config store before the daemon is built (watchConfig), or by
+  // start for a member that has no config store. Retried, not fatal: a daemon started before
+  // NATS (or during an outage) joins once it can.
+  let configLoad: Promise<SharedConfigDocument> | null = null;
+  const loadConfig = (): Promise<SharedConfigDocument> => {
+    configLoad ??= retryUnavailable(() => sharedConfig.start(), {
+      ...log,
+      stopped: () => closed,
+      what: 'loading the shared config',
+    });
+    return configLoad;
   };
   const readView = createReadView({
     onConsumerRecovery,
@@ -117,13 +133,12 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     start: async (h, { journalFromSeq }) => {
       if (handlers !== null) throw new ClusterError('cluster: start called twice');
       handlers = h;
-      // Retried, not fatal: a daemon started before NATS (or during an outage) joins once it can.
-      const retry = { ...log, stopped: () => closed };
-      await retryUnavailable(() => sharedConfig.start(), {
-        ...retry,
-        what: 'loading the shared config',
+      await loadConfig();
+      await retryUnavailable(() => readView.start(), {
+        ...log,
+        stopped: () => closed,
+        what: 'starting the read view',
       });
-      await retryUnavailable(() => readView.start(), { ...retry, what: 'starting the read view' });
       runtime = await startRuntime(
         {
           nc: link.nc,
@@ -152,6 +167,11 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
     readConfig: () => sharedConfig.read(),
     updateConfig: (change) => sharedConfig.update(change),
     seedConfig: (local) => sharedConfig.seed(local),
+    watchConfig: async (listener) => {
+      configListeners.add(listener);
+      await loadConfig();
+      return sharedConfig.read();
+    },
     owns: (phoneId) => runtime?.leases.owns(partitionOf(phoneId)) ?? false,
     status: () => {
       const leases = runtime?.leases;

@@ -99,6 +99,12 @@ function parseLease(text: string): LeaseValue | null {
   }
 }
 
+/** The partition of a lease key (`p.<n>`), or -1 for another key. Pure. */
+export function partitionOfKey(key: string): number {
+  const match = /^p\.(\d+)$/.exec(key);
+  return match === null ? -1 : Number(match[1]);
+}
+
 /** Time without a successful renewal after which a node stops acting as owner. */
 export function fenceAfterMs(leaseTtlMs: number): number {
   return leaseTtlMs - Math.min(2_000, 0.4 * leaseTtlMs);
@@ -116,6 +122,11 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
   const renewTimeout = Math.max(renewEvery, fenceAfter / 2);
   const held = new Map<number, Held>();
   let stale = new Map<number, number>();
+  // A claim that lost (the key had a value the view did not show yet) is not retried until the
+  // view shows that key change or L/5 passed: the balancer runs on every watch update, and
+  // retrying at once turned a lagging view under load into a storm of failing writes that
+  // slowed every renewal until leases expired all over the cluster.
+  const claimLostAt = new Map<number, number>();
   let fenced = false;
   let closing = false;
   let takeOvers = 0;
@@ -130,7 +141,8 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     ttlMs: leaseTtlMs,
     parse: parseLease,
     now,
-    onUpdate: () => {
+    onUpdate: (key) => {
+      claimLostAt.delete(partitionOfKey(key));
       trigger();
     },
   });
@@ -223,6 +235,16 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     return guardedCreate(kv, key, mine, seen);
   }
 
+  /**
+   * After a lost claim: true when the key holds a lease written within L (another node's live
+   * lease that the view has not shown yet), false when it is the expired lease the server has
+   * not removed yet (it goes within moments, so the claim is retried at the next tick).
+   */
+  async function heldByAnother(p: number): Promise<boolean> {
+    const entry = await kv.get(leaseKey(p)).catch(() => null);
+    return entry?.operation === 'PUT' && now() - entry.created.getTime() < leaseTtlMs;
+  }
+
   async function claim(p: number, live: ReadonlySet<string>): Promise<boolean> {
     const previous = view.last(leaseKey(p));
     // A take-over: the previous owner died (lease expired) or left; not a rebalance hand-over.
@@ -234,7 +256,11 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     try {
       revision = await claimKey(p);
     } catch (e) {
-      if (!isKvConflict(e)) logger?.warn({ partition: p, err: String(e) }, 'claim failed');
+      if (!isKvConflict(e)) {
+        logger?.warn({ partition: p, err: String(e) }, 'claim failed');
+      } else if (await heldByAnother(p)) {
+        claimLostAt.set(p, now());
+      }
       return false;
     }
     if (closing || fenced) {
@@ -314,7 +340,9 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
       orphaned,
     });
     const results = await Promise.all(
-      plan.claim.map(async (p) => ((await claim(p, live)) ? p : -1)),
+      plan.claim
+        .filter((p) => now() - (claimLostAt.get(p) ?? -Infinity) >= renewEvery)
+        .map(async (p) => ((await claim(p, live)) ? p : -1)),
     );
     const gained = results.filter((p) => p >= 0).sort((a, b) => a - b);
     if (gained.length > 0) options.onGained(gained);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithoutNats } from './harness/nats-guard.js';
-import { clusterStatus, ownersByNode, waitForMembers, waitForOwners } from './harness/observe.js';
-import { ownerOf, restoreCluster, runScenario } from './harness/scenario-run.js';
+import { ALL_SCENARIOS, selectScenarios } from './harness/scenario-select.js';
+import { nodeIds, startClusterDaemons } from './harness/cluster-control.js';
+import { clusterStatus, ownersByNode, waitForBalanced, waitForOwners } from './harness/observe.js';
+import { ownerOf, runScenario } from './harness/scenario-run.js';
 import type { ScenarioResult } from './harness/scenario-run.js';
 import { startTestCluster } from './harness/test-cluster.js';
 import type { ClusterPhone, TestCluster } from './harness/test-cluster.js';
@@ -13,17 +15,26 @@ import type { ClusterDaemon } from './harness/cluster-daemon.js';
 // except those whose Action URL was refused (and those still end), no phone command carried out
 // twice, no gap for any SSE reader, and take-over within L + 1.5 s.
 
-const LEASE_MS = 3000;
+// L = 5 s, above NATS's own fail-over stall (CLUSTER.md). At 3 s a daemon fenced itself whenever
+// a lease renewal took more than about 0.6 s, which a loaded machine (load 20+) often did.
+const LEASE_MS = 5000;
 const TAKE_OVER_BOUND_MS = LEASE_MS + 1500;
-// Opt-in until they pass (issue 20 stays open): SSE resume across daemons and restarts under
-// load still fail, and the suite takes 6-7 minutes here. Run: SNOMLINK_CLUSTER_SCENARIOS=1.
-const optedIn = process.env['SNOMLINK_CLUSTER_SCENARIOS'] !== undefined;
-if (!optedIn) {
+// CI runs 1, 2 and 3: they passed three full runs in a row on the merged branches. 4 (rolling
+// SIGTERM) and 5 (SIGSTOP) passed two of three and are opt-in until they pass reliably: in the
+// third run (load 20-30) a planned hand-over took 14 s and 615 of 726 calls were refused, so 4
+// timed out, and 5 then lost one accepted call (see docs/cluster.md). Run them with
+// SNOMLINK_CLUSTER_SCENARIOS=all, or a choice like `4,5` (harness/scenario-select.ts).
+const CI_SCENARIOS: readonly number[] = [1, 2, 3];
+const selected = selectScenarios(process.env['SNOMLINK_CLUSTER_SCENARIOS'], CI_SCENARIOS);
+const skipped = ALL_SCENARIOS.filter((n) => !selected.has(n));
+if (skipped.length > 0) {
   console.warn(
-    'SKIPPING the five cluster scenarios (known failures, see docs/cluster.md): set SNOMLINK_CLUSTER_SCENARIOS=1 to run them',
+    `SKIPPING cluster scenario(s) ${skipped.join(', ')} (not selected; 4 and 5 are known to fail under load, see docs/cluster.md): set SNOMLINK_CLUSTER_SCENARIOS=all to run all five`,
   );
 }
-const skip = !optedIn || skipWithoutNats('tests/cluster scenarios');
+const skip = selected.size === 0 || skipWithoutNats('tests/cluster scenarios');
+/** `it` for scenario `n`: skipped unless selected. */
+const scenario = (n: number): ReturnType<typeof it.skipIf> => it.skipIf(!selected.has(n));
 
 let cluster: TestCluster;
 let disposeCluster = async (): Promise<void> => {};
@@ -36,13 +47,9 @@ function report(name: string, result: ScenarioResult): void {
     (measured[label] ??= []).push(...values);
   }
   console.log(
-    `[cluster] ${name}: ${String(result.calls.length)} calls (${String(result.refusedCalls)} with a refused Action URL: ${JSON.stringify(result.refusedBy)}), ${String(result.dials.length)} dials, timings ${JSON.stringify(result.timings)}`,
+    `[cluster] ${name}: ${String(result.calls.length)} calls (${String(result.refusedCalls)} with a refused Action URL: ${JSON.stringify(result.refusedBy)}), ${String(result.dials.length)} dials, timings ${JSON.stringify(result.timings)}, phases (ms) ${JSON.stringify(result.phases)}`,
   );
   if (result.problems.length > 0) console.log(result.problems.slice(0, 40).join('\n'));
-}
-
-function nodeIds(daemons: readonly ClusterDaemon[]): string[] {
-  return daemons.map((d) => d.nodeId);
 }
 
 /** Kills `victim` with `signal` and measures until its partitions are owned by the others. */
@@ -67,15 +74,12 @@ describe.skipIf(skip)('cluster mode: the five failure scenarios of CLUSTER.md', 
       cluster.phones.filter((ph) => ph.partition === p),
     );
     loadPhones = cluster.phones.filter((p) => !commandPhones.includes(p));
-    const first = cluster.daemons[0];
-    if (first === undefined) throw new Error('no daemon');
-    await waitForOwners(first, nodeIds(cluster.daemons), Date.now(), 60_000);
-    await waitForMembers(first, nodeIds(cluster.daemons), 30_000);
   });
 
   afterAll(async () => {
     console.log(`[cluster] measured: ${JSON.stringify(measured)}`);
     await disposeCluster();
+    console.log(`[cluster] daemon logs: ${cluster.daemons.map((d) => d.logFile).join(' ')}`);
   });
 
   it('starts: three members share all 64 partitions', async () => {
@@ -88,56 +92,56 @@ describe.skipIf(skip)('cluster mode: the five failure scenarios of CLUSTER.md', 
     for (const d of cluster.daemons) expect(owned.get(d.nodeId)?.length ?? 0).toBeGreaterThan(0);
   });
 
-  it('1. kill -9 the owner of a phone mid-call: the call is journalled once everywhere', async () => {
-    const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
-      await ctx.moreAcceptedCalls(5);
-      const observer = cluster.daemons[0];
-      if (observer === undefined) throw new Error('no daemon');
-      const phone = loadPhones.find((p) => p.partition === 5) ?? loadPhones[0];
-      if (phone === undefined) throw new Error('no phone');
-      // The owner must not be the observer (so the observer survives the kill).
-      let victim = await ownerOf(cluster, observer, phone);
-      let target = phone;
-      if (victim === observer) {
-        const byNode = await ownersByNode(observer);
-        const other = cluster.daemons.find(
-          (d) => d !== observer && (byNode.get(d.nodeId)?.length ?? 0) > 0,
-        );
-        if (other === undefined) throw new Error('no other owner');
-        const p = byNode.get(other.nodeId)?.[0] ?? 0;
-        target = cluster.phones.find((ph) => ph.partition === p) ?? phone;
-        victim = other;
+  scenario(1)(
+    '1. kill -9 the owner of a phone mid-call: the call is journalled once everywhere',
+    async () => {
+      const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
+        await ctx.moreAcceptedCalls(3);
+        const observer = cluster.daemons[0];
+        if (observer === undefined) throw new Error('no daemon');
+        const phone = loadPhones.find((p) => p.partition === 5) ?? loadPhones[0];
+        if (phone === undefined) throw new Error('no phone');
+        // The owner must not be the observer (so the observer survives the kill).
+        let victim = await ownerOf(cluster, observer, phone);
+        let target = phone;
+        if (victim === observer) {
+          const byNode = await ownersByNode(observer);
+          const other = cluster.daemons.find(
+            (d) => d !== observer && (byNode.get(d.nodeId)?.length ?? 0) > 0,
+          );
+          if (other === undefined) throw new Error('no other owner');
+          const p = byNode.get(other.nodeId)?.[0] ?? 0;
+          target = cluster.phones.find((ph) => ph.partition === p) ?? phone;
+          victim = other;
+        }
+        // A call of the victim's own phone is live (connected) when it dies.
+        const callId = `mid-call-${Date.now().toString(36)}@pbx.example`;
+        await target.phone.ring('+4930111222', { callId, display: 'Mid Call' });
+        await target.phone.answer(callId);
+        await target.phone.idle();
+        ctx.record('unplanned take-over (kill -9)', await killAndMeasure(victim, 'SIGKILL'));
+        await target.phone.hangUp(callId);
+        await target.phone.idle();
+        await ctx.moreAcceptedCalls(3);
+      });
+      report('kill -9 owner mid-call', result);
+      expect(result.problems).toEqual([]);
+      for (const ms of result.timings['unplanned take-over (kill -9)'] ?? []) {
+        expect(ms).toBeLessThanOrEqual(TAKE_OVER_BOUND_MS);
       }
-      // A call of the victim's own phone is live (connected) when it dies.
-      const callId = `mid-call-${Date.now().toString(36)}@pbx.example`;
-      await target.phone.ring('+4930111222', { callId, display: 'Mid Call' });
-      await target.phone.answer(callId);
-      await target.phone.idle();
-      ctx.record('unplanned take-over (kill -9)', await killAndMeasure(victim, 'SIGKILL'));
-      await target.phone.hangUp(callId);
-      await target.phone.idle();
-      await ctx.moreAcceptedCalls(5);
-    });
-    report('kill -9 owner mid-call', result);
-    expect(result.problems).toEqual([]);
-    for (const ms of result.timings['unplanned take-over (kill -9)'] ?? []) {
-      expect(ms).toBeLessThanOrEqual(TAKE_OVER_BOUND_MS);
-    }
-  });
+    },
+  );
 
-  it('2. kill -9 and restart daemons under load', async () => {
+  scenario(2)('2. kill -9 and restart daemons under load', async () => {
     const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
       for (const victim of [cluster.daemons[1], cluster.daemons[2]]) {
         if (victim === undefined) continue;
-        await ctx.moreAcceptedCalls(4);
+        await ctx.moreAcceptedCalls(3);
         ctx.record('unplanned take-over (kill -9)', await killAndMeasure(victim, 'SIGKILL'));
-        await ctx.moreAcceptedCalls(4);
-        await victim.start();
-        const observer = cluster.daemons[0];
-        if (observer === undefined) throw new Error('no daemon');
-        await waitForOwners(observer, nodeIds(cluster.live()), Date.now(), 30_000);
+        await ctx.moreAcceptedCalls(3);
+        await startClusterDaemons(cluster, [victim]);
       }
-      await ctx.moreAcceptedCalls(4);
+      await ctx.moreAcceptedCalls(3);
     });
     report('kill and restart under load', result);
     expect(result.problems).toEqual([]);
@@ -146,34 +150,12 @@ describe.skipIf(skip)('cluster mode: the five failure scenarios of CLUSTER.md', 
     }
   });
 
-  it('3. kill -9 one nats-server under load', async () => {
-    const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
-      await ctx.moreAcceptedCalls(4);
-      const node = cluster.nats.nodes[0];
-      if (node === undefined) throw new Error('no nats node');
-      await node.kill('SIGKILL');
-      const since = Date.now();
-      await ctx.moreAcceptedCalls(8, 45_000);
-      ctx.record('calls flowing again after a nats-server kill', Date.now() - since);
-      await node.start();
-      await ctx.moreAcceptedCalls(4, 45_000);
-    });
-    report('kill -9 one nats-server', result);
-    expect(result.problems).toEqual([]);
-    for (const d of cluster.daemons) {
-      const status = await clusterStatus(d);
-      expect(status.connected).toBe(true);
-    }
-  });
-
-  it('4. rolling SIGTERM: planned hand-over of every daemon in turn', async () => {
+  scenario(4)('4. rolling SIGTERM: planned hand-over of every daemon in turn', async () => {
     const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
       for (const victim of cluster.daemons) {
         await ctx.moreAcceptedCalls(3);
         ctx.record('planned hand-over (SIGTERM)', await killAndMeasure(victim, 'SIGTERM'));
-        await victim.start();
-        const observer = cluster.daemons.find((d) => d !== victim) ?? victim;
-        await waitForOwners(observer, nodeIds(cluster.live()), Date.now(), 30_000);
+        await startClusterDaemons(cluster, [victim]);
       }
       await ctx.moreAcceptedCalls(3);
     });
@@ -184,39 +166,64 @@ describe.skipIf(skip)('cluster mode: the five failure scenarios of CLUSTER.md', 
     }
   });
 
-  it('5. SIGSTOP a daemon for 2L, then SIGCONT: it stands down, nothing runs twice', async () => {
+  scenario(5)(
+    '5. SIGSTOP a daemon for 2L, then SIGCONT: it stands down, nothing runs twice',
+    async () => {
+      const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
+        await ctx.moreAcceptedCalls(3);
+        const index = 1;
+        const victim = cluster.daemons[index];
+        const observer = cluster.daemons[0];
+        if (victim === undefined || observer === undefined) throw new Error('no daemon');
+        const since = Date.now();
+        victim.pause();
+        // A balancer's health check takes the frozen daemon out of rotation after a while.
+        cluster.proxy.setEnabled(index, false);
+        ctx.record(
+          'unplanned take-over (SIGSTOP)',
+          await waitForOwners(
+            observer,
+            nodeIds(cluster.daemons.filter((d) => d !== victim)),
+            since,
+            30_000,
+          ),
+        );
+        const pausedFor = 2 * LEASE_MS - (Date.now() - since);
+        if (pausedFor > 0) await new Promise((r) => setTimeout(r, pausedFor));
+        victim.resume();
+        cluster.proxy.setEnabled(index, true);
+        // Back: it must have given up its old partitions and rejoined as an ordinary member with
+        // a share of its own (the same process: no restart).
+        await waitForBalanced(observer, nodeIds(cluster.daemons), 30_000);
+        await ctx.moreAcceptedCalls(4);
+      });
+      report('SIGSTOP for 2L', result);
+      expect(result.problems).toEqual([]);
+      for (const ms of result.timings['unplanned take-over (SIGSTOP)'] ?? []) {
+        expect(ms).toBeLessThanOrEqual(TAKE_OVER_BOUND_MS);
+      }
+    },
+  );
+
+  // Runs last: after a nats-server died, the daemons' watches and consumers on it need longest
+  // to recover, and a scenario after it would measure that recovery instead of its own failure.
+  scenario(3)('3. kill -9 one nats-server under load', async () => {
     const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
-      await ctx.moreAcceptedCalls(4);
-      const index = 1;
-      const victim = cluster.daemons[index];
-      const observer = cluster.daemons[0];
-      if (victim === undefined || observer === undefined) throw new Error('no daemon');
+      await ctx.moreAcceptedCalls(3);
+      const node = cluster.nats.nodes[0];
+      if (node === undefined) throw new Error('no nats node');
+      await node.kill('SIGKILL');
       const since = Date.now();
-      victim.pause();
-      // A balancer's health check takes the frozen daemon out of rotation after a while.
-      cluster.proxy.setEnabled(index, false);
-      ctx.record(
-        'unplanned take-over (SIGSTOP)',
-        await waitForOwners(
-          observer,
-          nodeIds(cluster.daemons.filter((d) => d !== victim)),
-          since,
-          30_000,
-        ),
-      );
-      const pausedFor = 2 * LEASE_MS - (Date.now() - since);
-      if (pausedFor > 0) await new Promise((r) => setTimeout(r, pausedFor));
-      victim.resume();
-      cluster.proxy.setEnabled(index, true);
-      // Back: it must have given up its old partitions and rejoined as an ordinary member.
-      await waitForOwners(observer, nodeIds(cluster.daemons), Date.now(), 30_000);
-      await ctx.moreAcceptedCalls(6);
+      await ctx.moreAcceptedCalls(6, 45_000);
+      ctx.record('calls flowing again after a nats-server kill', Date.now() - since);
+      await node.start();
+      await ctx.moreAcceptedCalls(3, 45_000);
     });
-    report('SIGSTOP for 2L', result);
+    report('kill -9 one nats-server', result);
     expect(result.problems).toEqual([]);
-    for (const ms of result.timings['unplanned take-over (SIGSTOP)'] ?? []) {
-      expect(ms).toBeLessThanOrEqual(TAKE_OVER_BOUND_MS);
+    for (const d of cluster.daemons) {
+      const status = await clusterStatus(d);
+      expect(status.connected).toBe(true);
     }
-    await restoreCluster(cluster);
   });
 });

@@ -114,9 +114,7 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
         return { ok: false, status, error: errorText(error) };
       }
     },
-    onConfig: () => {
-      // Shared config is not wired yet: each daemon reads its own config file.
-    },
+    // The shared config reaches the daemon through its config store (cluster-config-store.ts).
     onWebhookChange: ({ record }) => {
       for (const change of record.changes) sinks.webhooks.handle(change);
       for (const change of record.presenceChanges) sinks.webhooks.handle(change);

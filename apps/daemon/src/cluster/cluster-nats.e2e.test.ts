@@ -1,21 +1,27 @@
 /**
  * Two daemons in cluster mode, in process, on one real nats-server: a call sent to daemon 1's
  * phone port shows live on daemon 2 and is journalled there (through the stream, the owner's
- * reducer, CHANGES and JOURNAL). The black-box scenarios with three built daemons are in
- * tests/cluster.
+ * reducer, CHANGES and JOURNAL); the shared config in KV carries phones, webhooks and dial rules
+ * from one daemon to the other, skips a bad entry, and provisioning sent to the non-owner runs
+ * once at the owner. The black-box scenarios with three built daemons are in tests/cluster.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { partitionOf } from '@snomlink/core';
 import { hasNatsServer, startNatsCluster } from '@snomlink/cluster-nats/testing';
 import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
-import type { CallList } from '../api/schemas.js';
+import { createSimulatedPhone } from '@snomlink/snom-simulator';
+import type { SimulatedPhone } from '@snomlink/snom-simulator';
+import type { CallList, PhoneList, ProvisionResult } from '../api/schemas.js';
+import type { ClusterState } from '../api/cluster-schemas.js';
 import { openConfigStore } from '../config/config-store.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon, DaemonAddresses } from '../daemon.js';
 import { createClusterBackbone } from './cluster-backbone.js';
+import { openClusterConfigStore } from './cluster-config-store.js';
 import { connectClusterMode } from './connect-cluster-mode.js';
 
 const missing = !hasNatsServer();
@@ -29,7 +35,10 @@ const SECRET = 'secret-0123456789';
 const PHONE = { id: 'desk-201', host: '127.0.0.1:9', secret: SECRET };
 let nats: NatsTestCluster;
 let dir: string;
+let prefixes = 0;
 const running: Daemon[] = [];
+const phones: SimulatedPhone[] = [];
+const warnings: string[] = [];
 
 beforeAll(async () => {
   if (missing) return;
@@ -39,6 +48,8 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop()));
+  await Promise.all(phones.splice(0).map((p) => p.close()));
+  warnings.length = 0;
 });
 
 afterAll(async () => {
@@ -47,12 +58,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The journalFromSeq each started daemon asked the cluster for, by node id. */
+/** The journalFromSeq each started daemon asked the cluster for, by prefix and node id. */
 const journalFrom = new Map<string, number[]>();
 
-async function startDaemon(nodeId: string): Promise<{ daemon: Daemon; at: DaemonAddresses }> {
-  const config = await openConfigStore({
-    file: join(dir, nodeId, 'config.json'),
+interface Started {
+  readonly daemon: Daemon;
+  readonly at: DaemonAddresses;
+  api(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** A daemon as cli.ts wires it in cluster mode, with its own config file and the cluster's prefix. */
+async function startDaemon(nodeId: string, prefix: string): Promise<Started> {
+  const local = await openConfigStore({
+    file: join(dir, prefix, nodeId, 'config.json'),
     initial: (c) => ({
       ...c,
       listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
@@ -60,26 +78,45 @@ async function startDaemon(nodeId: string): Promise<{ daemon: Daemon; at: Daemon
       phones: [{ ...c.phones[0], ...PHONE } as (typeof c.phones)[number]],
     }),
   });
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
   const cluster = await connectClusterMode(
-    { servers: nats.servers, nodeId, prefix: 'e2e', leaseTtlMs: 3000 },
+    { servers: nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
     { logger, reducerOptions: () => ({ dialRules: config.current.dialing }) },
   );
   const start = cluster.start.bind(cluster);
   cluster.start = (handlers, options) => {
-    journalFrom.set(nodeId, [...(journalFrom.get(nodeId) ?? []), options.journalFromSeq]);
+    const key = `${prefix}/${nodeId}`;
+    journalFrom.set(key, [...(journalFrom.get(key) ?? []), options.journalFromSeq]);
     return start(handlers, options);
   };
+  const config = await openClusterConfigStore({ local, cluster, logger });
   const daemon = createDaemon({
     config,
-    dataDir: join(dir, nodeId),
+    dataDir: join(dir, prefix, nodeId),
     logger,
     admin: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
     backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
   });
   running.push(daemon);
-  return { daemon, at: await daemon.start() };
+  const at = await daemon.start();
+  return {
+    daemon,
+    at,
+    api: (path, init = {}) =>
+      fetch(`http://127.0.0.1:${String(at.admin.port)}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${daemon.config.current.admin.token}`,
+          'content-type': 'application/json',
+        },
+      }),
+  };
+}
+
+function nextPrefix(): string {
+  prefixes += 1;
+  return `e2e${String(prefixes)}`;
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -90,10 +127,21 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_0
   }
 }
 
+async function phoneIds(d: Started): Promise<string[]> {
+  return ((await (await d.api('/api/phones')).json()) as PhoneList).phones.map((p) => p.id);
+}
+
+async function clusterState(d: Started): Promise<Extract<ClusterState, { mode: 'cluster' }>> {
+  const state = (await (await d.api('/api/cluster')).json()) as ClusterState;
+  if (state.mode !== 'cluster') throw new Error('not in cluster mode');
+  return state;
+}
+
 describe.skipIf(missing)('cluster mode on one nats-server', () => {
   it('a call sent to daemon 1 appears in daemon 2’s /api/calls and journal', async () => {
-    const one = await startDaemon('d1');
-    const two = await startDaemon('d2');
+    const prefix = nextPrefix();
+    const one = await startDaemon('d1', prefix);
+    const two = await startDaemon('d2', prefix);
     const send = (kind: string, q: string): Promise<Response> =>
       fetch(
         `http://127.0.0.1:${String(one.at.listener.port)}/snom/${PHONE.id}/${kind}?k=${SECRET}${q}`,
@@ -119,7 +167,8 @@ describe.skipIf(missing)('cluster mode on one nats-server', () => {
   }, 120_000);
 
   it('a restarted daemon resumes its journal after the JOURNAL sequence it stored', async () => {
-    const one = await startDaemon('r1');
+    const prefix = nextPrefix();
+    const one = await startDaemon('r1', prefix);
     const send = (kind: string, q: string): Promise<Response> =>
       fetch(
         `http://127.0.0.1:${String(one.at.listener.port)}/snom/${PHONE.id}/${kind}?k=${SECRET}${q}`,
@@ -130,11 +179,122 @@ describe.skipIf(missing)('cluster mode on one nats-server', () => {
     await waitFor(() => one.daemon.journal.query().entries.length === before + 1);
     await one.daemon.stop();
     running.splice(running.indexOf(one.daemon), 1);
-    const again = await startDaemon('r1');
-    const asked = journalFrom.get('r1') ?? [];
+    const again = await startDaemon('r1', prefix);
+    const asked = journalFrom.get(`${prefix}/r1`) ?? [];
     // The first start rebuilt from 1 (a new data dir); the restart resumes after what it stored.
     expect(asked[0]).toBe(1);
     expect(asked[1]).toBeGreaterThan(1);
     expect(again.daemon.journal.query().entries).toHaveLength(before + 1);
+  }, 120_000);
+
+  it('a phone added on daemon 1 is listed by daemon 2, which accepts its Action URLs', async () => {
+    const prefix = nextPrefix();
+    const one = await startDaemon('d1', prefix);
+    const two = await startDaemon('d2', prefix);
+    const added = await one.api('/api/phones', {
+      method: 'POST',
+      body: JSON.stringify({ id: 'kitchen', host: '127.0.0.1:9' }),
+    });
+    expect(added.status).toBe(201);
+    await waitFor(async () => (await phoneIds(two)).includes('kitchen'));
+    const secret = one.daemon.config.current.phones.find((p) => p.id === 'kitchen')?.secret;
+    if (secret === undefined) throw new Error('the added phone has no secret');
+    const offhook = (k: string): Promise<Response> =>
+      fetch(`http://127.0.0.1:${String(two.at.listener.port)}/snom/kitchen/offhook?k=${k}`);
+    expect((await offhook(secret)).status).toBe(200);
+    expect((await offhook('wrong-secret-0123')).status).not.toBe(200);
+  }, 120_000);
+
+  it('a webhook and dial rules set on daemon 2 apply on daemon 1', async () => {
+    const prefix = nextPrefix();
+    const one = await startDaemon('d1', prefix);
+    const two = await startDaemon('d2', prefix);
+    const webhooks = [{ id: 'crm', event: 'call-connected', url: 'http://127.0.0.1:9/hook' }];
+    const put = await two.api('/api/webhooks', {
+      method: 'PUT',
+      body: JSON.stringify({ webhooks }),
+    });
+    expect(put.status).toBe(200);
+    const rules = { ...two.daemon.config.current.dialing, areaCode: '89', outsideLine: '0' };
+    const dial = await two.api('/api/dialing', { method: 'PUT', body: JSON.stringify(rules) });
+    expect(dial.status).toBe(200);
+    await waitFor(() => one.daemon.config.current.dialing.areaCode === '89');
+    expect(one.daemon.config.current.webhooks.map((w) => w.id)).toEqual(['crm']);
+    expect(await (await one.api('/api/dialing')).json()).toMatchObject({ outsideLine: '0' });
+  }, 120_000);
+
+  it('skips a bad KV entry with a warning, on a running daemon and on one that joins', async () => {
+    const prefix = nextPrefix();
+    const one = await startDaemon('d1', prefix);
+    // Another member (as a tool with access to the bucket could) writes one phone the schema
+    // refuses and one it accepts.
+    const tool = await connectClusterMode(
+      { servers: nats.servers, nodeId: 'tool', prefix },
+      { logger: pino({ level: 'silent' }) },
+    );
+    try {
+      await tool.updateConfig((doc) => ({
+        ...doc,
+        phones: {
+          ...doc.phones,
+          broken: { id: 'broken', host: 'no host here' },
+          kitchen: { id: 'kitchen', host: '127.0.0.1:9', secret: 'secret-kitchen-01' },
+        },
+      }));
+    } finally {
+      await tool.close();
+    }
+    await waitFor(async () => (await phoneIds(one)).includes('kitchen'));
+    expect(await phoneIds(one)).toEqual([PHONE.id, 'kitchen']);
+    expect(warnings.join('')).toContain('phone.broken');
+    const two = await startDaemon('d2', prefix);
+    expect(await phoneIds(two)).toEqual([PHONE.id, 'kitchen']);
+  }, 120_000);
+
+  it('provisioning sent to the daemon that does not own the phone runs once, at the owner', async () => {
+    const prefix = nextPrefix();
+    const one = await startDaemon('d1', prefix);
+    const two = await startDaemon('d2', prefix);
+    const phone = createSimulatedPhone({ model: 'snom360' });
+    phones.push(phone);
+    await phone.listen({ host: '127.0.0.1', port: 0 });
+    const added = await one.api('/api/phones', {
+      method: 'POST',
+      body: JSON.stringify({ id: 'reception', host: `127.0.0.1:${String(phone.address?.port)}` }),
+    });
+    expect(added.status).toBe(201);
+    // Both daemons own partitions and know the phone.
+    await waitFor(async () => {
+      const state = await clusterState(one);
+      return (
+        state.owners.every((o) => o !== null) &&
+        new Set(state.owners).size === 2 &&
+        (await phoneIds(two)).includes('reception')
+      );
+    });
+    const state = await clusterState(one);
+    const ownerId = state.owners[partitionOf('reception', state.partitions)];
+    const [owner, other] = ownerId === 'd1' ? [one, two] : [two, one];
+    await waitFor(() => owner.daemon.phones.get('reception') !== undefined);
+    const served = async (d: Started): Promise<number> =>
+      (await clusterState(d)).counters.commandsServed;
+    const servedBefore = [await served(owner), await served(other)];
+    const saves = (): number =>
+      phone.requests.filter((r) => r.query.includes('settings=save')).length;
+
+    const res = await other.api('/api/phones/reception/provision', { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as ProvisionResult).ok).toBe(true);
+    const savesByRouted = saves();
+    expect(savesByRouted).toBeGreaterThan(0);
+    expect([await served(owner), await served(other)]).toEqual([
+      servedBefore[0]! + 1,
+      servedBefore[1],
+    ]);
+    // The same provisioning sent to the owner itself: as many writes, so the routed one ran once.
+    const direct = await owner.api('/api/phones/reception/provision', { method: 'POST' });
+    expect(direct.status).toBe(200);
+    expect(saves() - savesByRouted).toBe(savesByRouted);
+    expect(phone.settings.get('action_offhook_url')).toContain('k=');
   }, 120_000);
 });

@@ -229,6 +229,11 @@ export async function openConfigStore(options: ConfigStoreOptions): Promise<Conf
   };
 }
 
+/** Validates a whole config the way `update` does (admin section required); throws DaemonConfigError. */
+export function parseConfig(file: string, input: unknown): Config {
+  return asConfig(file, validateConfig(file, input));
+}
+
 function asConfig(file: string, parsed: ParsedConfig): Config {
   if (parsed.admin === undefined) throw new DaemonConfigError(file, 'admin', 'missing');
   return parsed as Config;

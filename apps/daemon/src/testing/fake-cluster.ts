@@ -36,12 +36,17 @@ export interface FakeClusterNetwork {
   readonly journal: readonly DeliveredJournalEntry[];
   /** Commands each node ran, by node id. */
   readonly commandsRun: ReadonlyMap<string, readonly ClusterCommand[]>;
+  /** The shared config as "KV" holds it now. */
+  readonly config: () => SharedConfigDocument;
+  /** Writes the shared config directly (as another tool with access to the bucket could). */
+  writeConfig(change: (doc: SharedConfigDocument) => SharedConfigDocument): void;
 }
 
 interface Member {
   readonly nodeId: string;
   handlers: ClusterHandlers | null;
   owned: boolean;
+  readonly configWatchers: Set<(config: SharedConfigDocument) => void>;
 }
 
 function unavailable(what: string): ClusterUnavailableError {
@@ -66,6 +71,14 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
   const isAvailable = (): boolean => available;
   const started = (): Member[] => members.filter((m) => m.handlers !== null);
   const owner = (): Member | undefined => started().find((m) => m.owned);
+
+  function setConfig(next: SharedConfigDocument): void {
+    config = next;
+    for (const m of members) {
+      for (const watcher of m.configWatchers) watcher(config);
+      m.handlers?.onConfig?.(config);
+    }
+  }
 
   function assignOwner(): void {
     if (owner() !== undefined) return;
@@ -119,7 +132,7 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
   }
 
   function node(nodeId: string): NatsCluster {
-    const me: Member = { nodeId, handlers: null, owned: false };
+    const me: Member = { nodeId, handlers: null, owned: false, configWatchers: new Set() };
     /** CHANGES length when this node started: its read view is live after it. */
     let liveAfter = 0;
     members.push(me);
@@ -158,7 +171,7 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
         liveAfter = changes.length;
         for (const entry of journal)
           if (entry.seq >= journalFromSeq) handlers.onJournalEntry(entry);
-        handlers.onConfig(config);
+        handlers.onConfig?.(config);
         assignOwner();
         return Promise.resolve();
       },
@@ -196,8 +209,12 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
       },
       readConfig: () => config,
       updateConfig(change) {
-        config = { ...change(config), revision: config.revision + 1 };
-        for (const m of started()) m.handlers?.onConfig(config);
+        if (!available) return Promise.reject(unavailable('no KV write'));
+        setConfig({ ...change(config), revision: config.revision + 1 });
+        return Promise.resolve(config);
+      },
+      watchConfig(listener) {
+        me.configWatchers.add(listener);
         return Promise.resolve(config);
       },
       seedConfig(local) {
@@ -211,6 +228,7 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
         const wasOwner = me.owned;
         me.owned = false;
         me.handlers = null;
+        me.configWatchers.clear();
         if (wasOwner) assignOwner();
         return Promise.resolve();
       },
@@ -236,5 +254,9 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
     changes,
     journal,
     commandsRun,
+    config: () => config,
+    writeConfig(change) {
+      setConfig({ ...change(config), revision: config.revision + 1 });
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { FiredActionUrl } from '@snomlink/snom-simulator';
-import type { ClusterPhone } from './test-cluster.js';
+import type { ClusterPhone } from './cluster-phone.js';
 
 /** One call a simulated phone made, with every Action URL it fired for it. */
 export interface PlacedCall {
@@ -31,6 +31,11 @@ export interface CallLoadOptions {
 /** Calls running against the cluster until `stop`. */
 export interface CallLoad {
   readonly calls: readonly PlacedCall[];
+  /**
+   * Resolves once `n` more calls than now ended with every Action URL accepted; rejects after
+   * `timeoutMs` with how many did. Event-driven: it is checked as each call ends.
+   */
+  moreAccepted(n: number, timeoutMs: number): Promise<void>;
   /** Stops starting calls, waits for the running ones and for every queued Action URL. */
   stop(): Promise<PlacedCall[]>;
 }
@@ -91,6 +96,8 @@ export function startCallLoad(
   const busy = new Set<string>();
   const calls: PlacedCall[] = [];
   const running = new Set<Promise<void>>();
+  const onEnded = new Set<() => void>();
+  const accepted = (): number => calls.filter(acceptedCall).length;
   let next = 0;
   let stopped = false;
   const stamp = Date.now().toString(36);
@@ -106,6 +113,7 @@ export function startCallLoad(
       const job = placeCall(phone, callId, options.talkMs).then((call) => {
         calls.push(call);
         busy.delete(phone.id);
+        for (const listener of [...onEnded]) listener();
       });
       running.add(job);
       void job.finally(() => running.delete(job));
@@ -114,6 +122,27 @@ export function startCallLoad(
   }, 1000 / rate);
   return {
     calls,
+    moreAccepted(n, timeoutMs) {
+      const target = accepted() + n;
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (accepted() < target) return;
+          done();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(
+            new Error(`only ${String(accepted())} of ${String(target)} calls accepted in time`),
+          );
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          onEnded.delete(check);
+        };
+        onEnded.add(check);
+      });
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

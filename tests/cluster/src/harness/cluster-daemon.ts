@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomSecret, startDaemon, tempDir } from '../../../system/src/harness/daemon-process.js';
 import type {
@@ -57,6 +57,8 @@ export interface ClusterDaemon {
   json<T>(path: string, init?: RequestInit): Promise<T>;
   /** Output of the current (or last) process. */
   output(): string;
+  /** `<dataDir>/daemon.log`: the output of every process of this member, appended at its exit. */
+  readonly logFile: string;
 }
 
 /** The arguments that put the daemon in cluster mode (engineer D's `--cluster`/`--node-id`). */
@@ -90,6 +92,7 @@ export async function createClusterDaemon(options: ClusterDaemonOptions): Promis
     `${JSON.stringify(clusterDaemonConfig(options), null, 2)}\n`,
     { mode: 0o600 },
   );
+  const logFile = join(dataDir, 'daemon.log');
   let current: DaemonProcess | null = null;
   let lastOutput = '';
   let paused = false;
@@ -119,9 +122,11 @@ export async function createClusterDaemon(options: ClusterDaemonOptions): Promis
         startTimeoutMs: 60_000,
       });
       current = started;
-      void started.exited.then(() => {
+      void started.exited.then(async () => {
         lastOutput = started.output();
         if (current === started) current = null;
+        const header = `===== ${options.nodeId} pid ${String(started.pid)} exited ${new Date().toISOString()}\n`;
+        await appendFile(logFile, header + lastOutput).catch(() => undefined);
       });
       return started;
     },
@@ -144,6 +149,7 @@ export async function createClusterDaemon(options: ClusterDaemonOptions): Promis
     api: async (path, init) => running().api(path, init),
     json: async <T>(path: string, init?: RequestInit) => running().json<T>(path, init),
     output: () => current?.output() ?? lastOutput,
+    logFile,
   };
   return daemon;
 }

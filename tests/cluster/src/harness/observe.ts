@@ -3,7 +3,7 @@ import { journal } from '../../../system/src/harness/scenario.js';
 import type { ClusterDaemon } from './cluster-daemon.js';
 import { ownedOnlyBy } from './checks.js';
 import type { DialSent } from './checks.js';
-import type { ClusterPhone } from './test-cluster.js';
+import type { ClusterPhone } from './cluster-phone.js';
 
 /** The part of `GET /api/cluster` the tests read (ClusterStatus of @snomlink/cluster-nats). */
 export interface ClusterStatusLike {
@@ -141,10 +141,11 @@ export function dialsReceived(phone: ClusterPhone, number: string): number {
 }
 
 /**
- * Polls until `observer` lists every node in `nodeIds` as a member and each owns at least one
- * partition (a restarted daemon has its share back); rejects after `timeoutMs`.
+ * Polls `observer`'s `/api/cluster` until the cluster is whole for `nodeIds`: each of them is in
+ * the member list and owns at least one partition (a restarted daemon has its share back), and
+ * every partition is owned by one of them. Rejects after `timeoutMs` with what it saw last.
  */
-export async function waitForMembers(
+export async function waitForBalanced(
   observer: ClusterDaemon,
   nodeIds: readonly string[],
   timeoutMs = 30_000,
@@ -155,8 +156,12 @@ export async function waitForMembers(
     try {
       const status = await clusterStatus(observer);
       const members = new Set(status.members.map((m) => m.nodeId));
-      seen = `members [${[...members].join(', ')}], owners ${JSON.stringify(status.owners.filter((o, i, all) => all.indexOf(o) === i))}`;
-      if (nodeIds.every((id) => members.has(id) && status.owners.includes(id))) return;
+      const owners = status.owners.map(String);
+      seen = `members [${[...members].join(', ')}], owners ${JSON.stringify(countBy(owners))}`;
+      const whole =
+        ownedOnlyBy(status.owners, nodeIds) &&
+        nodeIds.every((id) => members.has(id) && status.owners.includes(id));
+      if (whole) return;
     } catch (error) {
       seen = error instanceof Error ? error.message : String(error);
     }
@@ -165,4 +170,11 @@ export async function waitForMembers(
   throw new Error(
     `${observer.nodeId} did not see [${nodeIds.join(', ')}] each owning partitions: ${seen}`,
   );
+}
+
+/** How often each value occurs. Pure. */
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
 }

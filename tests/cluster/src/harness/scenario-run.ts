@@ -4,14 +4,8 @@ import type { CallLoadOptions, PlacedCall } from './call-load.js';
 import type { ClusterDaemon } from './cluster-daemon.js';
 import { commandProblems, journalProblems, sseProblems } from './checks.js';
 import type { DialSent } from './checks.js';
-import {
-  dialThrough,
-  dialsReceived,
-  settledJournal,
-  settledLiveCalls,
-  waitForMembers,
-  waitForOwners,
-} from './observe.js';
+import { restoreCluster } from './cluster-control.js';
+import { dialThrough, dialsReceived, settledJournal, settledLiveCalls } from './observe.js';
 import { placeCall } from './call-load.js';
 import { followSse } from './sse-follower.js';
 import type { SseFollower } from './sse-follower.js';
@@ -37,6 +31,8 @@ export interface ScenarioResult {
   readonly refusedBy: Readonly<Record<string, number>>;
   readonly dials: readonly DialSent[];
   readonly timings: Readonly<Record<string, number[]>>;
+  /** Ms each step of the run took (restore, disruption, checks …), to see where time goes. */
+  readonly phases: Readonly<Record<string, number>>;
   readonly readers: readonly SseFollower[];
 }
 
@@ -53,21 +49,6 @@ export interface ScenarioOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Restarts every daemon and nats-server that is down or paused, then waits for full ownership. */
-export async function restoreCluster(cluster: TestCluster): Promise<void> {
-  for (const node of cluster.nats.nodes) if (!node.running) await node.start();
-  for (const [i, d] of cluster.daemons.entries()) {
-    if (d.paused) d.resume();
-    cluster.proxy.setEnabled(i, true);
-    if (d.process === null) await d.start();
-  }
-  const observer = cluster.daemons[0];
-  if (observer === undefined || !cluster.clusterMode) return;
-  const all = cluster.daemons.map((d) => d.nodeId);
-  await waitForOwners(observer, all, Date.now(), 60_000);
-  await waitForMembers(observer, all, 30_000);
-}
-
 /**
  * Runs one failure scenario the way the acceptance of issue 20 words it: SSE followers on every
  * daemon, a call load over the load phones, dial commands through random live daemons; then the
@@ -80,8 +61,15 @@ export async function runScenario(
   options: ScenarioOptions,
   disrupt: (ctx: ScenarioContext) => Promise<void>,
 ): Promise<ScenarioResult> {
+  const phases: Record<string, number> = {};
+  let phaseStart = Date.now();
+  const phase = (name: string): void => {
+    phases[name] = Date.now() - phaseStart;
+    phaseStart = Date.now();
+  };
   // A scenario that failed half-way may have left a daemon down: start from a whole cluster.
   await restoreCluster(cluster);
+  phase('restore before');
   const timings: Record<string, number[]> = {};
   const fired = new Map<string, FiredActionUrl[]>();
   const offs = cluster.phones.map((p) =>
@@ -105,7 +93,6 @@ export async function runScenario(
       i += 1;
       if (via !== undefined && phone !== undefined) {
         dials.push(await dialThrough(via, phone));
-        await sleep(100);
         await phone.phone.releaseAllCalls().catch(() => undefined);
       }
       await sleep(options.dialEveryMs ?? 600);
@@ -115,18 +102,7 @@ export async function runScenario(
   const ctx: ScenarioContext = {
     cluster,
     calls: () => load.calls,
-    async moreAcceptedCalls(n, timeoutMs = 30_000) {
-      const accepted = (): number =>
-        load.calls.filter((c) => c.urls.length > 0 && c.urls.every((u) => u.status === 200)).length;
-      const target = accepted() + n;
-      const deadline = Date.now() + timeoutMs;
-      while (accepted() < target) {
-        if (Date.now() > deadline) {
-          throw new Error(`only ${String(accepted())} of ${String(target)} calls accepted in time`);
-        }
-        await sleep(100);
-      }
-    },
+    moreAcceptedCalls: (n, timeoutMs = 30_000) => load.moreAccepted(n, timeoutMs),
     record(label, ms) {
       (timings[label] ??= []).push(ms);
     },
@@ -139,40 +115,50 @@ export async function runScenario(
     dialState.on = false;
     await dialLoop;
   }
+  phase('disruption');
   const calls = await load.stop();
+  phase('load drained');
   await restoreCluster(cluster);
+  phase('restore after');
 
   // Phones whose events were refused may hold a call the cluster never saw end: their next
   // call's `$nr_ongoing_calls` reconciles it, as on a single daemon.
   const refusedPhones = cluster.phones.filter((p) =>
     (fired.get(p.id) ?? []).some((f) => f.status !== 200),
   );
-  for (const phone of refusedPhones) {
-    await phone.phone.releaseAllCalls().catch(() => undefined);
-    await placeCall(phone, `reconcile-${phone.id}-${Date.now().toString(36)}@pbx.example`, 50);
-  }
+  // Each phone reconciles on its own, so they run side by side.
+  await Promise.all(
+    refusedPhones.map(async (phone) => {
+      await phone.phone.releaseAllCalls().catch(() => undefined);
+      await placeCall(phone, `reconcile-${phone.id}-${Date.now().toString(36)}@pbx.example`, 50);
+    }),
+  );
   for (const off of offs) off();
+  phase('reconcile calls');
 
   const accepted = calls.filter((c) => c.urls.every((u) => u.status === 200) && c.ended);
   const scenarioCallIds = new Set(
     [...fired.values()].flat().flatMap((f) => (f.callId === null ? [] : [f.callId])),
   );
   const journalled = new Set<string>();
-  for (const d of cluster.daemons) {
-    const rows = await settledJournal(
+  const acceptedIds = accepted.map((c) => c.callId);
+  const settled = await Promise.all(
+    cluster.daemons.map(async (d) => ({
       d,
-      accepted.map((c) => c.callId),
-      30_000,
-    );
+      rows: await settledJournal(d, acceptedIds, 30_000),
+      live: await settledLiveCalls(d, 30_000),
+    })),
+  );
+  for (const { d, rows, live } of settled) {
     problems.push(...journalProblems(d.nodeId, calls, rows));
     for (const r of rows) {
       if (r.sipCallId !== null && scenarioCallIds.has(r.sipCallId)) journalled.add(r.sipCallId);
     }
-    const live = await settledLiveCalls(d, 30_000);
     for (const c of live) {
       problems.push(`${d.nodeId}: call ${String(c.sipCallId)} of ${c.phoneId} still ${c.state}`);
     }
   }
+  phase('journal and live calls settled');
   problems.push(
     ...commandProblems(dials, (phoneId, number) => {
       const phone = cluster.phones.find((p) => p.id === phoneId);
@@ -183,17 +169,11 @@ export async function runScenario(
   await Promise.all(
     readers.map((r) =>
       r
-        .waitFor(() => {
-          const seen = new Set(
-            r.messages
-              .filter((m) => m.event === 'call' && m.data.includes('call-finished'))
-              .map((m) => (JSON.parse(m.data) as { call: { sipCallId: string } }).call.sipCallId),
-          );
-          return [...journalled].every((id) => seen.has(id));
-        }, 20_000)
+        .until(() => [...journalled].every((id) => r.finishedCalls.has(id)), 10_000)
         .catch(() => undefined),
     ),
   );
+  phase('SSE readers caught up');
   for (const r of readers) {
     r.close();
     problems.push(...sseProblems(`${r.name} (via ${r.hops.join('→')})`, r.messages, journalled));
@@ -212,6 +192,7 @@ export async function runScenario(
     refusedBy,
     dials,
     timings,
+    phases,
     readers,
   };
 }

@@ -12,9 +12,21 @@ export interface SseFollower {
   readonly messages: readonly SseMessage[];
   /** Node ids it was connected to, in order. */
   readonly hops: readonly string[];
+  /** SIP Call-IDs of every `call-finished` seen so far (kept as they arrive: checked often). */
+  readonly finishedCalls: ReadonlySet<string>;
+  /** Resolves once `condition()` holds, checked now and after each message; rejects at the timeout. */
+  until(condition: () => boolean, timeoutMs?: number): Promise<void>;
   /** Resolves with the first message (already seen or future) matching `predicate`. */
   waitFor(predicate: (m: SseMessage) => boolean, timeoutMs?: number): Promise<SseMessage>;
   close(): void;
+}
+
+/** The SIP Call-ID of a `call-finished` message, else null. Pure. */
+export function finishedCallId(m: SseMessage): string | null {
+  if (m.event !== 'call' || !m.data.includes('call-finished')) return null;
+  const data = JSON.parse(m.data) as { type?: string; call?: { sipCallId?: string | null } };
+  const id = data.call?.sipCallId;
+  return data.type === 'call-finished' && typeof id === 'string' ? id : null;
 }
 
 /**
@@ -28,6 +40,7 @@ export async function followSse(
 ): Promise<SseFollower> {
   const messages: SseMessage[] = [];
   const hops: string[] = [];
+  const finishedCalls = new Set<string>();
   const waiters = new Set<(m: SseMessage) => void>();
   const state: { closed: boolean; client: SseClient | null; lastId: string | undefined } = {
     closed: false,
@@ -37,6 +50,8 @@ export async function followSse(
 
   const onMessage = (m: SseMessage): void => {
     messages.push(m);
+    const finished = finishedCallId(m);
+    if (finished !== null) finishedCalls.add(finished);
     if (m.id !== null && m.id !== '') state.lastId = m.id;
     for (const w of waiters) w(m);
   };
@@ -74,6 +89,23 @@ export async function followSse(
     name,
     messages,
     hops,
+    finishedCalls,
+    until(condition, timeoutMs = 30_000) {
+      if (condition()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`${name}: condition not met within ${String(timeoutMs)} ms`));
+        }, timeoutMs);
+        const waiter = (): void => {
+          if (!condition()) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve();
+        };
+        waiters.add(waiter);
+      });
+    },
     waitFor(predicate, timeoutMs = 30_000) {
       const found = messages.find(predicate);
       if (found !== undefined) return Promise.resolve(found);

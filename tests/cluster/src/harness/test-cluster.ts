@@ -1,22 +1,16 @@
 import { startNatsCluster } from '@snomlink/cluster-nats/testing';
 import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
 import { createSimulatedPhone, defaultFleetActionUrls, fleetHost } from '@snomlink/snom-simulator';
-import type { SimulatedPhone } from '@snomlink/snom-simulator';
 import { freePort, randomSecret } from '../../../system/src/harness/daemon-process.js';
-import type { PhoneConfigEntry } from '../../../system/src/harness/daemon-process.js';
+import type { ClusterPhone } from './cluster-phone.js';
 import { clusterToken, createClusterDaemon } from './cluster-daemon.js';
+import { startClusterDaemons } from './cluster-control.js';
 import type { ClusterDaemon } from './cluster-daemon.js';
 import { phoneIdsOverPartitions } from './partition-spread.js';
 import { createTcpProxy } from './tcp-proxy.js';
-import type { TcpProxy } from './tcp-proxy.js';
 
-/** A simulated phone of the test cluster and its config entry. */
-export interface ClusterPhone {
-  readonly id: string;
-  readonly partition: number;
-  readonly phone: SimulatedPhone;
-  readonly entry: PhoneConfigEntry;
-}
+export type { ClusterPhone } from './cluster-phone.js';
+import type { TcpProxy } from './tcp-proxy.js';
 
 /** Options of {@link startTestCluster}. */
 export interface TestClusterOptions {
@@ -64,7 +58,8 @@ function noNats(): NatsTestCluster {
  * daemons' ports, puts the TCP proxy in front of their phone listeners, starts one simulated
  * phone per (partition × phonesPerPartition) on its own 127.0.x.y address with Action URLs
  * pointing at the proxy, then starts the daemons (the first alone, so it seeds the shared config
- * from its file, then the others). Each daemon's config lists every phone.
+ * from its file, then the others) and resolves once they share the partitions. Each daemon's
+ * config lists every phone.
  */
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   const leaseTtlMs = options.leaseTtlMs ?? 2500;
@@ -133,12 +128,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       ),
     );
     cleanups.push(() => Promise.all(daemons.map((d) => d.kill('SIGKILL'))));
-    const [first, ...rest] = daemons;
-    if (first === undefined) throw new RangeError('a test cluster needs at least one daemon');
-    await first.start();
-    if (options.startOnlyFirst !== true) await Promise.all(rest.map((d) => d.start()));
-
-    return {
+    const cluster: TestCluster = {
       nats,
       daemons,
       proxy,
@@ -149,6 +139,12 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       live: () => daemons.filter((d) => d.process !== null && !d.paused),
       dispose: cleanup,
     };
+    const [first, ...rest] = daemons;
+    if (first === undefined) throw new RangeError('a test cluster needs at least one daemon');
+    // The first alone: it seeds the shared config from its file before the others join.
+    await startClusterDaemons(cluster, [first]);
+    if (options.startOnlyFirst !== true) await startClusterDaemons(cluster, rest);
+    return cluster;
   } catch (error) {
     await cleanup();
     throw error;

@@ -1,7 +1,12 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { capabilityClassForModel } from '@snomlink/core';
-import type { ActionUrlsView, DialResult, ProvisionResult } from '../../api/schemas.js';
+import type {
+  ActionUrlsView,
+  DialResult,
+  PhoneTestResult,
+  ProvisionResult,
+} from '../../api/schemas.js';
 import { phoneConfig } from '../../config/config-schema.js';
 import type { PhoneConfig } from '../../config/config-schema.js';
 import { randomToken } from '../../config/config-store.js';
@@ -35,6 +40,41 @@ async function dialHere(deps: AdminAppDeps, phoneId: string, args: DialArgs): Pr
     throw toPhoneApiError(phoneId, `dial ${args.number}`, error);
   }
   return null;
+}
+
+/** What a provisioning command carries. */
+interface ProvisionArgs {
+  readonly action: 'write' | 'remove';
+}
+
+/** Writes or empties a phone's Action URLs (on the daemon that runs the command) and logs it. */
+async function provisionHere(
+  deps: AdminAppDeps,
+  phoneId: string,
+  args: ProvisionArgs,
+): Promise<ProvisionResult> {
+  const phone = findPhone(deps, phoneId);
+  const action = args.action === 'remove' ? 'remove' : 'write';
+  const settings = action === 'write' ? deps.actionUrls(phone) : deps.removeActionUrls(phone);
+  const client = phoneClient(deps, phone.id).client;
+  const run = (): Promise<ProvisionResult> => provisionPhone(client, phone.id, settings, action);
+  // Bounded like the daemon's own provisioning (TAPI's): many API requests at once queue here.
+  const result = await (deps.provisionSlots?.run(run) ?? run());
+  deps.logger.info(
+    {
+      phoneId: phone.id,
+      ok: result.ok,
+      rejected: result.written.filter((w) => !w.accepted).map((w) => w.setting),
+    },
+    action === 'write' ? 'phone provisioned' : 'phone un-provisioned',
+  );
+  return result;
+}
+
+/** Reaches the phone, logs in and reads its model (on the daemon that runs the command). */
+async function testHere(deps: AdminAppDeps, phoneId: string): Promise<PhoneTestResult> {
+  phoneClient(deps, phoneId);
+  return deps.phones.check(phoneId);
 }
 
 /** `/api/phones`: configure phones, test them, provision their Action URLs, dial. */
@@ -166,8 +206,12 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
     params(phoneIdParam),
     async (c) => {
       const phone = findPhone(deps, c.req.valid('param').id);
-      phoneClient(deps, phone.id);
-      return c.json(await deps.phones.check(phone.id));
+      // Cluster mode: only the phone's owner talks to the phone.
+      const result =
+        deps.commands === undefined
+          ? await testHere(deps, phone.id)
+          : ((await deps.commands.run(phone.id, 'test', null)) as PhoneTestResult);
+      return c.json(result);
     },
   );
 
@@ -191,25 +235,18 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
     },
   );
 
-  /** Writes (`write`) or empties (`remove`) a phone's Action URLs, logs and answers the result. */
+  /** Writes (`write`) or empties (`remove`) a phone's Action URLs and answers the result. */
   const provision = async (
     c: Context,
     id: string,
     action: 'write' | 'remove',
   ): Promise<Response> => {
     const phone = findPhone(deps, id);
-    const settings = action === 'write' ? deps.actionUrls(phone) : deps.removeActionUrls(phone);
-    const client = phoneClient(deps, phone.id).client;
-    const run = (): Promise<ProvisionResult> => provisionPhone(client, phone.id, settings, action);
-    const result = await (deps.provisionSlots?.run(run) ?? run());
-    deps.logger.info(
-      {
-        phoneId: phone.id,
-        ok: result.ok,
-        rejected: result.written.filter((w) => !w.accepted).map((w) => w.setting),
-      },
-      action === 'write' ? 'phone provisioned' : 'phone un-provisioned',
-    );
+    // Cluster mode: the owner writes, with the Action URLs as the shared config has them.
+    const result =
+      deps.commands === undefined
+        ? await provisionHere(deps, phone.id, { action })
+        : ((await deps.commands.run(phone.id, 'provision', { action })) as ProvisionResult);
     return c.json(result);
   };
   const provisionErrors = [404, 502, 503, 504];
@@ -239,6 +276,10 @@ export function phoneRoutes(deps: AdminAppDeps): Hono {
   );
 
   deps.commands?.handle('dial', (phoneId, args) => dialHere(deps, phoneId, args as DialArgs));
+  deps.commands?.handle('provision', (phoneId, args) =>
+    provisionHere(deps, phoneId, args as ProvisionArgs),
+  );
+  deps.commands?.handle('test', (phoneId) => testHere(deps, phoneId));
 
   app.post(
     '/:id/dial',
