@@ -10,14 +10,12 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PhoneList } from '../api/schemas.js';
-import { openConfigStore } from '../config/config-store.js';
 import { phoneConfig } from '../config/config-schema.js';
-import { createDaemon } from '../daemon.js';
-import type { Daemon, DaemonAddresses } from '../daemon.js';
+import type { Daemon } from '../daemon.js';
 import { createFakeClusterNetwork } from '../testing/fake-cluster.js';
 import type { FakeClusterNetwork } from '../testing/fake-cluster.js';
-import { createClusterBackbone } from './cluster-backbone.js';
-import { openClusterConfigStore } from './cluster-config-store.js';
+import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
 
 const DESK = phoneConfig({ id: 'desk-201', host: '127.0.0.1:9', secret: 'secret-desk-0123' });
 const LOBBY = phoneConfig({ id: 'lobby', host: '127.0.0.1:9', secret: 'secret-lobby-0123' });
@@ -38,47 +36,18 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Started {
-  readonly daemon: Daemon;
-  readonly at: DaemonAddresses;
-  api(path: string, init?: RequestInit): Promise<Response>;
-}
+type Started = ClusterTestDaemon;
 
 async function startDaemon(nodeId: string, phones = [DESK]): Promise<Started> {
-  const local = await openConfigStore({
-    file: join(dir, nodeId, 'config.json'),
-    initial: (c) => ({
-      ...c,
-      listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
-      health: { ...c.health, intervalMs: 0 },
-      phones,
-    }),
-  });
-  const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-  const cluster = network.node(nodeId);
-  const config = await openClusterConfigStore({ local, cluster, logger });
-  const daemon = createDaemon({
-    config,
+  const started = await startClusterTestDaemon({
     dataDir: join(dir, nodeId),
-    logger,
-    admin: { host: '127.0.0.1', port: 0 },
-    webUiDir: null,
-    backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
+    phones,
+    logger: pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) }),
+    join: () => network.node(nodeId),
+    sharedConfig: true,
   });
-  running.push(daemon);
-  const at = await daemon.start();
-  return {
-    daemon,
-    at,
-    api: (path, init = {}) =>
-      fetch(`http://127.0.0.1:${String(at.admin.port)}${path}`, {
-        ...init,
-        headers: {
-          authorization: `Bearer ${daemon.config.current.admin.token}`,
-          'content-type': 'application/json',
-        },
-      }),
-  };
+  running.push(started.daemon);
+  return started;
 }
 
 async function phoneIds(d: Started): Promise<string[]> {

@@ -8,15 +8,15 @@ import * as v from 'valibot';
 import { clusterStateSchema } from '../api/cluster-schemas.js';
 import type { CallList } from '../api/schemas.js';
 import { USER_ROUTES, userMayReach } from '../http/route-policy.js';
-import { openConfigStore } from '../config/config-store.js';
-import { createDaemon } from '../daemon.js';
 import type { Daemon, DaemonAddresses } from '../daemon.js';
 import { createFakeClusterNetwork } from '../testing/fake-cluster.js';
 import type { FakeClusterNetwork } from '../testing/fake-cluster.js';
-import { createClusterBackbone } from './cluster-backbone.js';
+import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import { phoneConfig } from '../config/config-schema.js';
 
 const SECRET = 'secret-0123456789';
-const PHONE = { id: 'desk-201', host: '127.0.0.1:9', secret: SECRET };
+const PHONE = phoneConfig({ id: 'desk-201', host: '127.0.0.1:9', secret: SECRET });
 
 let dir: string;
 let network: FakeClusterNetwork;
@@ -32,27 +32,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function startDaemon(nodeId: string): Promise<{ daemon: Daemon; at: DaemonAddresses }> {
-  const config = await openConfigStore({
-    file: join(dir, nodeId, 'config.json'),
-    initial: (c) => ({
-      ...c,
-      listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
-      health: { ...c.health, intervalMs: 0 },
-      phones: [{ ...c.phones[0], ...PHONE } as (typeof c.phones)[number]],
-    }),
-  });
-  const logger = pino({ level: 'silent' });
-  const daemon = createDaemon({
-    config,
+async function startDaemon(nodeId: string): Promise<ClusterTestDaemon> {
+  const started = await startClusterTestDaemon({
     dataDir: join(dir, nodeId),
-    logger,
-    admin: { host: '127.0.0.1', port: 0 },
-    webUiDir: null,
-    backbone: ({ hub }) => createClusterBackbone({ cluster: network.node(nodeId), hub, logger }),
+    phones: [PHONE],
+    logger: pino({ level: 'silent' }),
+    join: () => network.node(nodeId),
+    sharedConfig: false,
   });
-  running.push(daemon);
-  return { daemon, at: await daemon.start() };
+  running.push(started.daemon);
+  return started;
 }
 
 function phoneEvent(at: DaemonAddresses, kind: string, query = ''): Promise<Response> {

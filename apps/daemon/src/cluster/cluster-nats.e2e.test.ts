@@ -17,12 +17,11 @@ import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
 import type { CallList, PhoneList, ProvisionResult } from '../api/schemas.js';
 import type { ClusterState } from '../api/cluster-schemas.js';
-import { openConfigStore } from '../config/config-store.js';
-import { createDaemon } from '../daemon.js';
-import type { Daemon, DaemonAddresses } from '../daemon.js';
-import { createClusterBackbone } from './cluster-backbone.js';
-import { openClusterConfigStore } from './cluster-config-store.js';
+import type { Daemon } from '../daemon.js';
 import { connectClusterMode } from './connect-cluster-mode.js';
+import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import { phoneConfig } from '../config/config-schema.js';
 
 const missing = !hasNatsServer();
 if (missing) {
@@ -32,7 +31,7 @@ if (missing) {
 }
 
 const SECRET = 'secret-0123456789';
-const PHONE = { id: 'desk-201', host: '127.0.0.1:9', secret: SECRET };
+const PHONE = phoneConfig({ id: 'desk-201', host: '127.0.0.1:9', secret: SECRET });
 let nats: NatsTestCluster;
 let dir: string;
 let prefixes = 0;
@@ -61,57 +60,32 @@ afterAll(async () => {
 /** The journalFromSeq each started daemon asked the cluster for, by prefix and node id. */
 const journalFrom = new Map<string, number[]>();
 
-interface Started {
-  readonly daemon: Daemon;
-  readonly at: DaemonAddresses;
-  api(path: string, init?: RequestInit): Promise<Response>;
-}
+type Started = ClusterTestDaemon;
 
 /** A daemon as cli.ts wires it in cluster mode, with its own config file and the cluster's prefix. */
 async function startDaemon(nodeId: string, prefix: string): Promise<Started> {
-  const local = await openConfigStore({
-    file: join(dir, prefix, nodeId, 'config.json'),
-    initial: (c) => ({
-      ...c,
-      listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
-      health: { ...c.health, intervalMs: 0 },
-      phones: [{ ...c.phones[0], ...PHONE } as (typeof c.phones)[number]],
-    }),
-  });
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
-  const cluster = await connectClusterMode(
-    { servers: nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
-    { logger, reducerOptions: () => ({ dialRules: config.current.dialing }) },
-  );
-  const start = cluster.start.bind(cluster);
-  cluster.start = (handlers, options) => {
-    const key = `${prefix}/${nodeId}`;
-    journalFrom.set(key, [...(journalFrom.get(key) ?? []), options.journalFromSeq]);
-    return start(handlers, options);
-  };
-  const config = await openClusterConfigStore({ local, cluster, logger });
-  const daemon = createDaemon({
-    config,
+  const started = await startClusterTestDaemon({
     dataDir: join(dir, prefix, nodeId),
+    phones: [PHONE],
     logger,
-    admin: { host: '127.0.0.1', port: 0 },
-    webUiDir: null,
-    backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
+    join: async (dialRules) => {
+      const cluster = await connectClusterMode(
+        { servers: nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
+        { logger, reducerOptions: () => ({ dialRules: dialRules() }) },
+      );
+      const start = cluster.start.bind(cluster);
+      cluster.start = (handlers, options) => {
+        const key = `${prefix}/${nodeId}`;
+        journalFrom.set(key, [...(journalFrom.get(key) ?? []), options.journalFromSeq]);
+        return start(handlers, options);
+      };
+      return cluster;
+    },
+    sharedConfig: true,
   });
-  running.push(daemon);
-  const at = await daemon.start();
-  return {
-    daemon,
-    at,
-    api: (path, init = {}) =>
-      fetch(`http://127.0.0.1:${String(at.admin.port)}${path}`, {
-        ...init,
-        headers: {
-          authorization: `Bearer ${daemon.config.current.admin.token}`,
-          'content-type': 'application/json',
-        },
-      }),
-  };
+  running.push(started.daemon);
+  return started;
 }
 
 function nextPrefix(): string {

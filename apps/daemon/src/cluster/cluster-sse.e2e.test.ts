@@ -11,11 +11,11 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasNatsServer, startNatsCluster } from '@snomlink/cluster-nats/testing';
 import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
-import { openConfigStore } from '../config/config-store.js';
-import { createDaemon } from '../daemon.js';
-import type { Daemon, DaemonAddresses } from '../daemon.js';
-import { createClusterBackbone } from './cluster-backbone.js';
+import type { Daemon } from '../daemon.js';
 import { connectClusterMode } from './connect-cluster-mode.js';
+import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import { phoneConfig } from '../config/config-schema.js';
 
 const missing = !hasNatsServer();
 if (missing) {
@@ -23,7 +23,7 @@ if (missing) {
 }
 
 const SECRET = 'secret-0123456789';
-const PHONE = { id: 'desk-201', host: '127.0.0.1:9', secret: SECRET };
+const PHONE = phoneConfig({ id: 'desk-201', host: '127.0.0.1:9', secret: SECRET });
 let nats: NatsTestCluster;
 let dir: string;
 let prefixes = 0;
@@ -45,36 +45,23 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Node {
-  readonly daemon: Daemon;
-  readonly at: DaemonAddresses;
-}
+type Node = ClusterTestDaemon;
 
 async function startDaemon(prefix: string, nodeId: string): Promise<Node> {
-  const config = await openConfigStore({
-    file: join(dir, prefix, nodeId, 'config.json'),
-    initial: (c) => ({
-      ...c,
-      listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
-      health: { ...c.health, intervalMs: 0 },
-      phones: [{ ...c.phones[0], ...PHONE } as (typeof c.phones)[number]],
-    }),
-  });
   const logger = pino({ level: 'silent' });
-  const cluster = await connectClusterMode(
-    { servers: nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
-    { logger, reducerOptions: () => ({ dialRules: config.current.dialing }) },
-  );
-  const daemon = createDaemon({
-    config,
+  const started = await startClusterTestDaemon({
     dataDir: join(dir, prefix, nodeId),
+    phones: [PHONE],
     logger,
-    admin: { host: '127.0.0.1', port: 0 },
-    webUiDir: null,
-    backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
+    join: (dialRules) =>
+      connectClusterMode(
+        { servers: nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
+        { logger, reducerOptions: () => ({ dialRules: dialRules() }) },
+      ),
+    sharedConfig: false,
   });
-  running.push(daemon);
-  return { daemon, at: await daemon.start() };
+  running.push(started.daemon);
+  return started;
 }
 
 interface SseMessage {

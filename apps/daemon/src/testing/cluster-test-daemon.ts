@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import type { NatsCluster } from '@snomlink/cluster-nats';
+import type { DialRules } from '@snomlink/core';
+import type { Logger } from 'pino';
+import { createClusterBackbone } from '../cluster/cluster-backbone.js';
+import { openClusterConfigStore } from '../cluster/cluster-config-store.js';
+import type { PhoneConfig } from '../config/config-schema.js';
+import { openConfigStore } from '../config/config-store.js';
+import type { ConfigStore } from '../config/config-store.js';
+import { createDaemon } from '../daemon.js';
+import type { Daemon, DaemonAddresses } from '../daemon.js';
+
+// One in-process daemon in cluster mode for the daemon's cluster tests (fake cluster or a real
+// nats-server): loopback ports, health checks off, its own data dir. Wired as cli.ts wires it.
+
+/** Options of {@link startClusterTestDaemon}. */
+export interface ClusterTestDaemonOptions {
+  /** Its data dir (its config.json goes there). */
+  readonly dataDir: string;
+  /** The phones its config file starts with. */
+  readonly phones: readonly PhoneConfig[];
+  readonly logger: Logger;
+  /**
+   * Joins the cluster: a fake cluster's node, or `connectClusterMode`. `dialRules` reads the
+   * daemon's config once it exists (the owners' reducer needs them).
+   */
+  readonly join: (dialRules: () => DialRules) => NatsCluster | Promise<NatsCluster>;
+  /**
+   * True: the config is the cluster's shared config (as cli.ts runs cluster mode). False: the
+   * daemon keeps its own file (tests of what does not depend on the shared config).
+   */
+  readonly sharedConfig: boolean;
+}
+
+/** A started daemon, with its addresses and an authorised admin API fetch. */
+export interface ClusterTestDaemon {
+  readonly daemon: Daemon;
+  readonly at: DaemonAddresses;
+  /** `fetch` on its admin API with the admin token (JSON bodies). */
+  api(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** Starts one daemon in cluster mode (stopped again if its start fails); stop it with `daemon.stop()`. */
+export async function startClusterTestDaemon(
+  options: ClusterTestDaemonOptions,
+): Promise<ClusterTestDaemon> {
+  const local = await openConfigStore({
+    file: join(options.dataDir, 'config.json'),
+    initial: (c) => ({
+      ...c,
+      listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
+      health: { ...c.health, intervalMs: 0 },
+      phones: [...options.phones],
+    }),
+  });
+  let config: ConfigStore = local;
+  const cluster = await options.join(() => config.current.dialing);
+  const { logger } = options;
+  if (options.sharedConfig) config = await openClusterConfigStore({ local, cluster, logger });
+  const daemon = createDaemon({
+    config,
+    dataDir: options.dataDir,
+    logger,
+    admin: { host: '127.0.0.1', port: 0 },
+    webUiDir: null,
+    backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
+  });
+  const at = await daemon.start().catch(async (error: unknown) => {
+    await daemon.stop();
+    throw error;
+  });
+  return {
+    daemon,
+    at,
+    api: (path, init = {}) =>
+      fetch(`http://127.0.0.1:${String(at.admin.port)}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${daemon.config.current.admin.token}`,
+          'content-type': 'application/json',
+        },
+      }),
+  };
+}
