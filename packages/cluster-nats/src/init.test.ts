@@ -1,9 +1,9 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COMMANDS_TTL_MS, initCluster } from './init.js';
 import { clusterNames } from './names.js';
-import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing/nats-server.js';
+import { hasNatsServer } from './testing/nats-server.js';
+import { useOneServer } from './testing/one-server.js';
 
 // init against a real nats-server: idempotent, the layout CLUSTER.md describes, meta adopted.
 
@@ -11,25 +11,16 @@ const missing = !hasNatsServer();
 const MS = 1_000_000;
 
 describe.skipIf(missing)('initCluster', () => {
-  let nats: NatsTestCluster;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    nats = await startNatsCluster(1);
-    nc = await connect({ servers: [...nats.servers] });
-  });
-  afterAll(async () => {
-    await nc.close();
-    await nats.dispose();
-  });
+  const server = useOneServer();
 
   it('creates the layout once; a second run changes nothing and adopts the stored meta', async () => {
     const names = clusterNames('it1');
-    const first = await initCluster({ nc, names, replicas: 1, leaseTtlMs: 4_000 });
+    const first = await initCluster({ nc: server.nc, names, replicas: 1, leaseTtlMs: 4_000 });
     expect(first.meta).toEqual({ schemaVersion: 1, partitions: 64, leaseTtlMs: 4_000 });
-    const second = await initCluster({ nc, names, replicas: 1, leaseTtlMs: 9_000 });
+    const second = await initCluster({ nc: server.nc, names, replicas: 1, leaseTtlMs: 9_000 });
     expect(second.meta).toEqual(first.meta);
 
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(server.nc);
     const journal = await jsm.streams.info(names.journalStream);
     expect(journal.config.subjects).toEqual(['it1.jr.>']);
     expect(journal.config.max_msgs_per_subject).toBe(1);
@@ -62,18 +53,18 @@ describe.skipIf(missing)('initCluster', () => {
 
   it('the journal keeps one message per subject, whatever the Msg-Id', async () => {
     const names = clusterNames('it2');
-    await initCluster({ nc, names, replicas: 1, leaseTtlMs: 4_000 });
-    const js = jetstream(nc);
+    await initCluster({ nc: server.nc, names, replicas: 1, leaseTtlMs: 4_000 });
+    const js = jetstream(server.nc);
     const subject = names.journalSubject('desk-1', 'k1');
     await js.publish(subject, 'first', { msgID: 'a' });
     await expect(js.publish(subject, 'second', { msgID: 'b' })).rejects.toThrow();
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(server.nc);
     expect((await jsm.streams.info(names.journalStream)).state.messages).toBe(1);
   });
 
   it('refuses replicas other than 1, 3 or 5', async () => {
     await expect(
-      initCluster({ nc, names: clusterNames('it3'), replicas: 2, leaseTtlMs: 4_000 }),
+      initCluster({ nc: server.nc, names: clusterNames('it3'), replicas: 2, leaseTtlMs: 4_000 }),
     ).rejects.toThrow(/replicas/);
   });
 });

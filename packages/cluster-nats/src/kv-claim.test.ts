@@ -1,25 +1,16 @@
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { guardedCreate } from './kv-claim.js';
 import { isKvConflict } from './kv-guarded.js';
-import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing/nats-server.js';
+import { hasNatsServer } from './testing/nats-server.js';
+import { useOneServer } from './testing/one-server.js';
 
 describe.skipIf(!hasNatsServer())('guardedCreate', () => {
-  let nats: NatsTestCluster;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    nats = await startNatsCluster(1);
-    nc = await connect({ servers: [...nats.servers] });
-  });
-  afterAll(async () => {
-    await nc.close();
-    await nats.dispose();
-  });
+  const server = useOneServer();
 
   it('creates once; a second writer of the same generation or a taken key gets a conflict', async () => {
-    const kv = await new Kvm(jetstream(nc)).create('claim-a', { history: 1 });
+    const kv = await new Kvm(jetstream(server.nc)).create('claim-a', { history: 1 });
     const rev = await guardedCreate(kv, 'p.1', 'x', 0);
     expect(rev).toBeGreaterThan(0);
     const same = await guardedCreate(kv, 'p.1', 'y', 0).catch((e: unknown) => e);
@@ -34,7 +25,7 @@ describe.skipIf(!hasNatsServer())('guardedCreate', () => {
   });
 
   it('creates again after the key expired, even with a Msg-Id used before in the window', async () => {
-    const kv = await new Kvm(jetstream(nc)).create('claim-b', { history: 1, ttl: 1_000 });
+    const kv = await new Kvm(jetstream(server.nc)).create('claim-b', { history: 1, ttl: 1_000 });
     await guardedCreate(kv, 'p.2', 'first', 0);
     const deadline = Date.now() + 10_000;
     while ((await kv.get('p.2')) !== null && Date.now() < deadline) {

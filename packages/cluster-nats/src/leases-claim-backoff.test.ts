@@ -1,10 +1,10 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { initClusterWithRetry } from './init.js';
 import { createLeases, leaseKey, partitionOfKey } from './leases.js';
 import { clusterNames } from './names.js';
-import { hasNatsServer, startNatsCluster, type NatsTestCluster } from './testing/nats-server.js';
+import { hasNatsServer } from './testing/nats-server.js';
+import { useOneServer } from './testing/one-server.js';
 
 // A claim that loses must not be retried on every balancer pass. Under load the leases watch
 // lags: a node then sees partitions as free that others hold, and retrying each lost claim on
@@ -57,20 +57,11 @@ describe('partitionOfKey', () => {
 });
 
 describe.skipIf(missing)('a lost lease claim backs off (1 nats-server)', () => {
-  let nats: NatsTestCluster;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    nats = await startNatsCluster(1);
-    nc = await connect({ servers: [...nats.servers] });
-  });
-  afterAll(async () => {
-    await nc.close();
-    await nats.dispose();
-  });
+  const server = useOneServer();
 
   it('retries a partition whose claim lost at most once per L/5 while its view shows it free', async () => {
     const { buckets } = await initClusterWithRetry({
-      nc,
+      nc: server.nc,
       names: clusterNames('backoff'),
       replicas: 1,
       leaseTtlMs: L,
