@@ -22,7 +22,10 @@ export interface Ingress {
   submit(event: ActionEvent): void;
 }
 
-/** Ownership: which phones this daemon acts for (health checks, log scans, phone commands). */
+/**
+ * Ownership: which phones this daemon acts for (log scans, phone commands). Health checks still
+ * run on every daemon (docs/cluster.md, _Where this differs from CLUSTER.md_).
+ */
 export interface Ownership {
   /** Local: every phone. Cluster: the phones of the partitions this daemon leases. */
   owns(phoneId: string): boolean;
