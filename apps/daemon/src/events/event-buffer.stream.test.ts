@@ -53,6 +53,35 @@ describe('SSE event buffer in cluster mode', () => {
     expect(buffer.since(streamEventId(3, 0)).ok).toBe(false);
   });
 
+  it('waits for a daemon still catching up with a reader ahead of it, then serves the rest', async () => {
+    const position = { liveAfter: 0, known: 0 };
+    const ids = createStreamEventIds((): StreamPosition => position);
+    const buffer = createEventBuffer({ capacity: 100, streamIds: ids, aheadWaitMs: 5_000 });
+    const record = (seq: number): void => {
+      position.known = Math.max(position.known, seq);
+      ids.inRecord(seq, () => buffer.push('call', { seq }));
+    };
+    record(1);
+    // The reader saw records up to 3 on another daemon; this one has only seen 1 so far.
+    const resuming = buffer.resume(streamEventId(3, 0));
+    setTimeout(() => {
+      record(2);
+      record(3);
+      record(4);
+    }, 150);
+    const result = await resuming;
+    expect(result.ok && result.events.map((e) => e.id)).toEqual([streamEventId(4, 0)]);
+  });
+
+  it('answers resync for an id this cluster never reaches, after the bounded wait', async () => {
+    const position = { liveAfter: 0, known: 0 };
+    const ids = createStreamEventIds((): StreamPosition => position);
+    const buffer = createEventBuffer({ capacity: 100, streamIds: ids, aheadWaitMs: 200 });
+    ids.inRecord(1, () => buffer.push('call', {}));
+    const result = await buffer.resume(1_700_000_000_000); // a local-mode id (a time in ms)
+    expect(result.ok).toBe(false);
+  });
+
   it('refuses from the buffer a position before its read view went live, naming the floor', () => {
     const { buffer, record } = clusterBuffer({ liveAfter: 4, known: 4 });
     record(3, 1); // a look-back record: this daemon may have skipped others up to 4

@@ -30,7 +30,16 @@ export interface EventBufferOptions {
    * a reader whose position is older than the buffer; a string says why they cannot be.
    */
   readonly replay?: (afterId: number, toId: number) => Promise<readonly BufferedEvent[] | string>;
+  /**
+   * Cluster mode: how long {@link EventBuffer.resume} waits for this daemon to reach a reader's
+   * id that is ahead of what it has seen (the reader came from a daemon further along, e.g. to
+   * one just restarted and still catching up) before it answers `resync`. Default 10 000 ms.
+   */
+  readonly aheadWaitMs?: number;
 }
+
+/** How often a resume waiting for this daemon to catch up checks again. */
+const AHEAD_POLL_MS = 50;
 
 /** The result of {@link EventBuffer.since}. */
 export type ResumeResult =
@@ -95,8 +104,22 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
   };
 
   /** Cluster mode's {@link EventBuffer.since}: ids are sparse, so events are found by value. */
+  /** Cluster mode: no event with this id has reached this daemon yet (nor the stream's end it saw). */
+  const isAhead = (lastId: number): boolean =>
+    streamIds !== undefined && lastId > Math.max(latestId, streamIds.knownUpToId());
+
+  /** Resolves true once this daemon has caught up with `lastId`, false after `aheadWaitMs`. */
+  const catchUpTo = async (lastId: number): Promise<boolean> => {
+    const deadline = Date.now() + (options.aheadWaitMs ?? 10_000);
+    while (isAhead(lastId)) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, AHEAD_POLL_MS));
+    }
+    return true;
+  };
+
   const sinceInStream = (ids: StreamEventIds, lastId: number): ResumeResult => {
-    if (lastId > Math.max(latestId, ids.knownUpToId())) {
+    if (isAhead(lastId)) {
       return { ok: false, reason: 'unknown event id (not of this cluster)' };
     }
     const floorId = Math.max(evictedId, ids.liveAfterId());
@@ -150,6 +173,10 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
     },
     since,
     async resume(lastId) {
+      // A reader from a daemon further along: wait (bounded) until this one has seen its id, so
+      // it is served from here on instead of being told to resync; an id no daemon of this
+      // cluster gave (e.g. from local mode) still gets `resync` after the wait.
+      if (isAhead(lastId)) await catchUpTo(lastId);
       const result = since(lastId);
       const { replay } = options;
       if (result.ok || result.floorId === undefined || replay === undefined) return result;
