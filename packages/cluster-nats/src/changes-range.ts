@@ -3,16 +3,16 @@ import type { ChangeRecord, DeliveredChange } from './cluster-types.js';
 import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import { ClusterError, ClusterUnavailableError } from './errors.js';
 import type { ClusterNames } from './names.js';
+import { isHealthRecord } from './phone-health.js';
 import { parseChangeRecord } from './read-view.js';
 
 /**
  * Whether a record changes what a reader sees, given the highest eventSeq already seen for its
  * phone: the read view's rule (a republished record whose eventSeq is covered is no news; a
- * line-status record never moves the eventSeq and always is).
+ * health record never moves the eventSeq and always is).
  */
 export function isFreshRecord(record: ChangeRecord, covered: number | undefined): boolean {
-  const statusOnly = record.lineStatus !== undefined && record.changes.length === 0;
-  return statusOnly || record.eventSeq > (covered ?? 0);
+  return isHealthRecord(record) || record.eventSeq > (covered ?? 0);
 }
 
 /**
@@ -25,8 +25,7 @@ export function freshRecords(changes: readonly DeliveredChange[]): DeliveredChan
   for (const change of changes) {
     const { record } = change;
     if (!isFreshRecord(record, covered.get(record.phoneId))) continue;
-    const statusOnly = record.lineStatus !== undefined && record.changes.length === 0;
-    if (!statusOnly) covered.set(record.phoneId, record.eventSeq);
+    if (!isHealthRecord(record)) covered.set(record.phoneId, record.eventSeq);
     fresh.push(change);
   }
   return fresh;

@@ -80,9 +80,26 @@ export interface LineSnapshot {
 }
 
 /**
+ * A phone's health as the owner of its partition last found it (the daemon's `PhoneHealth`):
+ * only the owner checks a phone, and every daemon shows this.
+ */
+export interface PhoneHealthRecord {
+  readonly status: 'unknown' | 'reachable' | 'unreachable' | 'auth-failed';
+  /** Reason of the last failure (never holds a secret), null when fine. */
+  readonly detail: string | null;
+  /** Epoch ms of the check that found this health (it is published when it changes). */
+  readonly checkedAt: number | null;
+  readonly model: string | null;
+  readonly firmware: string | null;
+  readonly mac: string | null;
+}
+
+/**
  * One message of the CHANGES stream: what one reducer step of one line produced, with the
  * resulting state so a read view needs nothing else. Msg-Id `<phoneId>:<eventSeq>` collapses a
- * zombie owner's duplicate.
+ * zombie owner's duplicate. A health record (the owner's health check result changed) has no
+ * changes, carries `health` (and `lineStatus` when the status changed), and never moves the
+ * line: readers ignore its `state` and `eventSeq` (see `isHealthRecord`).
  */
 export interface ChangeRecord {
   readonly phoneId: string;
@@ -90,8 +107,10 @@ export interface ChangeRecord {
   readonly eventSeq: number;
   readonly changes: readonly CallChange[];
   readonly presenceChanges: readonly LinePresenceChange[];
-  /** Published by the owner of the phone's health checks (not a reducer output). */
+  /** Published by the owner of the phone's health checks when the status changed. */
   readonly lineStatus?: LineStatusChange;
+  /** Published by the owner of the phone's health checks when its result changed. */
+  readonly health?: PhoneHealthRecord;
   readonly state: LineState;
 }
 
@@ -256,6 +275,22 @@ export interface NatsCluster {
   watchConfig(listener: (config: SharedConfigDocument) => void): Promise<SharedConfigDocument>;
   /** Whether this node owns the phone's partition right now (and is not fenced). */
   owns(phoneId: string): boolean;
+  /**
+   * The last published health of every phone as this node's read view holds it (loaded at
+   * `start`, then kept from CHANGES); phones never checked are absent.
+   */
+  health(): ReadonlyMap<string, PhoneHealthRecord>;
+  /**
+   * The owner's changed health check result: stored (the next owner and a starting daemon begin
+   * with it) and published to CHANGES as a health record, with a `line-status` event when
+   * `statusChanged`. Resolves false, writing nothing, when this node does not own the phone (or
+   * is fenced); rejects when NATS does not store it.
+   */
+  publishHealth(
+    phoneId: string,
+    health: PhoneHealthRecord,
+    statusChanged: boolean,
+  ): Promise<boolean>;
   status(): ClusterStatus;
   /** Planned leave: releases leases (next owner claims in well under a second), then disconnects. */
   close(): Promise<void>;

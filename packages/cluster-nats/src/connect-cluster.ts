@@ -10,6 +10,7 @@ import { initClusterWithRetry, type InitResult } from './init.js';
 import { NODE_ID_PATTERN } from './membership.js';
 import { clusterNames } from './names.js';
 import { readChangesRange } from './changes-range.js';
+import { createHealthPublisher } from './phone-health.js';
 import { createReadView } from './read-view.js';
 import { retryUnavailable } from './retry-unavailable.js';
 import { createSharedConfig } from './shared-config.js';
@@ -126,6 +127,15 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
   });
   let runtime: ClusterRuntime | null = null;
   let closed = false;
+  const owns = (phoneId: string): boolean => runtime?.leases.owns(partitionOf(phoneId)) ?? false;
+  const publishHealth = createHealthPublisher({
+    js,
+    lines: buckets.lines,
+    names,
+    partitionOf,
+    owns,
+    lineOf: (phoneId) => readView.lines().get(phoneId),
+  });
 
   return {
     nodeId,
@@ -172,7 +182,9 @@ export async function connectCluster(options: ClusterOptions): Promise<NatsClust
       await loadConfig();
       return sharedConfig.read();
     },
-    owns: (phoneId) => runtime?.leases.owns(partitionOf(phoneId)) ?? false,
+    owns,
+    health: () => readView.health(),
+    publishHealth,
     status: () => {
       const leases = runtime?.leases;
       return buildStatus({

@@ -39,6 +39,7 @@ export type {
   NatsCluster,
   NatsCredentials,
   NatsTls,
+  PhoneHealthRecord,
   SharedConfigDocument,
   StoredInput,
 } from './cluster-types.js';

@@ -1,8 +1,19 @@
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { LineState } from '@snomlink/core';
-import type { ChangeRecord, ClusterLogger, DeliveredChange } from './cluster-types.js';
+import type {
+  ChangeRecord,
+  ClusterLogger,
+  DeliveredChange,
+  PhoneHealthRecord,
+} from './cluster-types.js';
 import { lineKeyFilter, loadSnapshots } from './line-snapshots.js';
+import {
+  isHealthRecord,
+  isPhoneHealthRecord,
+  keepNewerHealth,
+  loadHealth,
+} from './phone-health.js';
 import { CONSUME_EXPIRES_MS } from './consumer-timing.js';
 import type { ClusterNames } from './names.js';
 import { decodeJsonMessage, followStream, isRecord, type StreamFollow } from './stream-follow.js';
@@ -39,6 +50,8 @@ export interface ReadView {
   stop(): Promise<void>;
   /** Each phone's line as of the last applied record. */
   lines(): ReadonlyMap<string, LineState>;
+  /** Each phone's last published health (stored copy at start, then health records). */
+  health(): ReadonlyMap<string, PhoneHealthRecord>;
   /** Messages of CHANGES not yet applied (0 when caught up). */
   lag(): number;
   /** CHANGES sequence of the last message seen (the SSE id to resume after). */
@@ -83,15 +96,18 @@ export function createReadView(options: ReadViewOptions): ReadView {
   const states = new Map<string, LineState>();
   /** Highest eventSeq applied per phone (from its snapshot or records). */
   const applied = new Map<string, number>();
+  const health = new Map<string, PhoneHealthRecord>();
   let follow: StreamFollow | null = null;
   /** The stream's last sequence when the snapshots were loaded (see liveAfterSeq). */
   let target = 0;
 
   function apply(seq: number, record: ChangeRecord): void {
     const covered = applied.get(record.phoneId) ?? 0;
-    // A line-status record is no reducer output: it never moves the line's eventSeq.
-    const statusOnly = record.lineStatus !== undefined && record.changes.length === 0;
-    if (!statusOnly) {
+    // A health record is no reducer output: it never moves the line or its eventSeq.
+    if (isHealthRecord(record)) {
+      if (record.health !== undefined && isPhoneHealthRecord(record.health))
+        keepNewerHealth(health, record.phoneId, record.health);
+    } else {
       if (record.eventSeq <= covered) return;
       applied.set(record.phoneId, record.eventSeq);
       states.set(record.phoneId, record.state);
@@ -127,6 +143,8 @@ export function createReadView(options: ReadViewOptions): ReadView {
         states.set(phoneId, stored.value.state);
         applied.set(phoneId, stored.value.lastSeq);
       }
+      for (const [phoneId, stored] of await loadHealth(options.lines))
+        keepNewerHealth(health, phoneId, stored);
       const jsm = await js.jetstreamManager();
       const { state } = await jsm.streams.info(names.changesStream);
       target = state.last_seq;
@@ -163,6 +181,7 @@ export function createReadView(options: ReadViewOptions): ReadView {
       await follow?.stop();
     },
     lines: () => states,
+    health: () => health,
     lag: () => follow?.lag() ?? 0,
     lastSeq: () => follow?.lastSeq() ?? 0,
     liveAfterSeq: () => target,
