@@ -54,7 +54,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       logger,
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     });
-  const { ingress, ownership } = backbone;
+  const { ingress, ownership, health: sharedHealth } = backbone;
   const lineModel = backbone.lines;
   const events = createEventBuffer({ capacity: 2000, ...backbone.sseIds });
   const journal = createDeferredJournal();
@@ -77,6 +77,21 @@ export function createDaemon(options: DaemonOptions): Daemon {
       if (ownership.owns(event.phoneId)) ingress.submit(event);
     },
     logger,
+    // Cluster mode: the owner checks a phone and publishes its health; every daemon shows it.
+    ...(sharedHealth === undefined
+      ? {}
+      : {
+          sharedHealth: {
+            owns: (phoneId: string) => ownership.owns(phoneId),
+            publish: sharedHealth.publish.bind(sharedHealth),
+          },
+        }),
+  });
+  sharedHealth?.onHealth((phoneId, health) => {
+    phones.applyHealth(phoneId, health);
+  });
+  ownership.onChange(() => {
+    phones.ownershipChanged();
   });
   const { listener, rejections, portEvents } = createActionUrlIntake({
     config,

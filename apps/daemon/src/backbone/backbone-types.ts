@@ -1,5 +1,6 @@
 import type { ActionEvent, LineModel } from '@snomlink/core';
 import type { ClusterStatus } from '@snomlink/cluster-nats';
+import type { PhoneHealth } from '../api/schemas.js';
 import type { EventBufferOptions } from '../events/event-buffer.js';
 import type { WebhookDispatcher } from '../events/webhooks.js';
 import type { Journal } from '../journal/journal.js';
@@ -22,10 +23,7 @@ export interface Ingress {
   submit(event: ActionEvent): void;
 }
 
-/**
- * Ownership: which phones this daemon acts for (log scans, phone commands). Health checks still
- * run on every daemon (docs/cluster.md, _Where this differs from CLUSTER.md_).
- */
+/** Ownership: which phones this daemon acts for (log scans, health checks, phone commands). */
 export interface Ownership {
   /** Local: every phone. Cluster: the phones of the partitions this daemon leases. */
   owns(phoneId: string): boolean;
@@ -74,6 +72,24 @@ export interface CommandBus {
   handle: (name: string, handler: (phoneId: string, args: unknown) => Promise<unknown>) => void;
 }
 
+/**
+ * Shared health (cluster mode): the owner of a phone checks it and publishes each changed result;
+ * every daemon shows the published health, so all show the same. Local mode has none: every
+ * phone is checked here and shown as checked.
+ */
+export interface SharedHealth {
+  /**
+   * The owner's changed result, to CHANGES (with a `line-status` event when `statusChanged`).
+   * Never rejects: false when it was not stored (not the owner any more, NATS away; logged).
+   */
+  publish(phoneId: string, health: PhoneHealth, statusChanged: boolean): Promise<boolean>;
+  /**
+   * Called with every published health on every daemon, and once the change feed started with
+   * the last published health of each phone. Returns the unsubscribe function.
+   */
+  onHealth(listener: (phoneId: string, health: PhoneHealth) => void): () => void;
+}
+
 /** The seams a daemon runs on. */
 export interface Backbone {
   /** `local` (one process, the default) or `cluster`. */
@@ -83,6 +99,8 @@ export interface Backbone {
   readonly lines: LineStore;
   readonly changes: ChangeFeed;
   readonly commands: CommandBus;
+  /** Cluster mode: phone health checked at the owner and shown everywhere; local: absent. */
+  readonly health?: SharedHealth;
   /**
    * How SSE events are numbered and replayed. Local: absent (a counter from the start time).
    * Cluster: from the CHANGES stream, the same id on every daemon (docs/cluster.md "SSE ids").

@@ -12,7 +12,8 @@ import type { Backbone, ChangeSinks } from '../backbone/backbone-types.js';
 import { createLocalCommandBus } from '../backbone/local-backbone.js';
 import { ApiError } from '../errors.js';
 import { createStreamEventIds } from '../events/stream-event-ids.js';
-import { createReplicaLineModel } from './replica-line-model.js';
+import { createClusterHealth } from './cluster-health.js';
+import { createReplicaLineModel, isHealthRecord } from './replica-line-model.js';
 import { createStreamReplay } from './stream-replay.js';
 
 /** Options of {@link createClusterBackbone}. */
@@ -50,7 +51,8 @@ function ownerError(status: number, detail: string): ApiError {
  * input goes to the stream, the line store is a replica fed by the change records, the journal
  * and the webhooks are fed by the cluster (each call journalled from the stream, each webhook
  * sent once cluster-wide), commands run at the phone's owner, and health checks, log scans and
- * phone commands only for owned phones.
+ * phone commands only for owned phones (the owner's health results reach every daemon through
+ * CHANGES).
  */
 export function createClusterBackbone(options: ClusterBackboneOptions): ClusterBackbone {
   const { cluster, hub, logger } = options;
@@ -71,6 +73,8 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
       publish(phoneId, input, Date.now());
     },
   });
+
+  const health = createClusterHealth({ cluster, logger });
 
   // SSE ids from CHANGES: a record's events are numbered while the replica publishes them.
   const streamIds = createStreamEventIds(() => cluster.changesPosition());
@@ -97,6 +101,7 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
       streamIds.inRecord(seq, () => {
         lines.applyRecord(record);
       });
+      if (isHealthRecord(record)) health.published(record.phoneId);
     },
     onJournalEntry: ({ seq, call }) => {
       // INSERT OR IGNORE on (phone, call, start): a replayed entry is journalled once. The
@@ -144,6 +149,7 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
       },
     },
     lines,
+    health: health.seam,
     sseIds: {
       streamIds,
       replay: createStreamReplay((afterSeq, toSeq, limit) =>
@@ -157,6 +163,7 @@ export function createClusterBackbone(options: ClusterBackboneOptions): ClusterB
         // lost data dir: 0, so it rebuilds from the first).
         await cluster.start(handlers(sinks), { journalFromSeq: sinks.journal.position() + 1 });
         lines.load(cluster.lines());
+        health.loaded();
       },
       stop: () => cluster.close(),
     },

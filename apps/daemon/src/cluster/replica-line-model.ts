@@ -21,7 +21,10 @@ export interface ReplicaLineModelOptions {
 export interface ReplicaLineModel extends LineModel {
   /** Takes the lines as the read view loaded them (before any change record); publishes nothing. */
   load(lines: ReadonlyMap<string, LineState>): void;
-  /** Applies one change record: the line becomes the record's state, its changes go to the hub. */
+  /**
+   * Applies one change record: the line becomes the record's state (not for a health record),
+   * its events go to the hub.
+   */
   applyRecord(record: ChangeRecord): void;
 }
 
@@ -33,6 +36,17 @@ export function recordEvents(record: ChangeRecord): SnomlinkEvent[] {
   const events: SnomlinkEvent[] = [...record.changes, ...record.presenceChanges];
   if (record.lineStatus !== undefined) events.push(record.lineStatus);
   return events;
+}
+
+/**
+ * Whether a record is the owner's health result, not a reducer output (it never moves the line).
+ * The rule of `@snomlink/cluster-nats`'s `isHealthRecord`, restated: this module is loaded in
+ * single-process mode too, which must not load the NATS package.
+ */
+export function isHealthRecord(record: ChangeRecord): boolean {
+  return (
+    record.changes.length === 0 && (record.lineStatus !== undefined || record.health !== undefined)
+  );
 }
 
 function byStart(a: Call, b: Call): number {
@@ -61,7 +75,8 @@ export function createReplicaLineModel(options: ReplicaLineModelOptions): Replic
       for (const state of loaded.values()) setLine(state);
     },
     applyRecord(record) {
-      setLine(record.state);
+      // A health record does not change the line (its state is only what its publisher saw).
+      if (!isHealthRecord(record)) setLine(record.state);
       for (const event of recordEvents(record)) options.hub.publish(event);
     },
     apply(event): readonly CallChange[] {

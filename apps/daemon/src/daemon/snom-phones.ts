@@ -5,7 +5,7 @@ import type { ScanScheduler } from '@snomlink/log-scanner';
 import { createSnomClient, createSnomDispatcher } from '@snomlink/snom-client';
 import type { ConfigStore } from '../config/config-store.js';
 import { createPhoneManager } from '../phones/phone-manager.js';
-import type { PhoneManager } from '../phones/phone-manager.js';
+import type { PhoneManager, SharedHealthChecks } from '../phones/phone-manager.js';
 
 /** Options of {@link createSnomPhones}. */
 export interface SnomPhonesOptions {
@@ -17,6 +17,8 @@ export interface SnomPhonesOptions {
   /** Where the log scanners' inferred events go (the line model). */
   readonly onScanEvent: (event: ActionEvent) => void;
   readonly logger: Logger;
+  /** Cluster mode: checks only for owned phones, results published (phone-manager.ts). */
+  readonly sharedHealth?: SharedHealthChecks;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
     hub: options.hub,
     healthIntervalMs: config.current.health.intervalMs,
     healthMaxChecksPerSecond: config.current.health.maxChecksPerSecond,
+    ...(options.sharedHealth === undefined ? {} : { sharedHealth: options.sharedHealth }),
     createClient: (phone) =>
       createSnomClient({
         host: phone.host,

@@ -53,7 +53,22 @@ export interface PhoneManagerOptions {
    * so that it ends within this long: phones show their status soon after start. Default 5000 ms.
    */
   readonly healthFirstRoundMs?: number;
+  /**
+   * Cluster mode: only phones this daemon owns are checked (from the next check on when the
+   * ownership changes, see `ownershipChanged`), and a result that differs from the phone's
+   * published health goes to `publish` instead of being shown at once; every daemon shows what
+   * `applyHealth` brings back. Absent (single-process): every phone is checked and shown here.
+   */
+  readonly sharedHealth?: SharedHealthChecks;
   readonly now?: () => number;
+}
+
+/** What the phone manager needs in cluster mode (see `PhoneManagerOptions.sharedHealth`). */
+export interface SharedHealthChecks {
+  /** Whether this daemon owns the phone now (its checks are this daemon's to run). */
+  owns(phoneId: string): boolean;
+  /** Publishes a changed result; false when it was not stored (then sent again next time). */
+  publish(phoneId: string, health: PhoneHealth, statusChanged: boolean): Promise<boolean>;
 }
 
 /** A configured phone at run time. */
@@ -74,6 +89,13 @@ export interface PhoneManager {
   check(id: string): Promise<PhoneTestResult>;
   /** Hands a phone's Action URL event to its log scanner, if it has one. */
   notify(event: ActionEvent): void;
+  /** Cluster mode: a phone's published health (any daemon's owner checked it); shown as is. */
+  applyHealth(phoneId: string, health: PhoneHealth): void;
+  /**
+   * Cluster mode: the owned phones changed. Phones lost are not checked any more (each check
+   * asks first); phones gained are checked soon, paced like the first round.
+   */
+  ownershipChanged(): void;
   /** Starts the periodic checks (first round at once). */
   start(): void;
   stop(): Promise<void>;
@@ -103,6 +125,19 @@ interface MutableRuntime {
   health: PhoneHealth;
   scanner: PhoneLogScanner | null;
   checking: Promise<PhoneTestResult> | null;
+  /** Cluster mode: the result this daemon last sent to be published (null: none pending). */
+  reported: PhoneHealth | null;
+}
+
+/** Same health but for when it was checked: no news to publish. */
+function sameHealth(a: PhoneHealth, b: PhoneHealth): boolean {
+  return (
+    a.status === b.status &&
+    a.detail === b.detail &&
+    a.model === b.model &&
+    a.firmware === b.firmware &&
+    a.mac === b.mac
+  );
 }
 
 function sameConnection(a: PhoneConfig, b: PhoneConfig): boolean {
@@ -127,6 +162,13 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let started = false;
+  const shared = options.sharedHealth;
+  /** Cluster mode: each phone's last published health, also before (or without) its runtime. */
+  const published = new Map<string, PhoneHealth>();
+  /** Cluster mode: the phones owned at the last ownership change (to find the gained ones). */
+  let owned = new Set<string>();
+  /** Whether this daemon runs the phone's checks (single-process: every phone). */
+  const mayCheck = (id: string): boolean => shared?.owns(id) ?? true;
 
   const publish = (
     phoneId: string,
@@ -145,9 +187,10 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
       get client(): PhoneClient {
         return (runtime.made ??= options.createClient(config));
       },
-      health: UNKNOWN_HEALTH,
+      health: published.get(config.id) ?? UNKNOWN_HEALTH,
       scanner: null,
       checking: null,
+      reported: null,
     };
     if (logScanEnabled(config) && options.createScanner)
       runtime.scanner = options.createScanner(config, runtime.client);
@@ -159,12 +202,26 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
     await runtime.made?.close?.();
   };
 
+  /** Cluster mode: sends a result that differs from the last published (or sent) one. */
+  const report = (runtime: MutableRuntime, next: PhoneHealth): void => {
+    const id = runtime.config.id;
+    // Lost meanwhile: the new owner checks it.
+    if (shared === undefined || !shared.owns(id)) return;
+    const base = runtime.reported ?? runtime.health;
+    if (sameHealth(base, next)) return;
+    runtime.reported = next;
+    void shared.publish(id, next, next.status !== base.status).then((stored) => {
+      if (!stored && runtime.reported === next) runtime.reported = null;
+    });
+  };
+
   const runCheck = async (runtime: MutableRuntime): Promise<PhoneTestResult> => {
     const before = runtime.health.status;
     let result: PhoneTestResult;
+    let next: PhoneHealth;
     try {
       const info = await runtime.client.info();
-      runtime.health = {
+      next = {
         status: 'reachable',
         detail: null,
         checkedAt: now(),
@@ -178,17 +235,23 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
       const detail = describePhoneError(error);
       // Something else answers at that address: what we knew about the phone no longer holds.
       const identity = isNotSnomAnswer(error) ? { model: null, firmware: null, mac: null } : {};
-      runtime.health = { ...runtime.health, ...identity, status, detail, checkedAt: now() };
+      next = { ...runtime.health, ...identity, status, detail, checkedAt: now() };
       result = {
         reachable: status === 'auth-failed',
         authOk: false,
-        model: runtime.health.model,
-        firmware: runtime.health.firmware,
-        mac: runtime.health.mac,
+        model: next.model,
+        firmware: next.firmware,
+        mac: next.mac,
         error: detail,
       };
     }
     const current = phones.get(runtime.config.id);
+    if (shared !== undefined) {
+      // Shown once published, on every daemon alike (applyHealth).
+      if (current === runtime && !stopped) report(runtime, next);
+      return result;
+    }
+    runtime.health = next;
     if (current === runtime && runtime.health.status !== before && !stopped) {
       publish(
         runtime.config.id,
@@ -227,9 +290,12 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
       pacing.set(t, resolve);
     });
   };
-  /** Checks every phone once, one every `spacing(phones)` ms. */
-  const round = async (spacingOf: (count: number) => number): Promise<void> => {
-    const list = [...phones.values()];
+  /** Checks the phones (default: every phone this daemon checks) once, one every `spacing` ms. */
+  const round = async (
+    spacingOf: (count: number) => number,
+    only?: readonly MutableRuntime[],
+  ): Promise<void> => {
+    const list = only ?? [...phones.values()].filter((r) => mayCheck(r.config.id));
     const t0 = performance.now();
     const spacing = list.length === 0 ? 0 : spacingOf(list.length);
     let next = 0;
@@ -239,12 +305,26 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
         await waitUntil(t0 + index * spacing);
         const runtime = list[index];
         // A phone removed (or rebuilt) meanwhile is checked by its new runtime's own round.
-        if (runtime !== undefined && !isStopped() && phones.get(runtime.config.id) === runtime)
+        if (
+          runtime !== undefined &&
+          !isStopped() &&
+          phones.get(runtime.config.id) === runtime &&
+          mayCheck(runtime.config.id)
+        )
           await check(runtime);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
   };
+
+  /** The first round's pacing (at start, and for phones gained in cluster mode). */
+  const firstRoundSpacing = (count: number): number =>
+    checkSpacingMs({
+      phones: count,
+      spanMs: Math.min(options.healthIntervalMs, options.healthFirstRoundMs ?? 5000),
+      maxPerSecond,
+      first: true,
+    });
 
   // Rounds follow each other: each takes about the period, so every phone is checked once a
   // period; a round that ran long (slow phones, or more phones than the rate cap allows in one
@@ -292,7 +372,10 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
         }
       }
       await Promise.all(removed.map(dispose));
-      if (started && !stopped) for (const runtime of added) void check(runtime);
+      for (const runtime of removed)
+        if (phones.get(runtime.config.id) === undefined) published.delete(runtime.config.id);
+      if (started && !stopped)
+        for (const runtime of added) if (mayCheck(runtime.config.id)) void check(runtime);
     },
     get(id) {
       return phones.get(id);
@@ -308,14 +391,28 @@ export function createPhoneManager(options: PhoneManagerOptions): PhoneManager {
     notify(event) {
       phones.get(event.phoneId)?.scanner?.notify(event);
     },
+    applyHealth(phoneId, health) {
+      published.set(phoneId, health);
+      const runtime = phones.get(phoneId);
+      if (runtime !== undefined) runtime.health = health;
+    },
+    ownershipChanged() {
+      if (shared === undefined) return;
+      const current = new Set([...phones.keys()].filter((id) => shared.owns(id)));
+      const gained = [...current].filter((id) => !owned.has(id));
+      owned = current;
+      if (!started || stopped || options.healthIntervalMs <= 0 || gained.length === 0) return;
+      const runtimes = gained.flatMap((id) => phones.get(id) ?? []);
+      // Compared with what was published since, not with what this daemon sent before.
+      for (const runtime of runtimes) runtime.reported = null;
+      void round(firstRoundSpacing, runtimes);
+    },
     start() {
       if (options.healthIntervalMs <= 0 || started) return;
       started = true;
+      if (shared !== undefined) owned = new Set([...phones.keys()].filter((id) => shared.owns(id)));
       const startedAt = performance.now();
-      const firstSpan = Math.min(options.healthIntervalMs, options.healthFirstRoundMs ?? 5000);
-      const spacing = (phones: number): number =>
-        checkSpacingMs({ phones, spanMs: firstSpan, maxPerSecond, first: true });
-      void round(spacing).finally(() => {
+      void round(firstRoundSpacing).finally(() => {
         schedule(startedAt);
       });
     },

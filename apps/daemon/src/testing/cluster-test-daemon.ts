@@ -11,7 +11,7 @@ import { createDaemon } from '../daemon.js';
 import type { Daemon, DaemonAddresses } from '../daemon.js';
 
 // One in-process daemon in cluster mode for the daemon's cluster tests (fake cluster or a real
-// nats-server): loopback ports, health checks off, its own data dir. Wired as cli.ts wires it.
+// nats-server): loopback ports, health checks off unless asked for, its own data dir. Wired as cli.ts wires it.
 
 /** Options of {@link startClusterTestDaemon}. */
 export interface ClusterTestDaemonOptions {
@@ -30,6 +30,8 @@ export interface ClusterTestDaemonOptions {
    * daemon keeps its own file (tests of what does not depend on the shared config).
    */
   readonly sharedConfig: boolean;
+  /** Health check interval of its config file (default 0: no checks). */
+  readonly healthIntervalMs?: number;
 }
 
 /** A started daemon, with its addresses and an authorised admin API fetch. */
@@ -49,7 +51,7 @@ export async function startClusterTestDaemon(
     initial: (c) => ({
       ...c,
       listener: { ...c.listener, host: '127.0.0.1', port: 0, publicHost: '127.0.0.1' },
-      health: { ...c.health, intervalMs: 0 },
+      health: { ...c.health, intervalMs: options.healthIntervalMs ?? 0 },
       phones: [...options.phones],
     }),
   });

@@ -11,6 +11,7 @@ import type {
   DeliveredJournalEntry,
   LineSnapshot,
   NatsCluster,
+  PhoneHealthRecord,
   SharedConfigDocument,
 } from '@snomlink/cluster-nats';
 
@@ -57,6 +58,7 @@ function unavailable(what: string): ClusterUnavailableError {
 export function createFakeClusterNetwork(): FakeClusterNetwork {
   const members: Member[] = [];
   const snapshots = new Map<string, LineSnapshot>();
+  const health = new Map<string, PhoneHealthRecord>();
   const changes: ChangeRecord[] = [];
   const journal: DeliveredJournalEntry[] = [];
   const journalKeys = new Set<string>();
@@ -223,6 +225,33 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
         return Promise.resolve(true);
       },
       owns: (phoneId) => me.owned && partitionOf(phoneId) >= 0,
+      health: () => health,
+      publishHealth(phoneId, next, statusChanged) {
+        if (!me.owned) return Promise.resolve(false);
+        if (!isAvailable()) return Promise.reject(unavailable('no stream ack'));
+        health.set(phoneId, next);
+        const at = next.checkedAt ?? Date.now();
+        deliver({
+          phoneId,
+          eventSeq: 0,
+          changes: [],
+          presenceChanges: [],
+          health: next,
+          ...(statusChanged && next.status !== 'unknown'
+            ? {
+                lineStatus: {
+                  type: 'line-status',
+                  phoneId,
+                  status: next.status,
+                  detail: next.detail,
+                  at,
+                },
+              }
+            : {}),
+          state: snapshots.get(phoneId)?.state ?? createLineState(phoneId),
+        });
+        return Promise.resolve(true);
+      },
       status,
       close() {
         const wasOwner = me.owned;
