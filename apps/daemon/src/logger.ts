@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { PrettyStream } from 'pino-pretty';
 
 // pino-pretty (and its colour and date code) is loaded only when a terminal wants pretty lines:
@@ -31,6 +31,36 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Human-readable lines (pino-pretty); default: when stdout is a TTY. */
   readonly pretty?: boolean;
+  /** File descriptor the JSON lines go to; default 1 (stdout). */
+  readonly fd?: number;
+}
+
+/**
+ * Most bytes of JSON lines waiting for the descriptor (a stalled log reader); beyond it lines
+ * are dropped, counted, and said once on stderr, instead of the memory growing without bound.
+ */
+export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * JSON lines are written asynchronously: a line goes out at once when no write is in flight,
+ * and lines logged meanwhile go together in the next write. Synchronous writes (pino's default)
+ * were one `write(2)` per line on the event loop, ~6 % of the daemon's CPU at Action URL
+ * saturation (issue 19). pino flushes what is waiting synchronously on `exit`.
+ */
+function jsonDestination(fd: number): DestinationStream {
+  const destination = pino.destination({
+    dest: fd,
+    sync: false,
+    maxLength: LOG_BUFFER_MAX_BYTES,
+  });
+  let dropped = 0;
+  destination.on('drop', () => {
+    if (dropped++ === 0)
+      process.stderr.write(
+        `snomlink: the log reader does not keep up; log lines beyond ${String(LOG_BUFFER_MAX_BYTES)} waiting bytes are dropped\n`,
+      );
+  });
+  return destination;
 }
 
 /** The daemon's pino logger: pretty on a TTY, JSON lines otherwise, secrets redacted. */
@@ -48,5 +78,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true }),
     );
   }
-  return pino(base);
+  return pino(base, jsonDestination(options.fd ?? 1));
 }
