@@ -48,4 +48,20 @@ describe('createLogger (JSON lines)', () => {
     expect(lines[0]).toMatchObject({ msg: 'call ringing', secret: '[redacted]' });
     fs.closeSync(fd);
   });
+
+  it('writes a warning at once, with the lines before it', async () => {
+    const file = join(dir, 'log.jsonl');
+    const fd = fs.openSync(file, 'w');
+    const write = vi.spyOn(fs, 'write');
+    const logger = createLogger({ pretty: false, fd });
+    logger.info('call offering');
+    logger.info('call connected');
+    expect(write).not.toHaveBeenCalled();
+    logger.warn({ type: 'evicted' }, 'connection evicted');
+    expect(write).toHaveBeenCalledTimes(1);
+    await vi.waitFor(async () => {
+      expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(3);
+    });
+    fs.closeSync(fd);
+  });
 });
