@@ -38,7 +38,7 @@ describe('createLogger (JSON lines)', () => {
       expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(30);
     });
     // Not counting the periodic flush's empty writes: 30 short lines fit one write.
-    const nonEmpty = write.mock.calls.filter((call) => String(call[1]).length > 0);
+    const nonEmpty = write.mock.calls.filter((call) => call[1].length > 0);
     expect(nonEmpty.length).toBeLessThanOrEqual(2);
     const lines = (await readFile(file, 'utf8'))
       .trim()

@@ -41,8 +41,9 @@ export interface LoggerOptions {
  */
 export const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 
-/** Bytes of JSON lines gathered before a write, and the longest a line waits for it. */
+/** Bytes of JSON lines gathered before a write (one `write` per line cost CPU, issue 19). */
 export const LOG_WRITE_MIN_BYTES = 4096;
+/** The longest an info line waits for {@link LOG_WRITE_MIN_BYTES} before it is written. */
 export const LOG_FLUSH_EVERY_MS = 100;
 
 /**
