@@ -889,6 +889,7 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   for (const rate of RATES) {
     const phase = `${String(rate)}/s`;
     const finished0 = sseFinished;
+    const windowFromUs = process.hrtime.bigint() / 1000n; // for profile-summary --window
     const result = await measurePhase(
       label,
       daemon.pid,
@@ -908,6 +909,9 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     );
     results.push(result);
     console.log(JSON.stringify({ ...result, loadAverage1m: loadavg()[0] }));
+    console.log(
+      `[${label}] ${phase} window ${String(windowFromUs)}-${String(process.hrtime.bigint() / 1000n)} (${String(result.actionUrls)} Action URLs; profile-summary --window)`,
+    );
   }
 
   let saturation: TargetReport['saturation'] = null;
@@ -918,13 +922,18 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     // would make the generator the bottleneck, so saturation runs with the reader disconnected.
     sse.close();
     await sse.closed;
+    const windowFromUs = process.hrtime.bigint() / 1000n; // CPU profiles use the same clock
     const watched = await watch(daemon.pid, () => saturate(phones, SATURATE_SECONDS, 200));
+    const windowToUs = process.hrtime.bigint() / 1000n;
     saturation = {
       eventsPerS: round1(watched.result / watched.wallS) ?? 0,
       cpuPercent: round1(watched.cpuPercent) ?? 0,
     };
     console.log(
       `[${label}] saturation: ${String(saturation.eventsPerS)} Action URLs/s, daemon CPU ${String(saturation.cpuPercent)} %`,
+    );
+    console.log(
+      `[${label}] saturation window ${String(windowFromUs)}-${String(windowToUs)} (${String(watched.result)} Action URLs; profile-summary --window)`,
     );
   }
 

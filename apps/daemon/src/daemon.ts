@@ -221,6 +221,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     journal.open({
       file: database,
       retentionDays: cfg().journal.retentionDays,
+      // One transaction per event loop turn, not per finished call (issue 19, fourth pass).
+      batchWrites: true,
       ...options.journal,
       ...journalLogHooks(logger),
     });

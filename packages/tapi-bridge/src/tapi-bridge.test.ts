@@ -105,6 +105,27 @@ describe('createTapiBridge', () => {
     expect(states()).toEqual(['c0:CONNECTED']);
   });
 
+  it('builds no notification (dial rules, libphonenumber) for a line no session has open', async () => {
+    // Issue 19: the call info of every state change was ~10 % of the daemon's CPU at
+    // saturation, with no TAPI client connected.
+    let ruleReads = 0;
+    const { session, set, states } = setup({
+      dialRules: () => {
+        ruleReads++;
+        return RULES;
+      },
+    });
+    await session.lineOpen('p360');
+    ruleReads = 0;
+    set('x', { phoneId: 'p190', state: 'offering', callerId: party('+4930123456') });
+    set('x', { phoneId: 'p190', state: 'connected', callerId: party('+4930123456') });
+    set('x', { phoneId: 'p190', state: 'idle', callerId: party('+4930123456') });
+    expect(ruleReads).toBe(0);
+    set('c0', { phoneId: 'p360', state: 'offering', callerId: party('+4930123456') });
+    expect(states()).toEqual(['c0:OFFERING']);
+    expect(ruleReads).toBeGreaterThan(0);
+  });
+
   it('incoming call: OFFERING → CONNECTED → DISCONNECTED → IDLE, with previous states and info', async () => {
     const { session, set, received } = setup();
     await session.lineOpen('p360');

@@ -281,8 +281,18 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
   const broadcast = (lineId: string, notification: TapiNotification): void => {
     for (const session of sessions) session.deliver(lineId, notification);
   };
+  /**
+   * Whether any session has the line open. A call's info (dial rules, libphonenumber) was
+   * ~10 % of the daemon's CPU at saturation (issue 19) although usually no TAPI client is
+   * connected: notifications are only built when someone can receive them.
+   */
+  const watched = (lineId: string): boolean => {
+    for (const session of sessions) if (session.openLines.has(lineId)) return true;
+    return false;
+  };
 
   const sendState = (call: Call, previous: CallState | null): void => {
+    if (!watched(call.phoneId)) return;
     const i = info(call);
     const tapi = toTapiCallState(call);
     broadcast(call.phoneId, {
@@ -361,6 +371,7 @@ export function createTapiBridge(options: TapiBridgeOptions): TapiBridge {
         const tracked = calls.get(change.call.id);
         if (tracked === undefined) return;
         tracked.call = change.call;
+        if (!watched(change.call.phoneId)) return;
         broadcast(change.call.phoneId, {
           method: 'LINE_CALLINFO',
           params: {

@@ -244,3 +244,35 @@ describe('journal', () => {
     journal.close();
   });
 });
+
+describe('journal with batchWrites', () => {
+  it('writes the calls of one event loop turn in one transaction, and reads see them at once', async () => {
+    const journal = openJournal({ file: join(dir, 'j.sqlite'), batchWrites: true });
+    const transactions = vi.spyOn(Database.prototype, 'transaction');
+    try {
+      for (let i = 0; i < 5; i++) journal.record(finishedCall({ id: `turn-${String(i)}` }));
+      expect(journal.status.pending).toBe(5);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(journal.status.pending).toBe(0);
+      expect(transactions.mock.calls.length).toBe(1);
+      // A read in the same turn as the record writes it first.
+      journal.record(finishedCall({ id: 'read-at-once' }));
+      expect(journal.query().entries[0]?.callId).toBe('read-at-once');
+      expect(transactions.mock.calls.length).toBe(2);
+    } finally {
+      transactions.mockRestore();
+      journal.close();
+    }
+  });
+
+  it('writes what the turn left when closed', () => {
+    const file = join(dir, 'j.sqlite');
+    const journal = openJournal({ file, batchWrites: true });
+    journal.record(finishedCall({ id: 'a' }));
+    expect(journal.close()).toBe(0);
+    const reader = new Database(file);
+    const rows = reader.prepare('SELECT call_id FROM calls').all() as { call_id: string }[];
+    reader.close();
+    expect(rows.map((r) => r.call_id)).toEqual(['a']);
+  });
+});
