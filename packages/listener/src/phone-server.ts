@@ -35,6 +35,18 @@ export interface PhoneServer {
   readonly connections: number;
   /** Destroys every open connection (used by `stop()`). */
   closeAll(): void;
+  /**
+   * Stops gracefully: accepts no new connection, lets the answers being produced be sent
+   * (requests that arrive meanwhile get 503 `stopping` with `Connection: close`), ends the
+   * connections, and cuts whatever is still open after `graceMs`. Resolves when the server
+   * is closed.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
+/** Resolves after `ms` (at once for ms ≤ 0). */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 /** The longest-waiting connection of `set` that may be evicted, if any. */
@@ -168,16 +180,37 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
   server.once('close', () => {
     clearInterval(sweep);
   });
+  function closeAll(): void {
+    clearInterval(sweep);
+    for (const connection of all) connection.destroy();
+    all.clear();
+    bySource.clear();
+  }
+
   return {
     server,
     get connections(): number {
       return all.size;
     },
-    closeAll(): void {
-      clearInterval(sweep);
-      for (const connection of all) connection.destroy();
-      all.clear();
-      bySource.clear();
+    closeAll,
+    async drain(graceMs: number): Promise<void> {
+      const deadline = Date.now() + graceMs;
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      const open = [...all];
+      for (const connection of open) connection.stop();
+      // Answers in progress (in cluster mode: waiting for the stream's ack) are still sent.
+      await Promise.race([
+        Promise.all(open.map((connection) => connection.settled())),
+        delay(deadline - Date.now()),
+      ]);
+      for (const connection of all) connection.end();
+      await Promise.race([closed, delay(deadline - Date.now())]);
+      closeAll();
+      await closed;
     },
   };
 }
