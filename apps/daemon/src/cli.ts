@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     );
 
   // Cluster mode only when configured: then (and only then) @snomlink/cluster-nats is loaded.
-  // Its ports answer at once (503 to phones, health and metrics) while it joins the cluster.
+  // While NATS is unreachable its ports answer 503 (health and metrics say why) until it joined.
   let backbone: DaemonOptions['backbone'];
   let joined: JoinedCluster | null = null;
   try {
@@ -151,7 +151,7 @@ async function main(): Promise<number> {
     );
     return usage ? 2 : 1;
   }
-  // Cluster mode: the addresses the stand-ins hold (a port 0 resolved), taken over at bind.
+  // Cluster mode: the addresses the stand-ins may hold (a port 0 resolved), taken over at bind.
   const listen = joined?.listen ?? options.listen;
   const admin = joined?.admin ?? options.admin;
 
@@ -167,11 +167,11 @@ async function main(): Promise<number> {
       ...(listen === undefined ? {} : { listen }),
       ...(admin === undefined ? {} : { admin }),
       ...(backbone === undefined ? {} : { backbone }),
-      ...(joined === null ? {} : { beforeBind: joined.ports.close }),
+      ...(joined === null ? {} : { beforeBind: joined.release }),
       ...mountTapi(logger),
     });
   } catch (error) {
-    await joined?.ports.close();
+    await joined?.release();
     process.stderr.write(
       `snomlink: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
@@ -183,7 +183,7 @@ async function main(): Promise<number> {
     addresses = await daemon.start();
   } catch (error) {
     await daemon.stop().catch(() => undefined);
-    await joined?.ports.close();
+    await joined?.release();
     // A port that cannot be bound says what to change; anything else (the journal database
     // cannot be opened) is reported the same way, without a stack.
     process.stderr.write(

@@ -1,5 +1,5 @@
 /**
- * A daemon started while NATS is down answers on its ports at once: phones get 503 with a
+ * A daemon started while NATS is down answers on its ports: phones get 503 with a
  * Retry-After (never silence, never a 200 the cluster could not keep), /api/health says why it
  * waits, /api/metrics says `snomlink_cluster_connected 0`, other API routes 503; once NATS is up
  * and the daemon joined, the same ports serve normally. One real nats-server, stopped first.
@@ -119,4 +119,25 @@ describe.skipIf(missing)('a daemon started while NATS is down', () => {
       await d.daemon.stop();
     }
   }, 90_000);
+
+  it('binds no stand-ins when NATS answers (a restart leaves its phones to the others)', async () => {
+    const logger = pino({ level: 'silent' });
+    let standIns = 0;
+    const d = await startClusterTestDaemon({
+      dataDir: join(dir, 'j2'),
+      phones: [PHONE],
+      logger,
+      sharedConfig: true,
+      onJoiningPorts: () => {
+        standIns += 1;
+      },
+      join: (dialRules) =>
+        connectClusterMode(
+          { servers: nats.servers, nodeId: 'j2', prefix: 'join2', leaseTtlMs: 3000 },
+          { logger, reducerOptions: () => ({ dialRules: dialRules() }) },
+        ),
+    });
+    await d.daemon.stop();
+    expect(standIns).toBe(0);
+  }, 60_000);
 });

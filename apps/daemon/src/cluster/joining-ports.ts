@@ -51,21 +51,28 @@ function phoneAnswer(): Buffer {
 /**
  * The phone port: each connection gets one 503 once its request head is in, then is closed. The
  * head is not parsed (a phone's raw, unencoded bytes are fine); its end is all that is awaited,
- * so the phone is not reset while it still sends.
+ * so the phone is not reset while it still sends. Returns what answers it at once (the stand-in
+ * closes).
  */
-function answerPhone(socket: Socket, answer: Buffer): void {
+function answerPhone(socket: Socket, answer: Buffer): () => void {
   let head = '';
-  socket.on('error', () => undefined);
-  socket.setTimeout(HEAD_TIMEOUT_MS, () => socket.destroy());
-  const onData = (chunk: Buffer): void => {
-    head += chunk.toString('latin1');
-    if (!head.includes('\r\n\r\n') && !head.includes('\n\n') && head.length < MAX_HEAD_BYTES)
-      return;
+  let answered = false;
+  const respond = (): void => {
+    if (answered) return;
+    answered = true;
     socket.off('data', onData);
     socket.resume();
     socket.end(answer);
   };
+  const onData = (chunk: Buffer): void => {
+    head += chunk.toString('latin1');
+    if (head.includes('\r\n\r\n') || head.includes('\n\n') || head.length >= MAX_HEAD_BYTES)
+      respond();
+  };
+  socket.on('error', () => undefined);
+  socket.setTimeout(HEAD_TIMEOUT_MS, () => socket.destroy());
   socket.on('data', onData);
+  return respond;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -154,23 +161,35 @@ function listenOn(
   });
 }
 
-function closeServer(server: NetServer | HttpServer, sockets: Set<Socket>): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-    for (const socket of sockets) socket.destroy();
-  });
-}
+/** How long a client may keep a stand-in's connection after the stand-in closed. */
+const LINGER_MS = 1000;
 
-function tracked(server: NetServer | HttpServer): Set<Socket> {
-  const sockets = new Set<Socket>();
+/**
+ * The stand-ins' open connections and how to answer each at once: a phone connection gets its
+ * 503 (not a reset), an admin connection is closed when idle.
+ */
+function tracked(server: NetServer | HttpServer): Map<Socket, () => void> {
+  const sockets = new Map<Socket, () => void>();
   server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
+    if (!sockets.has(socket)) sockets.set(socket, () => undefined);
     socket.once('close', () => sockets.delete(socket));
   });
   return sockets;
+}
+
+/**
+ * Stops listening at once (the port is free for the daemon's own server when this returns),
+ * answers what is open, and cuts a client that keeps its connection after {@link LINGER_MS}.
+ */
+function closeServer(server: NetServer | HttpServer, sockets: Map<Socket, () => void>): void {
+  if (!server.listening) return;
+  server.close();
+  if ('closeIdleConnections' in server) server.closeIdleConnections();
+  for (const answerNow of sockets.values()) answerNow();
+  const cut = setTimeout(() => {
+    for (const socket of sockets.keys()) socket.destroy();
+  }, LINGER_MS);
+  cut.unref();
 }
 
 /**
@@ -180,20 +199,24 @@ function tracked(server: NetServer | HttpServer): Set<Socket> {
  */
 export async function openJoiningPorts(options: JoiningPortsOptions): Promise<JoiningPorts> {
   const answer = phoneAnswer();
+  const phoneSockets = new Map<Socket, () => void>();
   const phone = createNetServer({ noDelay: true }, (socket) => {
-    answerPhone(socket, answer);
+    phoneSockets.set(socket, answerPhone(socket, answer));
+    socket.once('close', () => phoneSockets.delete(socket));
   });
-  const phoneSockets = tracked(phone);
   const admin = createHttpServer((req, res) => {
     answerAdmin(options.progress, req, res);
   });
   const adminSockets = tracked(admin);
-  let closing: Promise<void> | null = null;
-  const close = (): Promise<void> =>
-    (closing ??= Promise.all([
-      closeServer(phone, phoneSockets),
-      closeServer(admin, adminSockets),
-    ]).then(() => undefined));
+  let closed = false;
+  const close = (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      closeServer(phone, phoneSockets);
+      closeServer(admin, adminSockets);
+    }
+    return Promise.resolve();
+  };
   try {
     const adminAt = await listenOn(admin, 'admin', options.admin);
     const listenerAt = await listenOn(phone, 'listener', options.listener);

@@ -37,7 +37,7 @@ export interface ClusterTestDaemonOptions {
   readonly sharedConfig: boolean;
   /** Health check interval of its config file (default 0: no checks). */
   readonly healthIntervalMs?: number;
-  /** Told once the joining stand-ins hold the ports, before the join (as cli.ts runs it). */
+  /** Told once the stand-ins hold the ports (after a failed attempt to reach NATS). */
   readonly onJoiningPorts?: (ports: JoiningPorts) => void;
 }
 
@@ -84,11 +84,11 @@ export async function startClusterTestDaemon(
     admin: joined.admin,
     webUiDir: null,
     backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
-    beforeBind: joined.ports.close,
+    beforeBind: joined.release,
   });
   const at = await daemon.start().catch(async (error: unknown) => {
     await daemon.stop();
-    await joined.ports.close();
+    await joined.release();
     throw error;
   });
   return {
