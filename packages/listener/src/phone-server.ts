@@ -44,9 +44,17 @@ export interface PhoneServer {
   drain(graceMs: number): Promise<void>;
 }
 
-/** Resolves after `ms` (at once for ms ≤ 0). */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** Waits for `promise`, at most until `deadline` (epoch ms); no timer is left behind. */
+async function until(promise: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The longest-waiting connection of `set` that may be evicted, if any. */
@@ -203,12 +211,9 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
       const open = [...all];
       for (const connection of open) connection.stop();
       // Answers in progress (in cluster mode: waiting for the stream's ack) are still sent.
-      await Promise.race([
-        Promise.all(open.map((connection) => connection.settled())),
-        delay(deadline - Date.now()),
-      ]);
+      await until(Promise.all(open.map((connection) => connection.settled())), deadline);
       for (const connection of all) connection.end();
-      await Promise.race([closed, delay(deadline - Date.now())]);
+      await until(closed, deadline);
       closeAll();
       await closed;
     },
