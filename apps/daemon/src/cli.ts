@@ -7,8 +7,9 @@ import { CliUsageError, HELP, parseCliOptions } from './cli-options.js';
 import { createClusterBackbone } from './cluster/cluster-backbone.js';
 import { runClusterCommand } from './cluster/cluster-init-command.js';
 import { ClusterSettingsError, resolveClusterSettings } from './cluster/cluster-settings.js';
-import { openClusterConfigStore } from './cluster/cluster-config-store.js';
 import { clusterFailureMessage, connectClusterMode } from './cluster/connect-cluster-mode.js';
+import { joinWithPorts } from './cluster/join-with-ports.js';
+import type { JoinedCluster } from './cluster/join-with-ports.js';
 import type { Config } from './config/config-schema.js';
 import { openConfigStore } from './config/config-store.js';
 import type { ConfigStore } from './config/config-store.js';
@@ -112,35 +113,56 @@ async function main(): Promise<number> {
     );
 
   // Cluster mode only when configured: then (and only then) @snomlink/cluster-nats is loaded.
+  // While NATS is unreachable its ports answer 503 (health and metrics say why) until it joined.
   let backbone: DaemonOptions['backbone'];
+  let joined: JoinedCluster | null = null;
   try {
     const settings = resolveClusterSettings(options.cluster, config.current.cluster, hostname());
     if (settings !== null) {
-      const cluster = await connectClusterMode(settings, {
+      const local = config;
+      joined = await joinWithPorts({
+        local,
+        listen: options.listen ?? {
+          host: local.current.listener.host,
+          port: local.current.listener.port,
+        },
+        admin: options.admin ?? { host: local.current.admin.host, port: local.current.admin.port },
         logger,
-        // Read when the owner replays: by then `config` is the cluster's store (below).
-        reducerOptions: () => ({ dialRules: config.current.dialing }),
+        join: async (progress) => {
+          const cluster = await connectClusterMode(settings, {
+            logger,
+            // Read when the owner replays: by then `config` is the cluster's store (below).
+            reducerOptions: () => ({ dialRules: config.current.dialing }),
+            onRetry: () => {
+              progress.failed();
+            },
+          });
+          logger.info(
+            { nodeId: settings.nodeId, servers: settings.servers },
+            'cluster mode: joined the cluster',
+          );
+          return cluster;
+        },
       });
-      logger.info(
-        { nodeId: settings.nodeId, servers: settings.servers },
-        'cluster mode: joined the cluster',
-      );
       // Phones, dialing, webhooks, users and the admin token come from the cluster from now on.
-      try {
-        config = await openClusterConfigStore({ local: config, cluster, logger });
-      } catch (error) {
-        await cluster.close().catch(() => undefined);
-        throw error;
-      }
+      config = joined.config;
+      const { cluster } = joined;
       backbone = ({ hub }) => createClusterBackbone({ cluster, hub, logger });
     }
   } catch (error) {
+    if (isDaemonStartError(error)) {
+      process.stderr.write(`snomlink: ${error.message}\n`);
+      return 1;
+    }
     const usage = error instanceof ClusterSettingsError || isClusterConfigFailure(error);
     process.stderr.write(
       `snomlink: ${error instanceof ClusterSettingsError ? error.message : clusterFailureMessage(error)}\n`,
     );
     return usage ? 2 : 1;
   }
+  // Cluster mode: the addresses the stand-ins may hold (a port 0 resolved), taken over at bind.
+  const listen = joined?.listen ?? options.listen;
+  const admin = joined?.admin ?? options.admin;
 
   const webUiDir = options.webUiDir ?? config.current.webUiDir ?? defaultWebUiDir();
   let daemon: Daemon;
@@ -151,12 +173,14 @@ async function main(): Promise<number> {
       logger,
       webUiDir,
       demo: options.demo,
-      ...(options.listen === undefined ? {} : { listen: options.listen }),
-      ...(options.admin === undefined ? {} : { admin: options.admin }),
+      ...(listen === undefined ? {} : { listen }),
+      ...(admin === undefined ? {} : { admin }),
       ...(backbone === undefined ? {} : { backbone }),
+      ...(joined === null ? {} : { beforeBind: joined.release }),
       ...mountTapi(logger),
     });
   } catch (error) {
+    await joined?.release();
     process.stderr.write(
       `snomlink: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
@@ -168,6 +192,7 @@ async function main(): Promise<number> {
     addresses = await daemon.start();
   } catch (error) {
     await daemon.stop().catch(() => undefined);
+    await joined?.release();
     // A port that cannot be bound says what to change; anything else (the journal database
     // cannot be opened) is reported the same way, without a stack.
     process.stderr.write(

@@ -234,6 +234,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     // Cluster mode: resolves once the read view caught up, so /api/calls is whole at the ports.
     await backbone.changes.start({ journal, webhooks });
     const adminHost = options.admin?.host ?? cfg().admin.host;
+    await options.beforeBind?.();
     const adminPort = await bindPorts({
       adminServer,
       app,

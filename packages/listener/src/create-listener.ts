@@ -36,8 +36,14 @@ export interface Listener {
    * is bound first, then the old one closed, so a failed move keeps the old port serving.
    */
   start(options: ListenerStartOptions): Promise<ListenerAddress>;
-  /** Closes the port and every open connection. Safe to call when inactive. */
-  stop(): Promise<void>;
+  /**
+   * Closes the port and every open connection. Safe to call when inactive. With `graceMs`
+   * (> 0) it stops gracefully: no new connections, the answers being produced are still sent
+   * (the events they carry are accepted as usual), requests arriving meanwhile get 503
+   * `stopping` with `Connection: close` and `Retry-After`, and what is still open after
+   * `graceMs` is cut. Without it, everything is cut at once.
+   */
+  stop(options?: ListenerStopOptions): Promise<void>;
   /** `active` while a port is bound. */
   readonly state: 'active' | 'inactive';
   /** The address bound, or null when inactive. */
@@ -47,6 +53,12 @@ export interface Listener {
    * metrics; `onConnectionEvent` tells about each one as it happens).
    */
   stats(): ListenerStats;
+}
+
+/** How {@link Listener.stop} stops. */
+export interface ListenerStopOptions {
+  /** Longest wait for answers in progress before connections are cut (default 0: at once). */
+  graceMs?: number;
 }
 
 interface Running {
@@ -157,10 +169,13 @@ export function createListener(options: CreateListenerOptions): Listener {
         starting = null;
       }
     },
-    async stop(): Promise<void> {
+    async stop(stopOptions: ListenerStopOptions = {}): Promise<void> {
       const current = running;
       running = null;
-      if (current !== null) await close(current);
+      if (current === null) return;
+      const graceMs = stopOptions.graceMs ?? 0;
+      if (graceMs > 0) await current.phoneServer.drain(graceMs);
+      else await close(current);
     },
     get state(): 'active' | 'inactive' {
       return running === null ? 'inactive' : 'active';

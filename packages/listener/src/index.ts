@@ -8,7 +8,12 @@ export {
 } from './action-urls.js';
 export type { ActionUrlCapabilities, BuildActionUrlsOptions } from './action-urls.js';
 export { createListener } from './create-listener.js';
-export type { Listener, ListenerAddress, ListenerStartOptions } from './create-listener.js';
+export type {
+  Listener,
+  ListenerAddress,
+  ListenerStartOptions,
+  ListenerStopOptions,
+} from './create-listener.js';
 export {
   ListenerConfigError,
   ListenerError,

@@ -63,6 +63,10 @@ export class PhoneConnection {
   /** The answer being produced is the last; after it the connection ends. Since when (0: not). */
   #closing = false;
   #closingAt = 0;
+  /** The server stops: requests not yet being answered get 503 and the connection ends. */
+  #stopping = false;
+  /** The answer being produced (while `#busy`), for the server's graceful stop to await. */
+  #answering: Promise<void> | undefined;
 
   constructor(socket: Socket, source: string | undefined, context: ConnectionContext) {
     this.#socket = socket;
@@ -98,6 +102,39 @@ export class PhoneConnection {
   /** Closes it now (the server stops). */
   destroy(): void {
     this.#socket.destroy();
+  }
+
+  /**
+   * The server stops gracefully: the answer being produced is still sent, every later request
+   * (pipelined, or sent on this kept-alive connection before `end`) gets 503 `stopping` with
+   * `Connection: close`, so the client sends it again on a new connection (elsewhere).
+   */
+  stop(): void {
+    this.#stopping = true;
+    this.#serveSafely();
+  }
+
+  /** Resolves once no answer is being produced (the one in progress was written). */
+  async settled(): Promise<void> {
+    while (this.#answering !== undefined) await this.#answering;
+  }
+
+  /**
+   * Ends it after the server's graceful stop: at once when everything written has left (the
+   * client sees the same close as from `end`), else after that (`checkDeadlines` cuts a client
+   * that then keeps its side open).
+   */
+  end(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#pending = undefined;
+    if (this.#socket.writableLength === 0) {
+      this.#socket.destroy();
+      return;
+    }
+    this.#socket.end();
+    this.#closingAt = Date.now();
+    this.#updateFlow();
   }
 
   /** Enforces the head and body deadlines and ends a lingering close; called periodically. */
@@ -183,6 +220,24 @@ export class PhoneConnection {
     this.#send(this.#context.responses.error(status, error, detail, false));
   }
 
+  /** A request that came after the server began to stop: 503 with Retry-After, then closed. */
+  #refuseStopping(): void {
+    this.#closing = true;
+    this.#pending = undefined;
+    const from = this.source;
+    const rejection = {
+      status: 503 as const,
+      error: 'stopping',
+      detail: 'the server is stopping; send the request again',
+    };
+    reportRejection(
+      this.#context.onReject,
+      { ...rejection, ...(from === undefined ? {} : { remoteAddress: from }) },
+      this.#context.logger,
+    );
+    this.#send(this.#context.responses.outcome(rejection, false));
+  }
+
   #fail(error: unknown): void {
     this.#context.logger.error('unexpected error', error);
     this.#refuse(500, INTERNAL_ERROR_BODY.error, INTERNAL_ERROR_BODY.detail);
@@ -191,7 +246,7 @@ export class PhoneConnection {
   #wait(answer: Promise<string | Buffer>): void {
     this.#busy = true;
     this.#updateFlow();
-    answer
+    this.#answering = answer
       .then(
         (bytes) => {
           this.#send(bytes);
@@ -205,6 +260,7 @@ export class PhoneConnection {
       })
       .finally(() => {
         this.#busy = false;
+        this.#answering = undefined;
         this.#updateFlow();
         this.#serveSafely();
       });
@@ -284,6 +340,10 @@ export class PhoneConnection {
       if (frame.bodyToSkip > 0) {
         this.#bodyToSkip = frame.bodyToSkip;
         this.#bodyStartedAt = Date.now();
+      }
+      if (this.#stopping) {
+        this.#refuseStopping();
+        return;
       }
       if (!frame.keepAlive) {
         this.#closing = true;

@@ -35,6 +35,26 @@ export interface PhoneServer {
   readonly connections: number;
   /** Destroys every open connection (used by `stop()`). */
   closeAll(): void;
+  /**
+   * Stops gracefully: accepts no new connection, lets the answers being produced be sent
+   * (requests that arrive meanwhile get 503 `stopping` with `Connection: close`), ends the
+   * connections, and cuts whatever is still open after `graceMs`. Resolves when the server
+   * is closed.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
+/** Waits for `promise`, at most until `deadline` (epoch ms); no timer is left behind. */
+async function until(promise: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The longest-waiting connection of `set` that may be evicted, if any. */
@@ -168,16 +188,34 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
   server.once('close', () => {
     clearInterval(sweep);
   });
+  function closeAll(): void {
+    clearInterval(sweep);
+    for (const connection of all) connection.destroy();
+    all.clear();
+    bySource.clear();
+  }
+
   return {
     server,
     get connections(): number {
       return all.size;
     },
-    closeAll(): void {
-      clearInterval(sweep);
-      for (const connection of all) connection.destroy();
-      all.clear();
-      bySource.clear();
+    closeAll,
+    async drain(graceMs: number): Promise<void> {
+      const deadline = Date.now() + graceMs;
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      const open = [...all];
+      for (const connection of open) connection.stop();
+      // Answers in progress (in cluster mode: waiting for the stream's ack) are still sent.
+      await until(Promise.all(open.map((connection) => connection.settled())), deadline);
+      for (const connection of all) connection.end();
+      await until(closed, deadline);
+      closeAll();
+      await closed;
     },
   };
 }

@@ -106,6 +106,33 @@ describe('cluster mode on the fake cluster', () => {
     expect((await phoneEvent(one.at, 'onhook')).status).toBe(200);
   });
 
+  it('a planned stop answers an Action URL whose ack is in flight (200, stored)', async () => {
+    const node = network.node('s1');
+    let publishing = 0;
+    const publish = node.publishInput.bind(node);
+    node.publishInput = (...args) => {
+      publishing += 1;
+      return publish(...args);
+    };
+    const one = await startClusterTestDaemon({
+      dataDir: join(dir, 's1'),
+      phones: [PHONE],
+      logger: pino({ level: 'silent' }),
+      join: () => node,
+      sharedConfig: false,
+    });
+    const release = network.holdAcks();
+    const pending = phoneEvent(one.at, 'incoming', '&cid=stop-1@pbx&n=1&remote=0301234567');
+    await waitFor(() => publishing === 1);
+    // SIGTERM during a rolling restart: the daemon stops while the stream's ack is awaited.
+    const stopping = one.daemon.stop();
+    await waitFor(() => one.daemon.listenerStatus().state === 'inactive');
+    release();
+    expect((await pending).status).toBe(200);
+    await stopping;
+    expect(network.changes.length).toBeGreaterThan(0);
+  });
+
   it('GET /api/cluster shows members and owners, admin only', async () => {
     const one = await startDaemon('d1');
     await startDaemon('d2');

@@ -9,6 +9,8 @@ export interface ClusterModeDeps {
   readonly reducerOptions?: () => LineReducerOptions;
   /** This daemon's admin URL as the other daemons' web UI should link it. */
   readonly adminUrl?: string;
+  /** Told about each failed attempt to reach NATS (the joining ports report it). */
+  readonly onRetry?: () => void;
 }
 
 function tlsOf(tls: NonNullable<ClusterSettings['tls']>): NatsTls {
@@ -48,6 +50,7 @@ export async function connectClusterMode(
   return retryUnavailable(() => connectCluster(options), {
     what: 'joining the cluster',
     logger: deps.logger,
+    ...(deps.onRetry === undefined ? {} : { onRetry: deps.onRetry }),
   });
 }
 

@@ -36,6 +36,11 @@ export interface DaemonOptions {
    * default: the local, in-process backbone. Cluster mode passes `createClusterBackbone`.
    */
   readonly backbone?: (parts: { readonly hub: EventHub<SnomlinkEvent> }) => Backbone;
+  /**
+   * Runs in `start()` right before the admin API and the listener bind their ports (cluster
+   * mode: frees the ports the joining stand-ins held, see `openJoiningPorts`).
+   */
+  readonly beforeBind?: () => Promise<void>;
   /** Line model tick period. Default 1000. */
   readonly tickMs?: number;
   /** Journal tuning (tests): busy timeout, retry backoff, queue size. */

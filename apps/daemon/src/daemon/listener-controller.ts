@@ -7,6 +7,12 @@ import { ApiError, DaemonStartError } from '../errors.js';
 import type { ListenerControl } from '../http/admin-app.js';
 import { publicBaseOf } from './public-base.js';
 
+/**
+ * How long a stopping daemon lets Action URLs in flight finish (cluster mode: waiting for the
+ * stream's ack, itself bounded by `cluster.ackTimeoutMs`, 2 s by default) before it cuts them.
+ */
+export const LISTENER_STOP_GRACE_MS = 2500;
+
 /** `host:port` given on the command line or in the environment. */
 export interface HostPort {
   readonly host: string;
@@ -34,7 +40,10 @@ export interface ListenerController extends ListenerControl {
   publicBase(): string;
   /** Starts the listener at daemon start; a refused address is a {@link DaemonStartError}. */
   startAtBoot(): Promise<ListenerStatus>;
-  /** Stops the listener at shutdown (not queued behind API calls). */
+  /**
+   * Stops the listener at shutdown (not queued behind API calls), gracefully: Action URLs in
+   * flight still get their answer, requests arriving meanwhile a 503 (see `Listener.stop`).
+   */
   close(): Promise<void>;
   update(change: ListenerUpdate): Promise<ListenerUpdateResult>;
 }
@@ -122,7 +131,7 @@ class DaemonListenerController implements ListenerController {
   }
 
   close(): Promise<void> {
-    return this.#listener.stop();
+    return this.#listener.stop({ graceMs: LISTENER_STOP_GRACE_MS });
   }
 
   async #start(): Promise<ListenerStatus> {

@@ -3,7 +3,9 @@ import type { NatsCluster } from '@snomlink/cluster-nats';
 import type { DialRules } from '@snomlink/core';
 import type { Logger } from 'pino';
 import { createClusterBackbone } from '../cluster/cluster-backbone.js';
-import { openClusterConfigStore } from '../cluster/cluster-config-store.js';
+import type { JoinProgress } from '../cluster/join-progress.js';
+import { joinWithPorts } from '../cluster/join-with-ports.js';
+import type { JoiningPorts } from '../cluster/joining-ports.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { openConfigStore } from '../config/config-store.js';
 import type { ConfigStore } from '../config/config-store.js';
@@ -24,7 +26,10 @@ export interface ClusterTestDaemonOptions {
    * Joins the cluster: a fake cluster's node, or `connectClusterMode`. `dialRules` reads the
    * daemon's config once it exists (the owners' reducer needs them).
    */
-  readonly join: (dialRules: () => DialRules) => NatsCluster | Promise<NatsCluster>;
+  readonly join: (
+    dialRules: () => DialRules,
+    progress: JoinProgress,
+  ) => NatsCluster | Promise<NatsCluster>;
   /**
    * True: the config is the cluster's shared config (as cli.ts runs cluster mode). False: the
    * daemon keeps its own file (tests of what does not depend on the shared config).
@@ -32,6 +37,8 @@ export interface ClusterTestDaemonOptions {
   readonly sharedConfig: boolean;
   /** Health check interval of its config file (default 0: no checks). */
   readonly healthIntervalMs?: number;
+  /** Told once the stand-ins hold the ports (after a failed attempt to reach NATS). */
+  readonly onJoiningPorts?: (ports: JoiningPorts) => void;
 }
 
 /** A started daemon, with its addresses and an authorised admin API fetch. */
@@ -55,20 +62,33 @@ export async function startClusterTestDaemon(
       phones: [...options.phones],
     }),
   });
-  let config: ConfigStore = local;
-  const cluster = await options.join(() => config.current.dialing);
   const { logger } = options;
-  if (options.sharedConfig) config = await openClusterConfigStore({ local, cluster, logger });
+  // The owners' reducer reads the dial rules of the config the daemon runs with.
+  let config: ConfigStore = local;
+  const joined = await joinWithPorts({
+    local,
+    listen: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    logger,
+    join: async (progress) => options.join(() => config.current.dialing, progress),
+    sharedConfig: options.sharedConfig,
+    ...(options.onJoiningPorts === undefined ? {} : { onPorts: options.onJoiningPorts }),
+  });
+  config = joined.config;
+  const { cluster } = joined;
   const daemon = createDaemon({
     config,
     dataDir: options.dataDir,
     logger,
-    admin: { host: '127.0.0.1', port: 0 },
+    listen: joined.listen,
+    admin: joined.admin,
     webUiDir: null,
     backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
+    beforeBind: joined.release,
   });
   const at = await daemon.start().catch(async (error: unknown) => {
     await daemon.stop();
+    await joined.release();
     throw error;
   });
   return {
