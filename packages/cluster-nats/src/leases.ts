@@ -231,8 +231,17 @@ export async function createLeases(options: LeasesOptions): Promise<Leases> {
     const key = leaseKey(p);
     const seen = view.lastRevision(key);
     const deleted = seen > 0 && view.get(key) === null && !view.expired(key);
-    if (deleted) return guardedUpdate(kv, key, mine, seen);
-    return guardedCreate(kv, key, mine, seen);
+    if (!deleted) return guardedCreate(kv, key, mine, seen);
+    try {
+      return await guardedUpdate(kv, key, mine, seen);
+    } catch (e) {
+      // The delete marker expired with the bucket's TTL (nats-server 2.9 removes it without a
+      // watch event), so the key holds no message and an update at the marker's revision fails
+      // for ever: every node that saw the delete kept failing, and the partition stayed
+      // unowned (its events unprocessed, its calls in no journal). Only a create claims it now.
+      if (!isKvConflict(e) || (await kv.get(key)) !== null) throw e;
+      return guardedCreate(kv, key, mine, seen);
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import type { ClusterBuckets } from './init.js';
 import { createJournalFeed, type JournalFeed } from './journal-feed.js';
 import { createLeases, type Leases } from './leases.js';
 import { createMembership, type Membership } from './membership.js';
+import { createOwnershipGate } from './ownership-gate.js';
 import type { ClusterNames } from './names.js';
 import { createPartitionOwner, type PartitionOwner } from './partition-owner.js';
 import { createWebhookFeed, type WebhookFeed } from './webhook-feed.js';
@@ -69,6 +70,7 @@ export async function startRuntime(
   await journalFeed.start();
 
   let leases: Leases | null = null;
+  const gate = createOwnershipGate();
   const owns = (phoneId: string): boolean => leases?.owns(deps.partitionOf(phoneId)) ?? false;
   const commandServer = createCommandServer({
     nc,
@@ -90,9 +92,12 @@ export async function startRuntime(
     ...(options.reducerOptions === undefined ? {} : { reducerOptions: options.reducerOptions }),
     ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     // Asked before every write: a node resumed after a pause whose lease is gone writes nothing.
-    canWrite: (p) => leases?.owns(p) ?? false,
+    // The gate also answers during the first balance, before `leases` is assigned.
+    canWrite: (p) => gate.canWrite(p),
     // Another node wrote this partition's lines (its processor stopped): hand the lease over.
-    onLost: (p) => void leases?.release(p),
+    onLost: (p) => {
+      gate.release(p);
+    },
     onConsumerRecovery: deps.onConsumerRecovery,
     ...log,
   });
@@ -115,11 +120,13 @@ export async function startRuntime(
     live: () => membership.live(),
     now,
     onGained: (ps) => {
+      gate.gained(ps);
       for (const p of ps) commandServer.serve(p);
       owner.gain(ps);
       handlers.onPartitionsGained(ps);
     },
     onLost: async (ps, planned) => {
+      gate.lost(ps);
       handlers.onPartitionsLost(ps);
       for (const p of ps) commandServer.unserve(p);
       // A planned hand-over flushes (final snapshot and checkpoint) before the lease goes; a
@@ -129,6 +136,7 @@ export async function startRuntime(
     ...log,
   });
   leases = held;
+  gate.attach(held);
   const webhookFeed = createWebhookFeed({
     js,
     names,

@@ -196,7 +196,13 @@ export async function followStream(options: FollowStreamOptions): Promise<Stream
     probe: async () => {
       if (current === null) throw new Error('no consumer');
       const info = await current.consumer.info();
-      return { pending: info.num_pending, deliveredSeq: info.delivered.stream_seq };
+      // A filtered consumer created behind other subjects' messages reports the stream's last
+      // sequence as delivered with nothing pending; that is not "delivered past what we handled"
+      // (it re-created every idle partition's consumer every two checks). Filtered: only
+      // `pending` (a message of ours that does not arrive) counts.
+      const deliveredSeq =
+        options.filterSubject === undefined ? info.delivered.stream_seq : position;
+      return { pending: info.num_pending, deliveredSeq };
     },
     handled: () => handled,
     lastSeq: () => position,

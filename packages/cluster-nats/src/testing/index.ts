@@ -1,3 +1,5 @@
 // Test helpers for other packages' tests and tests/cluster: nats-servers on loopback.
 export { freePort, hasNatsServer, natsServerBin, startNatsCluster } from './nats-server.js';
 export type { NatsServerNode, NatsTestCluster } from './nats-server.js';
+export { traceCall } from './trace-call.js';
+export type { TraceCallOptions } from './trace-call.js';

@@ -7,6 +7,7 @@ import type { DialSent } from './checks.js';
 import { restoreCluster } from './cluster-control.js';
 import { dialThrough, dialsReceived, settledJournal, settledLiveCalls } from './observe.js';
 import { placeCall } from './call-load.js';
+import { traceLostCalls } from './lost-call-trace.js';
 import { followSse } from './sse-follower.js';
 import type { SseFollower } from './sse-follower.js';
 import type { ClusterPhone, TestCluster } from './test-cluster.js';
@@ -159,6 +160,8 @@ export async function runScenario(
     }
   }
   phase('journal and live calls settled');
+  // An accepted call on no journal: print where it went (stream, owner, logs) for a human.
+  for (const line of await traceLostCalls(cluster, calls, problems)) console.log(line);
   problems.push(
     ...commandProblems(dials, (phoneId, number) => {
       const phone = cluster.phones.find((p) => p.id === phoneId);
