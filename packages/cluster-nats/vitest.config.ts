@@ -6,5 +6,8 @@ export default defineProject({
     include: ['src/**/*.test.ts'],
     typecheck: { enabled: false },
     testTimeout: 60_000,
+    // Tearing down a 3-server cluster after a kill (closing clients that still reconnect,
+    // stopping the servers) took over vitest's 10 s default beside another worker in CI.
+    hookTimeout: 60_000,
   },
 });
