@@ -5,6 +5,7 @@ import { phoneConfig } from '../config/config-schema.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { createPhoneManager } from './phone-manager.js';
 import type { PhoneClient } from './phone-manager.js';
+import { fakePhoneClient, SNOM360_INFO } from '../testing/fake-phone-client.js';
 
 // The periodic health checks of many phones: made lazily, paced over the period (no waves).
 
@@ -12,25 +13,10 @@ const phone = (id: string): PhoneConfig =>
   phoneConfig({ id, name: id, host: '127.0.0.2', model: 'snom360', secret: 'secret-secret' });
 
 function fakeClient(onInfo: () => void): PhoneClient {
-  const nop = (): Promise<void> => Promise.resolve();
-  return {
-    dial: nop,
-    hangUp: nop,
-    answer: nop,
-    hold: nop,
-    unhold: nop,
-    blindTransfer: nop,
-    sendDtmf: nop,
-    writeSettings: nop,
-    readSettings: () => Promise.resolve({}),
-    info: () => {
-      onInfo();
-      return Promise.resolve({ model: 'snom360', mac: '000413000001', firmware: '8.7.5' });
-    },
-    readLog: () => Promise.resolve(''),
-    clearLog: nop,
-    webConfigUrl: () => 'http://127.0.0.2/',
-  };
+  return fakePhoneClient(() => {
+    onInfo();
+    return Promise.resolve(SNOM360_INFO);
+  });
 }
 
 describe('phone manager health checks', () => {

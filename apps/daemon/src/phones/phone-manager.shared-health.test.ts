@@ -5,6 +5,7 @@ import type { PhoneHealth } from '../api/schemas.js';
 import { phoneConfig } from '../config/config-schema.js';
 import { createPhoneManager, UNKNOWN_HEALTH } from './phone-manager.js';
 import type { PhoneClient, PhoneManager } from './phone-manager.js';
+import { fakePhoneClient, SNOM360_INFO } from '../testing/fake-phone-client.js';
 
 // Cluster mode's health checks (docs/cluster.md): a daemon checks only the phones it owns,
 // publishes a result only when it differs from the published one, and shows what is published.
@@ -20,33 +21,19 @@ function checkCounter(): {
 } {
   const counts = new Map<string, number>();
   const waiters: { id: string; n: number; resolve: () => void }[] = [];
-  const nop = (): Promise<void> => Promise.resolve();
   return {
     count: (id) => counts.get(id) ?? 0,
     reached(id, n) {
       if ((counts.get(id) ?? 0) >= n) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ id, n, resolve }));
     },
-    client: (id) => ({
-      dial: nop,
-      hangUp: nop,
-      answer: nop,
-      hold: nop,
-      unhold: nop,
-      blindTransfer: nop,
-      sendDtmf: nop,
-      writeSettings: nop,
-      readSettings: () => Promise.resolve({}),
-      info: () => {
+    client: (id) =>
+      fakePhoneClient(() => {
         const n = (counts.get(id) ?? 0) + 1;
         counts.set(id, n);
         for (const w of waiters.filter((x) => x.id === id && x.n <= n)) w.resolve();
-        return Promise.resolve({ model: 'snom360', mac: '000413000001', firmware: '8.7.5' });
-      },
-      readLog: () => Promise.resolve(''),
-      clearLog: nop,
-      webConfigUrl: () => 'http://127.0.0.2/',
-    }),
+        return Promise.resolve(SNOM360_INFO);
+      }),
   };
 }
 

@@ -4,7 +4,7 @@ import type { LineStatusChange, SnomlinkEvent } from '@snomlink/core';
 import { phoneConfig } from '../config/config-schema.js';
 import type { PhoneConfig } from '../config/config-schema.js';
 import { createPhoneManager, logScanEnabled } from './phone-manager.js';
-import type { PhoneClient } from './phone-manager.js';
+import { fakePhoneClient } from '../testing/fake-phone-client.js';
 import { SnomAuthError, SnomProtocolError } from '@snomlink/snom-client';
 
 /** What snom-client throws on a 401 (the real, branded error, so the daemon's guards see it). */
@@ -14,26 +14,8 @@ const authError = (message: string): SnomAuthError =>
 const phone = (id: string, model = 'snom360'): PhoneConfig =>
   phoneConfig({ id, name: id, host: '127.0.0.2', model, secret: 'secret-secret' });
 
-function client(
-  info: () => Promise<{ model: string | null; mac: string | null; firmware: string | null }>,
-): PhoneClient {
-  const nop = (): Promise<void> => Promise.resolve();
-  return {
-    dial: nop,
-    hangUp: nop,
-    answer: nop,
-    hold: nop,
-    unhold: nop,
-    blindTransfer: nop,
-    sendDtmf: nop,
-    writeSettings: nop,
-    readSettings: () => Promise.resolve({}),
-    info,
-    readLog: () => Promise.resolve(''),
-    clearLog: nop,
-    webConfigUrl: () => 'http://127.0.0.2/',
-  };
-}
+/** A phone client whose health check answers with `info`. */
+const client = fakePhoneClient;
 
 describe('phone manager', () => {
   it('reports a host that answers, but not like a snom phone, as unreachable with that reason', async () => {
