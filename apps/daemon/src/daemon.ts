@@ -16,6 +16,7 @@ import { fanOutHub } from './daemon/hub-fan-out.js';
 import { createIntegrations } from './daemon/integrations.js';
 import { journalLogHooks } from './daemon/journal-log.js';
 import { createListenerController } from './daemon/listener-controller.js';
+import { wireDaemonMetrics } from './daemon/metrics-wiring.js';
 import { createPhoneIndex } from './daemon/phone-index.js';
 import { createProvisioning } from './daemon/provisioning.js';
 import { createSnomPhones } from './daemon/snom-phones.js';
@@ -25,13 +26,6 @@ import { createEventBuffer } from './events/event-buffer.js';
 import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
 import { createDeferredJournal } from './journal/deferred-journal.js';
-import { createDaemonMetrics } from './metrics/daemon-metrics.js';
-import {
-  emailNotifyMetrics,
-  mqttMetrics,
-  phonePortMetrics,
-} from './metrics/integration-metrics.js';
-import { clusterMetrics } from './metrics/cluster-metrics.js';
 import { VERSION } from './version.js';
 
 export type { Daemon, DaemonAddresses, DaemonOptions, DaemonParts } from './daemon/daemon-types.js';
@@ -54,7 +48,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       logger,
       ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
     });
-  const { ingress, ownership, health: sharedHealth } = backbone;
+  const { ingress, ownership } = backbone;
   const lineModel = backbone.lines;
   const events = createEventBuffer({ capacity: 2000, ...backbone.sseIds });
   const journal = createDeferredJournal();
@@ -69,31 +63,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   });
   const scanScheduler = createScanScheduler({ concurrency: 16 });
   const phoneIndex = createPhoneIndex(cfg().phones);
-  const phones = createSnomPhones({
-    hub,
-    config,
-    scheduler: scanScheduler,
-    onScanEvent: (event) => {
-      if (ownership.owns(event.phoneId)) ingress.submit(event);
-    },
-    logger,
-    // Cluster mode: the owner checks a phone and publishes its health; every daemon shows it.
-    ...(sharedHealth === undefined
-      ? {}
-      : {
-          sharedHealth: {
-            owns: (phoneId: string) => ownership.owns(phoneId),
-            publish: sharedHealth.publish.bind(sharedHealth),
-          },
-        }),
-  });
-  sharedHealth?.onHealth((phoneId, health) => {
-    phones.applyHealth(phoneId, health);
-  });
-  ownership.onChange(() => {
-    phones.ownershipChanged();
-  });
-  const { listener, rejections, portEvents } = createActionUrlIntake({
+  const phones = createSnomPhones({ hub, config, scheduler: scanScheduler, backbone, logger });
+  const intake = createActionUrlIntake({
     config,
     logger,
     phoneIndex,
@@ -103,6 +74,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       if (ownership.owns(event.phoneId)) phones.notify(event);
     },
   });
+  const { listener, portEvents } = intake;
   const listenerControl = createListenerController({
     listener,
     config,
@@ -127,31 +99,18 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const integrations = createIntegrations({ config: cfg, hub, phones, logger });
   const access = createDaemonAccess({ config, logger });
 
-  const metrics = createDaemonMetrics({
+  const metrics = wireDaemonMetrics({
     hub,
-    phones: () =>
-      cfg().phones.map((p) => ({ id: p.id, status: phones.get(p.id)?.health.status ?? 'unknown' })),
-    liveCallPhones: () => lineModel.liveCalls().map((call) => call.phoneId),
+    config,
+    phones,
+    lineModel,
     journal,
-    sseClients: () => events.subscriberCount,
-    webhooks: () => webhooks.stats,
-    listenerActive: () => listener.state === 'active',
-    actionUrlRejections: () => rejections.counts(),
-    directory: () => ({
-      sources: callerNames.health(),
-      lookups: callerNames.stats.lookups,
-      found: callerNames.stats.found,
-    }),
-    version: VERSION,
-    sections: [
-      phonePortMetrics(
-        () => listener.stats(),
-        () => portEvents.counts(),
-      ),
-      mqttMetrics(() => integrations.mqttStatus()),
-      emailNotifyMetrics(() => integrations.emailStatus()),
-      clusterMetrics(() => backbone.clusterStatus()),
-    ],
+    events,
+    webhooks,
+    intake,
+    callerNames,
+    integrations,
+    backbone,
   });
 
   const audit = access.audit;

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import type { ActionEvent, EventHub, SnomlinkEvent } from '@snomlink/core';
+import type { EventHub, SnomlinkEvent } from '@snomlink/core';
 import { createLogScanner } from '@snomlink/log-scanner';
 import type { ScanScheduler } from '@snomlink/log-scanner';
 import { createSnomClient, createSnomDispatcher } from '@snomlink/snom-client';
+import type { Backbone } from '../backbone/backbone-types.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { createPhoneManager } from '../phones/phone-manager.js';
 import type { PhoneManager, SharedHealthChecks } from '../phones/phone-manager.js';
@@ -14,11 +15,13 @@ export interface SnomPhonesOptions {
   readonly config: ConfigStore;
   /** Shared by every phone's log scanner. */
   readonly scheduler: ScanScheduler;
-  /** Where the log scanners' inferred events go (the line model). */
-  readonly onScanEvent: (event: ActionEvent) => void;
+  /**
+   * The seams the phones act through: log scans' inferred events go to `ingress` for owned
+   * phones; in cluster mode only owned phones are checked and their health is `health`'s
+   * (published by the owner, shown on every daemon; phone-manager.ts).
+   */
+  readonly backbone: Pick<Backbone, 'ingress' | 'ownership' | 'health'>;
   readonly logger: Logger;
-  /** Cluster mode: checks only for owned phones, results published (phone-manager.ts). */
-  readonly sharedHealth?: SharedHealthChecks;
 }
 
 /**
@@ -28,6 +31,11 @@ export interface SnomPhonesOptions {
  */
 export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
   const { config, logger } = options;
+  const { ingress, ownership, health } = options.backbone;
+  const sharedHealth: SharedHealthChecks | undefined =
+    health === undefined
+      ? undefined
+      : { owns: (phoneId) => ownership.owns(phoneId), publish: health.publish.bind(health) };
   const dispatchers = new Map<boolean, ReturnType<typeof createSnomDispatcher>>();
   const dispatcherFor = (rejectUnauthorized: boolean): ReturnType<typeof createSnomDispatcher> => {
     let dispatcher = dispatchers.get(rejectUnauthorized);
@@ -41,7 +49,7 @@ export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
     hub: options.hub,
     healthIntervalMs: config.current.health.intervalMs,
     healthMaxChecksPerSecond: config.current.health.maxChecksPerSecond,
-    ...(options.sharedHealth === undefined ? {} : { sharedHealth: options.sharedHealth }),
+    ...(sharedHealth === undefined ? {} : { sharedHealth }),
     createClient: (phone) =>
       createSnomClient({
         host: phone.host,
@@ -59,15 +67,26 @@ export function createSnomPhones(options: SnomPhonesOptions): PhoneManager {
         phoneId: phone.id,
         client,
         scheduler: options.scheduler,
-        onEvent: options.onScanEvent,
+        onEvent: (event) => {
+          if (ownership.owns(event.phoneId)) ingress.submit(event);
+        },
         onStatus: (status) => {
           logger.info({ phoneId: phone.id, state: status.state }, 'log scan status');
         },
       }),
   });
+  const unsubscribe = [
+    health?.onHealth((phoneId, published) => {
+      manager.applyHealth(phoneId, published);
+    }),
+    ownership.onChange(() => {
+      manager.ownershipChanged();
+    }),
+  ];
   return {
     ...manager,
     async stop() {
+      for (const off of unsubscribe) off?.();
       await manager.stop();
       const all = [...dispatchers.values()];
       dispatchers.clear();
