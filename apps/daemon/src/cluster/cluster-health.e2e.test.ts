@@ -5,14 +5,10 @@
  * which the same phone id points at its own simulated phone (another model each): a request at
  * a simulated phone came from that daemon, and the model a daemon shows says whose check it is.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { partitionOf } from '@snomlink/core';
-import { hasNatsServer, startNatsCluster } from '@snomlink/cluster-nats/testing';
-import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
 import type { PhoneHealth, PhoneList } from '../api/schemas.js';
@@ -20,35 +16,19 @@ import type { ClusterState } from '../api/cluster-schemas.js';
 import { phoneConfig } from '../config/config-schema.js';
 import type { Daemon } from '../daemon.js';
 import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import { useNatsTestBed } from '../testing/nats-test-bed.js';
 import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
 import { connectClusterMode } from './connect-cluster-mode.js';
 
-const missing = !hasNatsServer();
-if (missing) {
-  console.warn(
-    'SKIPPED daemon cluster health e2e: nats-server is not installed (bash scripts/ensure-nats.sh)',
-  );
-}
+const bed = useNatsTestBed('daemon cluster health e2e');
 
 const PHONE_ID = 'desk-301';
-let dir: string;
-let nats: NatsTestCluster | undefined;
 const running: Daemon[] = [];
 const simulated: SimulatedPhone[] = [];
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'snomlink-cluster-health-'));
-  if (!missing) nats = await startNatsCluster(1);
-}, 60_000);
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop()));
   await Promise.all(simulated.splice(0).map((p) => p.close()));
-});
-
-afterAll(async () => {
-  await nats?.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -97,12 +77,12 @@ async function clusterState(
   return state;
 }
 
-describe.skipIf(missing)('cluster mode: phone health checks at the owner only', () => {
+describe.skipIf(bed.missing)('cluster mode: phone health checks at the owner only', () => {
   /** A daemon whose config file points the phone at `phone`; checks every 150 ms. */
   async function startDaemon(nodeId: string, phone: SimulatedPhone): Promise<ClusterTestDaemon> {
     const logger = pino({ level: 'silent' });
     const started = await startClusterTestDaemon({
-      dataDir: join(dir, nodeId),
+      dataDir: join(bed.dir, nodeId),
       phones: [
         phoneConfig({
           id: PHONE_ID,
@@ -113,7 +93,7 @@ describe.skipIf(missing)('cluster mode: phone health checks at the owner only', 
       logger,
       join: (dialRules) =>
         connectClusterMode(
-          { servers: nats?.servers ?? [], nodeId, prefix: 'health', leaseTtlMs: 3000 },
+          { servers: bed.nats.servers, nodeId, prefix: 'health', leaseTtlMs: 3000 },
           { logger, reducerOptions: () => ({ dialRules: dialRules() }) },
         ),
       sharedConfig: false,

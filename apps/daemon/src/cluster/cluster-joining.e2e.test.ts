@@ -4,40 +4,20 @@
  * waits, /api/metrics says `snomlink_cluster_connected 0`, other API routes 503; once NATS is up
  * and the daemon joined, the same ports serve normally. One real nats-server, stopped first.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasNatsServer, startNatsCluster } from '@snomlink/cluster-nats/testing';
-import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
+import { describe, expect, it } from 'vitest';
 import { phoneConfig } from '../config/config-schema.js';
 import type { JoiningPorts } from './joining-ports.js';
 import { connectClusterMode } from './connect-cluster-mode.js';
 import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import { useNatsTestBed } from '../testing/nats-test-bed.js';
 import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
 
-const missing = !hasNatsServer();
-if (missing) {
-  console.warn('SKIPPED daemon cluster joining test: nats-server is not installed');
-}
+const bed = useNatsTestBed('daemon cluster joining test');
 
 const SECRET = 'secret-0123456789';
 const PHONE = phoneConfig({ id: 'desk-301', host: '127.0.0.1:9', secret: SECRET });
-let nats: NatsTestCluster;
-let dir: string;
-
-beforeAll(async () => {
-  if (missing) return;
-  nats = await startNatsCluster(1);
-  dir = await mkdtemp(join(tmpdir(), 'snomlink-cluster-joining-'));
-}, 60_000);
-
-afterAll(async () => {
-  if (missing) return;
-  await nats.dispose();
-  await rm(dir, { recursive: true, force: true });
-});
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const start = Date.now();
@@ -47,15 +27,15 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
   }
 }
 
-describe.skipIf(missing)('a daemon started while NATS is down', () => {
+describe.skipIf(bed.missing)('a daemon started while NATS is down', () => {
   it('answers 503, health and metrics on its ports until it joined, then serves', async () => {
-    const node = nats.nodes[0];
+    const node = bed.nats.nodes[0];
     if (node === undefined) throw new Error('no nats-server');
     await node.kill();
     const logger = pino({ level: 'silent' });
     let ports: JoiningPorts | null = null;
     const starting = startClusterTestDaemon({
-      dataDir: join(dir, 'j1'),
+      dataDir: join(bed.dir, 'j1'),
       phones: [PHONE],
       logger,
       sharedConfig: true,
@@ -64,7 +44,7 @@ describe.skipIf(missing)('a daemon started while NATS is down', () => {
       },
       join: (dialRules, progress) =>
         connectClusterMode(
-          { servers: nats.servers, nodeId: 'j1', prefix: 'join1', leaseTtlMs: 3000 },
+          { servers: bed.nats.servers, nodeId: 'j1', prefix: 'join1', leaseTtlMs: 3000 },
           {
             logger,
             reducerOptions: () => ({ dialRules: dialRules() }),
@@ -124,7 +104,7 @@ describe.skipIf(missing)('a daemon started while NATS is down', () => {
     const logger = pino({ level: 'silent' });
     let standIns = 0;
     const d = await startClusterTestDaemon({
-      dataDir: join(dir, 'j2'),
+      dataDir: join(bed.dir, 'j2'),
       phones: [PHONE],
       logger,
       sharedConfig: true,
@@ -133,7 +113,7 @@ describe.skipIf(missing)('a daemon started while NATS is down', () => {
       },
       join: (dialRules) =>
         connectClusterMode(
-          { servers: nats.servers, nodeId: 'j2', prefix: 'join2', leaseTtlMs: 3000 },
+          { servers: bed.nats.servers, nodeId: 'j2', prefix: 'join2', leaseTtlMs: 3000 },
           { logger, reducerOptions: () => ({ dialRules: dialRules() }) },
         ),
     });

@@ -5,14 +5,10 @@
  * from one daemon to the other, skips a bad entry, and provisioning sent to the non-owner runs
  * once at the owner. The black-box scenarios with three built daemons are in tests/cluster.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { partitionOf } from '@snomlink/core';
-import { hasNatsServer, startNatsCluster } from '@snomlink/cluster-nats/testing';
-import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
 import { createSimulatedPhone } from '@snomlink/snom-simulator';
 import type { SimulatedPhone } from '@snomlink/snom-simulator';
 import type { CallList, PhoneList, ProvisionResult } from '../api/schemas.js';
@@ -20,41 +16,23 @@ import type { ClusterState } from '../api/cluster-schemas.js';
 import type { Daemon } from '../daemon.js';
 import { connectClusterMode } from './connect-cluster-mode.js';
 import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import { useNatsTestBed } from '../testing/nats-test-bed.js';
 import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
 import { phoneConfig } from '../config/config-schema.js';
 
-const missing = !hasNatsServer();
-if (missing) {
-  console.warn(
-    'SKIPPED daemon cluster e2e: nats-server is not installed (bash scripts/ensure-nats.sh)',
-  );
-}
+const bed = useNatsTestBed('daemon cluster e2e');
 
 const SECRET = 'secret-0123456789';
 const PHONE = phoneConfig({ id: 'desk-201', host: '127.0.0.1:9', secret: SECRET });
-let nats: NatsTestCluster;
-let dir: string;
 let prefixes = 0;
 const running: Daemon[] = [];
 const phones: SimulatedPhone[] = [];
 const warnings: string[] = [];
 
-beforeAll(async () => {
-  if (missing) return;
-  nats = await startNatsCluster(1);
-  dir = await mkdtemp(join(tmpdir(), 'snomlink-cluster-e2e-'));
-}, 60_000);
-
 afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop()));
   await Promise.all(phones.splice(0).map((p) => p.close()));
   warnings.length = 0;
-});
-
-afterAll(async () => {
-  if (missing) return;
-  await nats.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** The journalFromSeq each started daemon asked the cluster for, by prefix and node id. */
@@ -66,12 +44,12 @@ type Started = ClusterTestDaemon;
 async function startDaemon(nodeId: string, prefix: string): Promise<Started> {
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
   const started = await startClusterTestDaemon({
-    dataDir: join(dir, prefix, nodeId),
+    dataDir: join(bed.dir, prefix, nodeId),
     phones: [PHONE],
     logger,
     join: async (dialRules) => {
       const cluster = await connectClusterMode(
-        { servers: nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
+        { servers: bed.nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
         { logger, reducerOptions: () => ({ dialRules: dialRules() }) },
       );
       const start = cluster.start.bind(cluster);
@@ -111,7 +89,7 @@ async function clusterState(d: Started): Promise<Extract<ClusterState, { mode: '
   return state;
 }
 
-describe.skipIf(missing)('cluster mode on one nats-server', () => {
+describe.skipIf(bed.missing)('cluster mode on one nats-server', () => {
   it('a call sent to daemon 1 appears in daemon 2’s /api/calls and journal', async () => {
     const prefix = nextPrefix();
     const one = await startDaemon('d1', prefix);
@@ -203,7 +181,7 @@ describe.skipIf(missing)('cluster mode on one nats-server', () => {
     // Another member (as a tool with access to the bucket could) writes one phone the schema
     // refuses and one it accepts.
     const tool = await connectClusterMode(
-      { servers: nats.servers, nodeId: 'tool', prefix },
+      { servers: bed.nats.servers, nodeId: 'tool', prefix },
       { logger: pino({ level: 'silent' }) },
     );
     try {

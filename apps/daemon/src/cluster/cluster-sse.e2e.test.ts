@@ -4,45 +4,25 @@
  * every call-finished once, no resync), also when daemon 1 leaves mid-stream and when daemon 2
  * started after the reader's position (then read back from CHANGES). docs/cluster.md "SSE ids".
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hasNatsServer, startNatsCluster } from '@snomlink/cluster-nats/testing';
-import type { NatsTestCluster } from '@snomlink/cluster-nats/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Daemon } from '../daemon.js';
 import { connectClusterMode } from './connect-cluster-mode.js';
 import { startClusterTestDaemon } from '../testing/cluster-test-daemon.js';
+import { useNatsTestBed } from '../testing/nats-test-bed.js';
 import type { ClusterTestDaemon } from '../testing/cluster-test-daemon.js';
 import { phoneConfig } from '../config/config-schema.js';
 
-const missing = !hasNatsServer();
-if (missing) {
-  console.warn('SKIPPED daemon cluster SSE e2e: nats-server is not installed');
-}
+const bed = useNatsTestBed('daemon cluster SSE e2e');
 
 const SECRET = 'secret-0123456789';
 const PHONE = phoneConfig({ id: 'desk-201', host: '127.0.0.1:9', secret: SECRET });
-let nats: NatsTestCluster;
-let dir: string;
 let prefixes = 0;
 const running: Daemon[] = [];
 
-beforeAll(async () => {
-  if (missing) return;
-  nats = await startNatsCluster(1);
-  dir = await mkdtemp(join(tmpdir(), 'snomlink-cluster-sse-'));
-}, 60_000);
-
 afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop()));
-});
-
-afterAll(async () => {
-  if (missing) return;
-  await nats.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 type Node = ClusterTestDaemon;
@@ -50,12 +30,12 @@ type Node = ClusterTestDaemon;
 async function startDaemon(prefix: string, nodeId: string): Promise<Node> {
   const logger = pino({ level: 'silent' });
   const started = await startClusterTestDaemon({
-    dataDir: join(dir, prefix, nodeId),
+    dataDir: join(bed.dir, prefix, nodeId),
     phones: [PHONE],
     logger,
     join: (dialRules) =>
       connectClusterMode(
-        { servers: nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
+        { servers: bed.nats.servers, nodeId, prefix, leaseTtlMs: 3000 },
         { logger, reducerOptions: () => ({ dialRules: dialRules() }) },
       ),
     sharedConfig: false,
@@ -150,7 +130,7 @@ function expectNoGap(before: readonly SseMessage[], after: readonly SseMessage[]
   expect(new Set(done).size).toBe(calls);
 }
 
-describe.skipIf(missing)('SSE across daemons (cluster mode)', () => {
+describe.skipIf(bed.missing)('SSE across daemons (cluster mode)', () => {
   it('a reader of a daemon that leaves mid-stream resumes on another with exactly the rest', async () => {
     const prefix = `sse${String(++prefixes)}`;
     const one = await startDaemon(prefix, 'd1');
