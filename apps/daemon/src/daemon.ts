@@ -180,8 +180,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
     journal.open({
       file: database,
       retentionDays: cfg().journal.retentionDays,
-      // One transaction per event loop turn, not per finished call (issue 19, fourth pass).
-      batchWrites: true,
+      // Not `batchWrites`: a call is written before SSE and webhooks announce it finished, so a
+      // kill -9 cannot lose a call a reader saw end (tests/system crash-restart caught that).
       ...options.journal,
       ...journalLogHooks(logger),
     });
