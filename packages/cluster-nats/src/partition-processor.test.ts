@@ -288,6 +288,52 @@ describe.skipIf(missing)('partition processor', () => {
     await expectOutputsMatchLog({}, 1);
   });
 
+  it('journals a call once when a successor reads a snapshot older than the checkpoint (a lagging replica)', async () => {
+    await setup();
+    const phone = phonesOfPartition(P, 1)[0]!;
+    const [incoming, connected, disconnected, onhook] = callInputs(
+      phone,
+      'lagged',
+      1_700_000_000_000,
+    );
+    const lines: KV = await new Kvm(env.js).open(env.names.buckets.lines);
+    // The first owner applies the call's start and hands over with a checkpoint past it.
+    const started = await publishAll(ingress, [incoming!, connected!]);
+    const first = await processor();
+    await vi.waitFor(() => {
+      expect(first.appliedSeq()).toBe(Math.max(...started));
+    }, WAIT);
+    await first.stop({ flush: true });
+    const checkpointAfterStart = await lines.get(checkpointKey(P));
+    // The second owner ends it: journalled once, `normal`.
+    const ended = await publishAll(ingress, [disconnected!, onhook!]);
+    const second = await processor();
+    await vi.waitFor(() => {
+      expect(second.appliedSeq()).toBe(Math.max(...ended));
+    }, WAIT);
+    await second.stop({ flush: true });
+    // A third owner reads through a replica that lags: the checkpoint after the call's start,
+    // and no snapshot of the line yet. It replays `disconnected` onto a line that never saw the
+    // call, re-creates it with mode `unknown`, and is stopped by the snapshot's CAS, but only
+    // after its journal publish; the call's identity key makes that publish a duplicate.
+    const lagging = new Proxy(lines, {
+      get(target, prop, receiver) {
+        if (prop !== 'get') return Reflect.get(target, prop, receiver) as unknown;
+        return (key: string) =>
+          key === checkpointKey(P)
+            ? Promise.resolve(checkpointAfterStart)
+            : key === lineKey(P, phone)
+              ? Promise.resolve(null)
+              : target.get(key);
+      },
+    });
+    const third = await processor({ lines: lagging });
+    expect(await third.ended).toBe('lost');
+    const { journal } = await outputs();
+    expect(journal.map((c) => [c.id, c.disconnectMode])).toEqual([['lagged', 'normal']]);
+    expect(third.counters().journalDuplicates).toBe(1);
+  });
+
   it('stops a paused zombie by CAS when it resumes; its late outputs are de-duplicated', async () => {
     await setup();
     const inputs = script();

@@ -361,6 +361,15 @@ export function createPartitionProcessor(options: PartitionProcessorOptions): Pa
       for (const [phoneId, stored] of await loadSnapshots(lines, lineKeyFilter(partition))) {
         entries.set(phoneId, { snapshot: stored.value, revision: stored.revision, dirty: false });
       }
+      // What this owner starts from: a trace of a call two owners disagreed about needs it.
+      options.logger?.info(
+        {
+          partition,
+          checkpoint: checkpoint.seq,
+          lines: Object.fromEntries([...entries].map(([id, e]) => [id, e.snapshot.lastSeq])),
+        },
+        'cluster: partition processor starts',
+      );
       follow = await followStream({
         js,
         stream: names.eventsStream,

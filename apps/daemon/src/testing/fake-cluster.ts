@@ -97,7 +97,7 @@ export function createFakeClusterNetwork(): FakeClusterNetwork {
     for (const change of record.changes) {
       if (change.type !== 'call-finished') continue;
       const key = createHash('sha256')
-        .update(`${change.call.id}|${String(change.call.startedAt)}`)
+        .update(`${change.call.phoneId}|${change.call.id}`)
         .digest('hex')
         .slice(0, 32);
       if (journalKeys.has(key)) continue;

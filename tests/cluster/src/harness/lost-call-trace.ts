@@ -14,7 +14,7 @@ function aboutPartition(log: string, partition: number, callId: string): string[
 }
 
 /**
- * When an accepted call is missing from a journal, says where it went: each Action URL the
+ * When an accepted call is missing from a journal, or any call is in one twice, says where it went: each Action URL the
  * phone fired for it (status, time), the trace of the call in the cluster's streams (traceCall:
  * which node stored each input at which EVENTS sequence, the CHANGES records, JOURNAL, the
  * line's snapshot and the partition's checkpoint), and what each daemon logged about its
@@ -27,14 +27,17 @@ export async function traceLostCalls(
 ): Promise<string[]> {
   const lost = new Set<string>();
   for (const p of problems) {
-    const m = /accepted call (\S+) \(\S+\) journalled 0 times/.exec(p);
-    if (m?.[1] !== undefined) lost.add(m[1]);
+    // Lost (0) or doubled (2+): both mean owners disagreed about the call's line.
+    const m = /(\S+) (?:\(\S+\) )?journalled (\d+) times/.exec(p);
+    if (m?.[1] !== undefined && m[2] !== '1') lost.add(m[1]);
   }
   const out: string[] = [];
   for (const callId of [...lost].slice(0, 3)) {
     const call = calls.find((c) => c.callId === callId);
     if (call === undefined) continue;
-    out.push(`[lost call] ${callId} on ${call.phoneId}, started ${String(call.startedAt)}`);
+    out.push(
+      `[lost or doubled call] ${callId} on ${call.phoneId}, started ${String(call.startedAt)}`,
+    );
     for (const u of call.urls) {
       out.push(`  fired ${u.kind} → ${String(u.status)} ${u.error ?? ''}`);
     }
