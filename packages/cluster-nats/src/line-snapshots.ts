@@ -2,6 +2,7 @@ import type { KV } from '@nats-io/kv';
 import { hasErrorName } from '@snomlink/core';
 import type { LineSnapshot } from './cluster-types.js';
 import { guardedUpdate, isKvConflict } from './kv-guarded.js';
+import { leaderGet, leaderKeys } from './kv-leader-read.js';
 
 // Layout of the `lines` bucket: `line.<partition>.<phoneId>` → LineSnapshot, `ckpt.<partition>`
 // → Checkpoint. The partition in the key lets an owner load only its partition's lines with one
@@ -82,9 +83,12 @@ export async function casPut(
     : guardedUpdate(kv, key, JSON.stringify(value), revision);
 }
 
-/** Reads the checkpoint of a partition (seq 0, revision 0 when none is stored). */
+/**
+ * Reads the checkpoint of a partition (seq 0, revision 0 when none is stored), from the stream
+ * leader: see kv-leader-read.ts.
+ */
 export async function loadCheckpoint(kv: KV, partition: number): Promise<Revisioned<Checkpoint>> {
-  const entry = await kv.get(checkpointKey(partition));
+  const entry = await leaderGet(kv, checkpointKey(partition));
   if (entry === null || entry.operation !== 'PUT') return { value: { seq: 0 }, revision: 0 };
   const value: unknown = entry.json();
   const seq = isRecord(value) && typeof value['seq'] === 'number' ? value['seq'] : 0;
@@ -93,18 +97,19 @@ export async function loadCheckpoint(kv: KV, partition: number): Promise<Revisio
 
 /**
  * Loads every snapshot under `filter` with its revision, keyed by phone id. Keys are listed
- * first, then read in parallel batches; a key deleted in between is left out.
+ * first, then read in parallel batches, both from the stream leader (a lagging replica's older
+ * or missing snapshot would be replayed from the wrong place: kv-leader-read.ts); a key deleted
+ * in between is left out.
  */
 export async function loadSnapshots(
   kv: KV,
   filter: string,
   batch = 64,
 ): Promise<Map<string, Revisioned<LineSnapshot>>> {
-  const keys: string[] = [];
-  for await (const key of await kv.keys(filter)) keys.push(key);
+  const keys = await leaderKeys(kv, filter);
   const out = new Map<string, Revisioned<LineSnapshot>>();
   for (let i = 0; i < keys.length; i += batch) {
-    const entries = await Promise.all(keys.slice(i, i + batch).map((k) => kv.get(k)));
+    const entries = await Promise.all(keys.slice(i, i + batch).map((k) => leaderGet(kv, k)));
     for (const entry of entries) {
       if (entry === null || entry.operation !== 'PUT') continue;
       const value: unknown = entry.json();

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { FinishedCall, LineReducerOptions } from '@snomlink/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -288,8 +288,16 @@ describe.skipIf(missing)('partition processor', () => {
     await expectOutputsMatchLog({}, 1);
   });
 
-  it('journals a call once when a successor reads a snapshot older than the checkpoint (a lagging replica)', async () => {
-    await setup();
+  /**
+   * The call `lagged` of one phone: a first owner applies its start and hands over with a
+   * checkpoint past it, a second ends it (journalled once, `normal`). Returns the phone, and
+   * what a replica that lags behind would still answer: that checkpoint, and no snapshot yet.
+   */
+  async function callAcrossTwoOwners(): Promise<{
+    phone: string;
+    lines: KV;
+    laggingAnswers: ReadonlyMap<string, KvEntry | null>;
+  }> {
     const phone = phonesOfPartition(P, 1)[0]!;
     const [incoming, connected, disconnected, onhook] = callInputs(
       phone,
@@ -297,7 +305,6 @@ describe.skipIf(missing)('partition processor', () => {
       1_700_000_000_000,
     );
     const lines: KV = await new Kvm(env.js).open(env.names.buckets.lines);
-    // The first owner applies the call's start and hands over with a checkpoint past it.
     const started = await publishAll(ingress, [incoming!, connected!]);
     const first = await processor();
     await vi.waitFor(() => {
@@ -305,29 +312,71 @@ describe.skipIf(missing)('partition processor', () => {
     }, WAIT);
     await first.stop({ flush: true });
     const checkpointAfterStart = await lines.get(checkpointKey(P));
-    // The second owner ends it: journalled once, `normal`.
     const ended = await publishAll(ingress, [disconnected!, onhook!]);
     const second = await processor();
     await vi.waitFor(() => {
       expect(second.appliedSeq()).toBe(Math.max(...ended));
     }, WAIT);
     await second.stop({ flush: true });
-    // A third owner reads through a replica that lags: the checkpoint after the call's start,
-    // and no snapshot of the line yet. It replays `disconnected` onto a line that never saw the
-    // call, re-creates it with mode `unknown`, and is stopped by the snapshot's CAS, but only
-    // after its journal publish; the call's identity key makes that publish a duplicate.
-    const lagging = new Proxy(lines, {
+    const laggingAnswers = new Map([
+      [checkpointKey(P), checkpointAfterStart],
+      [lineKey(P, phone), null],
+    ]);
+    return { phone, lines, laggingAnswers };
+  }
+
+  /**
+   * `lines` whose `get` (a direct get) answers like a lagging replica for some keys, and whose
+   * `keys` listing ends before the first key (as one did in tests/cluster).
+   */
+  function withLaggingGet(
+    lines: KV,
+    answers: ReadonlyMap<string, KvEntry | null>,
+    options: { readonly bucket: boolean },
+  ): KV {
+    return new Proxy(lines, {
       get(target, prop, receiver) {
+        if (prop === 'keys') {
+          return async function* () {
+            // nothing listed
+          };
+        }
         if (prop !== 'get') return Reflect.get(target, prop, receiver) as unknown;
         return (key: string) =>
-          key === checkpointKey(P)
-            ? Promise.resolve(checkpointAfterStart)
-            : key === lineKey(P, phone)
-              ? Promise.resolve(null)
-              : target.get(key);
+          answers.has(key) ? Promise.resolve(answers.get(key) ?? null) : target.get(key);
       },
+      // A KV that is not a `Bucket` is read with its own `get` (kv-leader-read.ts).
+      ...(options.bucket ? {} : { getPrototypeOf: () => Object.prototype }),
     });
-    const third = await processor({ lines: lagging });
+  }
+
+  it('reads its checkpoint and snapshots from the stream leader, not from a lagging replica', async () => {
+    await setup();
+    const { lines, laggingAnswers } = await callAcrossTwoOwners();
+    const third = await processor({
+      lines: withLaggingGet(lines, laggingAnswers, { bucket: true }),
+    });
+    await publishAll(ingress, callInputs(phonesOfPartition(P, 1)[0]!, 'next', 1_700_000_100_000));
+    await vi.waitFor(async () => {
+      expect((await outputs()).journal.map((c) => [c.id, c.disconnectMode])).toEqual([
+        ['lagged', 'normal'],
+        ['next', 'normal'],
+      ]);
+    }, WAIT);
+    expect(third.counters().journalDuplicates).toBe(0);
+    await third.stop({ flush: true });
+    expect(await third.ended).toBe('stopped');
+  });
+
+  it('journals a call once even when a successor starts from a snapshot older than its checkpoint', async () => {
+    await setup();
+    const { lines, laggingAnswers } = await callAcrossTwoOwners();
+    // It replays `disconnected` onto a line that never saw the call, re-creates it with mode
+    // `unknown`, and is stopped by the snapshot's CAS, but only after its journal publish; the
+    // call's identity key makes that publish a duplicate.
+    const third = await processor({
+      lines: withLaggingGet(lines, laggingAnswers, { bucket: false }),
+    });
     expect(await third.ended).toBe('lost');
     const { journal } = await outputs();
     expect(journal.map((c) => [c.id, c.disconnectMode])).toEqual([['lagged', 'normal']]);
