@@ -1,8 +1,9 @@
 // System benchmark: 1,000 simulated phones (800 snom360-class, 200 snom190-class, each on its
 // own 127.0.x.y address) configured into ONE built daemon (a child process) and provisioned
 // through its API; calls at 5, 20 and 50 calls/s; then the same load against a bare node:http
-// receiver (another child process) that only counts, for the machine's limit. This process is
-// the load generator and the SSE reader. Traffic stays on 127.0.0.0/8.
+// receiver (another child process) that only counts, for the machine's limit. The simulated
+// phones run in a load generator process of their own (generator.ts); this process starts the
+// targets, reads the SSE stream and measures. Traffic stays on 127.0.0.0/8.
 //
 // Run:   npx tsx bench/system/run.ts                      (full: 3 × 60 s per target, ~8 min)
 // Quick: npx tsx bench/system/run.ts --seconds 10          (or SYSTEM_BENCH_SECONDS=10)
@@ -19,17 +20,16 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createSimulatedPhone, fleetHost } from '../../packages/snom-simulator/src/index.js';
-import type { SimulatedPhone } from '../../packages/snom-simulator/src/index.js';
-import { randomSecret, startDaemon } from '../../tests/system/src/harness/daemon-process.js';
-import type {
-  DaemonProcess,
-  PhoneConfigEntry,
-} from '../../tests/system/src/harness/daemon-process.js';
+import { startDaemon } from '../../tests/system/src/harness/daemon-process.js';
+import type { DaemonProcess } from '../../tests/system/src/harness/daemon-process.js';
 import { reapChildrenOnExit } from '../../tests/system/src/harness/child-reaper.js';
 import { connectSse } from '../../tests/system/src/harness/sse-client.js';
 import type { SseMessage } from '../../tests/system/src/harness/sse-client.js';
 import { askChild } from '../lib/ask-child.js';
+import { checkClock, clockMs } from './clock.js';
+import { startGenerator } from './generator-client.js';
+import type { GeneratorPhase, PlacedCall } from './generator-protocol.js';
+import { createLatencyMatch } from './latency-match.js';
 import { watchLoopDelay } from './loop-delay.js';
 import { provisionAll } from './provision-all.js';
 import type { ProvisionReport } from './provision-all.js';
@@ -98,7 +98,6 @@ const delay = (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms);
   });
-const between = (min: number, max: number): number => min + Math.random() * (max - min);
 
 /** CPU share (% of one core) and peak RSS of `pid` while `run` runs. */
 async function watch<T>(
@@ -122,242 +121,6 @@ async function watch<T>(
   }
 }
 
-// ------------------------------------------------------------------------------ phones
-
-interface BenchPhone {
-  readonly id: string;
-  readonly cls: 'full' | 'parameterless';
-  readonly phone: SimulatedPhone;
-  entry: PhoneConfigEntry;
-  busy: boolean;
-}
-
-interface PlacedCall {
-  readonly phoneId: string;
-  readonly cls: 'full' | 'parameterless';
-  readonly kind: 'incoming' | 'missed' | 'outgoing';
-  readonly number: string;
-  readonly display: string;
-  simCallId: string | null;
-  readonly phase: string;
-  readonly startedAt: number;
-}
-
-const NAMES = ['Anna Müller', 'Jörg Schmidt & Co', 'Zoë O’Brien', 'Łukasz Nowak', 'Chloé Dubois'];
-const counters = {
-  logReads: 0,
-  logClears: 0,
-  fired: 0,
-  firedFailed: 0,
-  /** phone request queued → its 200 arrived, ms */
-  roundTrips: [] as number[],
-};
-
-async function startPhones(): Promise<BenchPhone[]> {
-  const list: BenchPhone[] = [];
-  for (let i = 0; i < PHONES; i++) {
-    const cls = i % 5 === 4 ? 'parameterless' : 'full';
-    const id = `p${String(i + 1).padStart(4, '0')}`;
-    const phone = createSimulatedPhone({
-      model: cls === 'full' ? 'snom360' : 'snom190',
-      id,
-      recordLimit: 20,
-      actionUrlTimeoutMs: 10_000,
-      identity: { user: String(2000 + i), host: 'pbx.example', displayName: `Phone ${id}` },
-    });
-    const address = await phone.listen({ host: fleetHost('127.0.0.', 2, i) });
-    const bench: BenchPhone = {
-      id,
-      cls,
-      phone,
-      busy: false,
-      entry: {
-        id,
-        host: `${address.host}:${address.port}`,
-        model: cls === 'full' ? 'snom360' : 'snom190',
-        secret: randomSecret(),
-      },
-    };
-    phone.on('request', (request) => {
-      if (request.path === '/log.htm') {
-        if (request.query.includes('clear_log')) counters.logClears++;
-        else counters.logReads++;
-      }
-    });
-    phone.on('action-url', (fired) => {
-      if (fired.error === null) {
-        counters.fired++;
-        counters.roundTrips.push(Date.now() - fired.at);
-        latency.fired(id, cls, fired.kind, fired.callId, fired.at);
-      } else counters.firedFailed++;
-    });
-    list.push(bench);
-  }
-  return list;
-}
-
-// Phone event (queued at `at`) → SSE action-event received here. Either side may come first.
-const latency = (() => {
-  const firedAt = new Map<string, number[]>();
-  const seenAt = new Map<string, number[]>();
-  let samples: number[] = [];
-  const key = (id: string, cls: string, kind: string, callId: string | null | undefined): string =>
-    cls === 'full' ? `${id}|${kind}|${callId ?? ''}` : `${id}|${kind}`;
-  const take = (map: Map<string, number[]>, k: string): number | undefined => {
-    const list = map.get(k);
-    const value = list?.shift();
-    if (list?.length === 0) map.delete(k);
-    return value;
-  };
-  const put = (map: Map<string, number[]>, k: string, v: number): void => {
-    const list = map.get(k);
-    if (list === undefined) map.set(k, [v]);
-    else list.push(v);
-  };
-  return {
-    fired(id: string, cls: string, kind: string, callId: string | null, at: number): void {
-      const k = key(id, cls, kind, callId);
-      const seen = take(seenAt, k);
-      if (seen === undefined) put(firedAt, k, at);
-      else samples.push(seen - at);
-    },
-    seen(id: string, cls: string, kind: string, callId: string | undefined, at: number): void {
-      const k = key(id, cls, kind, callId);
-      const fired = take(firedAt, k);
-      if (fired === undefined) put(seenAt, k, at);
-      else samples.push(at - fired);
-    },
-    drain(): number[] {
-      const out = samples;
-      samples = [];
-      return out;
-    },
-    /** Forgets what is still unmatched (before the next target). */
-    reset(): void {
-      firedAt.clear();
-      seenAt.clear();
-      samples = [];
-    },
-    unmatched(): number {
-      let n = 0;
-      for (const list of firedAt.values()) n += list.length;
-      return n;
-    },
-  };
-})();
-
-// ------------------------------------------------------------------------------ load
-
-function externalNumber(): string {
-  return `+4930${String(Math.floor(1e6 + Math.random() * 8.999e6))}`;
-}
-
-async function runCall(p: BenchPhone, call: PlacedCall): Promise<void> {
-  const ring = between(300, 1500);
-  const talk = between(500, 3000);
-  try {
-    if (call.kind === 'outgoing') {
-      call.simCallId = await p.phone.dial(call.number, { autoAnswer: true, answerDelayMs: ring });
-      await delay(ring + talk);
-      await p.phone.hangUp(call.simCallId);
-    } else {
-      call.simCallId = await p.phone.ring(call.number, { display: call.display });
-      await delay(ring);
-      if (call.kind === 'missed') await p.phone.remoteHangUp(call.simCallId);
-      else {
-        await p.phone.answer(call.simCallId);
-        await delay(talk);
-        if (Math.random() < 0.5) await p.phone.hangUp(call.simCallId);
-        else await p.phone.remoteHangUp(call.simCallId);
-      }
-    }
-    await p.phone.idle();
-  } finally {
-    // A 190-class phone's log scanner gets a moment after the hang-up before the next call.
-    await delay(p.cls === 'parameterless' ? 1000 : 0);
-    p.busy = false;
-  }
-}
-
-/** Places calls at `rate` per second for `seconds`, waits for every call to end. */
-async function placeCalls(
-  phones: readonly BenchPhone[],
-  rate: number,
-  seconds: number,
-  phase: string,
-  placed: PlacedCall[],
-): Promise<{ calls: number; skipped: number }> {
-  const running: Promise<void>[] = [];
-  let skipped = 0;
-  let calls = 0;
-  const t0 = performance.now();
-  let due = 0;
-  await new Promise<void>((resolve) => {
-    const ticker = setInterval(
-      () => {
-        const elapsed = (performance.now() - t0) / 1000;
-        const shouldHave = Math.floor(Math.min(elapsed, seconds) * rate);
-        while (due < shouldHave) {
-          due++;
-          let chosen: BenchPhone | undefined;
-          for (let attempt = 0; attempt < 20 && chosen === undefined; attempt++) {
-            const candidate = phones[Math.floor(Math.random() * phones.length)];
-            if (candidate !== undefined && !candidate.busy) chosen = candidate;
-          }
-          if (chosen === undefined) {
-            skipped++;
-            continue;
-          }
-          chosen.busy = true;
-          const r = Math.random();
-          const kind = r < 0.5 ? 'incoming' : r < 0.7 ? 'missed' : 'outgoing';
-          const call: PlacedCall = {
-            phoneId: chosen.id,
-            cls: chosen.cls,
-            kind,
-            number: externalNumber(),
-            display: NAMES[Math.floor(Math.random() * NAMES.length)] ?? 'Anna',
-            simCallId: null,
-            phase,
-            startedAt: Date.now(),
-          };
-          placed.push(call);
-          calls++;
-          running.push(runCall(chosen, call));
-        }
-        if (elapsed >= seconds) {
-          clearInterval(ticker);
-          resolve();
-        }
-      },
-      Math.max(5, Math.min(100, 1000 / rate)),
-    );
-  });
-  await Promise.all(running);
-  return { calls, skipped };
-}
-
-/** Saturation: `concurrency` full-class phones each ring + give up as fast as answers come. */
-async function saturate(
-  phones: readonly BenchPhone[],
-  seconds: number,
-  concurrency: number,
-): Promise<number> {
-  const full = phones.filter((p) => p.cls === 'full').slice(0, concurrency);
-  const end = performance.now() + seconds * 1000;
-  const before = counters.fired;
-  await Promise.all(
-    full.map(async (p) => {
-      while (performance.now() < end) {
-        const id = await p.phone.ring(externalNumber(), { display: 'Saturation' });
-        await p.phone.remoteHangUp(id);
-        await p.phone.idle();
-      }
-    }),
-  );
-  return counters.fired - before;
-}
-
 // ------------------------------------------------------------------------------ targets
 
 interface PhaseResult {
@@ -375,9 +138,12 @@ interface PhaseResult {
   loopP50Ms: number | null;
   loopP99Ms: number | null;
   loopMaxMs: number | null;
-  /** This process's (phones + SSE reader) event loop delay over the phase, ms. */
+  /** The generator process's (simulated phones) event loop delay over the phase, ms. */
   genLoopP99Ms: number;
   genLoopMaxMs: number;
+  /** This (measuring: SSE reader, probes) process's event loop delay over the phase, ms. */
+  measLoopP99Ms: number;
+  measLoopMaxMs: number;
   phoneRoundTripP50Ms: number | null;
   phoneRoundTripP99Ms: number | null;
   cpuPercent: number;
@@ -442,15 +208,10 @@ async function measurePhase(
   eventCount: () => number,
   after: (calls: number) => Promise<void> = () => Promise.resolve(),
 ): Promise<PhaseResult> {
-  const fired0 = counters.fired;
-  const reads0 = counters.logReads;
-  const clears0 = counters.logClears;
   const events0 = eventCount();
-  counters.roundTrips = [];
   latency.drain();
-  const g0 = process.cpuUsage();
-  const genLoop = watchLoopDelay();
-  const t0 = performance.now();
+  await generator.call('phaseBegin', null);
+  const measLoop = watchLoopDelay();
   const probes: number[] = [];
   const isDaemon = target !== 'bare';
   let probing = isDaemon && probeBase !== null;
@@ -479,37 +240,36 @@ async function measurePhase(
   probing = false;
   await probeLoop;
   probes.sort((a, b) => a - b);
-  const generatorCpu = process.cpuUsage(g0);
-  const genLoopDelay = genLoop.stop();
-  const genWall = (performance.now() - t0) / 1000;
+  const gen: GeneratorPhase = await generator.call('phaseEnd', null);
+  const measLoopDelay = measLoop.stop();
   const events = eventCount() - events0;
   await after(watched.result.calls);
   const sse = latency.drain().sort((a, b) => a - b);
-  const trips = counters.roundTrips.sort((a, b) => a - b);
+  const trips = gen.roundTrips.sort((a, b) => a - b);
   const { calls, skipped, calls190 } = watched.result;
-  const logReads = counters.logReads - reads0;
-  const logClears = counters.logClears - clears0;
+  const { logReads, logClears } = gen;
   return {
     target,
     phase,
     offeredCallsPerS: offered,
     calls,
     skipped,
-    actionUrls: counters.fired - fired0,
+    actionUrls: gen.fired,
     eventsPerS: round1(events / watched.wallS) ?? 0,
-    sseP50Ms: isDaemon ? percentile(sse, 50) : null,
-    sseP99Ms: isDaemon ? percentile(sse, 99) : null,
+    sseP50Ms: isDaemon ? round1(percentile(sse, 50)) : null,
+    sseP99Ms: isDaemon ? round1(percentile(sse, 99)) : null,
     loopP50Ms: loop?.p50Ms ?? null,
     loopP99Ms: loop?.p99Ms ?? null,
     loopMaxMs: loop?.maxMs ?? null,
-    genLoopP99Ms: genLoopDelay.p99Ms,
-    genLoopMaxMs: genLoopDelay.maxMs,
-    phoneRoundTripP50Ms: percentile(trips, 50),
-    phoneRoundTripP99Ms: percentile(trips, 99),
+    genLoopP99Ms: gen.loop.p99Ms,
+    genLoopMaxMs: gen.loop.maxMs,
+    measLoopP99Ms: measLoopDelay.p99Ms,
+    measLoopMaxMs: measLoopDelay.maxMs,
+    phoneRoundTripP50Ms: round1(percentile(trips, 50)),
+    phoneRoundTripP99Ms: round1(percentile(trips, 99)),
     cpuPercent: round1(watched.cpuPercent) ?? 0,
     peakRssMb: watched.peakRssMb,
-    generatorCpuPercent:
-      round1(((generatorCpu.user + generatorCpu.system) / 1e6 / genWall) * 100) ?? 0,
+    generatorCpuPercent: gen.cpuPercent,
     healthProbeP99Ms: round1(percentile(probes, 99)),
     healthProbeMaxMs: round1(probes.at(-1) ?? null),
     logRequestsPer190Call:
@@ -691,11 +451,24 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
-const tPhones = performance.now();
-const phones = await startPhones();
-const phonesStartMs = Math.round(performance.now() - tPhones);
+// Phone event → SSE event: the generator reports when each Action URL was queued, the SSE
+// reader below when the daemon's event for it arrived; both on clock.ts's clock.
+const latency = createLatencyMatch();
+/** Only while an SSE reader is connected: fired events of other phases would never match. */
+let matching = false;
+const generator = startGenerator((events) => {
+  if (matching) for (const e of events) latency.fired(e, e.at);
+});
+await generator.call('clock', null); // the first answer also waits for the child's start
+const clock = await checkClock(() => generator.call('clock', null));
 console.log(
-  `${String(phones.length)} phones listening in ${String(phonesStartMs)} ms (${phones[0]?.entry.host ?? ''} … ${phones.at(-1)?.entry.host ?? ''})`,
+  `generator process ${String(generator.child.pid)}: same clock as this process (each of 20 reads within its ask/answer window, widest ${String(clock.maxWindowMs)} ms)`,
+);
+const { entries: phones, startMs: phonesStartMs } = await generator.call('start', {
+  phones: PHONES,
+});
+console.log(
+  `${String(phones.length)} phones listening in ${String(phonesStartMs)} ms (${phones[0]?.host ?? ''} … ${phones.at(-1)?.host ?? ''})`,
 );
 
 /** Heap, RSS and start time of a daemon with no phones (the baseline of the per-phone cost). */
@@ -766,26 +539,9 @@ interface TargetReport {
   health: Record<string, unknown>;
 }
 
-/**
- * Empties the 190-class phones' logs before a target. The phones are shared by the targets of a
- * run: calls an earlier daemon left in a log (it did not get to clear it, e.g. under load) would
- * be read by the next daemon's scanner and counted as its duplicated rows.
- */
-async function clearPhoneLogs(list: readonly BenchPhone[]): Promise<void> {
-  const logged = list.filter((p) => p.cls === 'parameterless');
-  for (let i = 0; i < logged.length; i += 50) {
-    await Promise.all(
-      logged.slice(i, i + 50).map(async (p) => {
-        const answer = await fetch(`http://${p.entry.host}/log.htm?clear_log=1`);
-        await answer.arrayBuffer();
-      }),
-    );
-  }
-}
-
 /** Starts one daemon build with every phone, provisions them, runs the rate phases and saturation. */
 async function runDaemonTarget(label: string, bin: string | undefined): Promise<TargetReport> {
-  await clearPhoneLogs(phones);
+  await generator.call('clearLogs', null);
   const empty = await emptyDaemon(bin);
   const profileDir = label === 'daemon' ? values['cpu-prof'] : undefined;
   const snapshotDir = label === 'daemon' ? values['heap-snapshot'] : undefined;
@@ -798,7 +554,7 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   ];
   const t0 = performance.now();
   const daemon = await startDaemon({
-    phones: phones.map((p) => p.entry),
+    phones: phones.map(({ id, host, model, secret }) => ({ id, host, model, secret })),
     config: { health: { intervalMs: HEALTH_MS, phoneTimeoutMs: 5000 } },
     logLevel: 'info',
     startTimeoutMs: 120_000,
@@ -844,6 +600,7 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   const sse = await connectSse(`${daemon.adminBase}/api/events`, {
     token: daemon.token,
     keep: false,
+    now: clockMs,
     onMessage: (message: SseMessage) => {
       if (message.event === 'action-event') {
         const data = JSON.parse(message.data) as {
@@ -852,19 +609,15 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
         if (data.event.source !== 'action-url') return;
         sseActionEvents++;
         const cls = phones[Number(data.event.phoneId.slice(1)) - 1]?.cls ?? 'full';
-        latency.seen(
-          data.event.phoneId,
-          cls,
-          data.event.kind,
-          data.event.params.callId,
-          message.receivedAt,
-        );
+        const { phoneId, kind, params } = data.event;
+        latency.seen({ phoneId, cls, kind, callId: params.callId }, message.receivedAt);
       } else if (message.event === 'call' && message.data.includes('"type":"call-finished"')) {
         sseFinished++;
         if (finishWaiter !== null && sseFinished >= finishWaiter.target) finishWaiter.resolve();
       }
     },
   });
+  matching = true;
   const waitFinished = (target: number, timeoutMs: number): Promise<boolean> =>
     new Promise((resolve) => {
       if (sseFinished >= target) {
@@ -897,9 +650,10 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
       rate,
       async () => {
         const before = placed.length;
-        const r = await placeCalls(phones, rate, SECONDS, phase, placed);
+        const r = await generator.call('place', { rate, seconds: SECONDS, phase });
+        placed.push(...r.calls);
         const calls190 = placed.slice(before).filter((c) => c.cls === 'parameterless').length;
-        return { ...r, calls190 };
+        return { calls: r.calls.length, skipped: r.skipped, calls190 };
       },
       () => sseActionEvents,
       // Every call placed must come out as a finished call (190 ones via the log scan).
@@ -918,12 +672,15 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   const unmatched = latency.unmatched();
   latency.reset();
   if (SATURATE_SECONDS > 0) {
-    // The SSE reader runs in this (load generator) process; parsing ~5 messages per Action URL
-    // would make the generator the bottleneck, so saturation runs with the reader disconnected.
+    // Saturation runs with the SSE reader disconnected, as before the generator had a process
+    // of its own (then its parsing made the generator the bottleneck): the figures compare.
     sse.close();
     await sse.closed;
+    matching = false;
     const windowFromUs = process.hrtime.bigint() / 1000n; // CPU profiles use the same clock
-    const watched = await watch(daemon.pid, () => saturate(phones, SATURATE_SECONDS, 200));
+    const watched = await watch(daemon.pid, () =>
+      generator.call('saturate', { seconds: SATURATE_SECONDS, concurrency: 200 }),
+    );
     const windowToUs = process.hrtime.bigint() / 1000n;
     saturation = {
       eventsPerS: round1(watched.result / watched.wallS) ?? 0,
@@ -949,6 +706,7 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     ) * 1024,
   );
   sse.close();
+  matching = false;
   probeBase = null;
   await daemon.stop();
   return {
@@ -976,13 +734,7 @@ let bareSaturation: { eventsPerS: number | null; cpuPercent: number | null } | n
 if (!values['skip-bare']) {
   const bare = await startBareReceiver();
   const bareBase = `http://127.0.0.1:${String(bare.port)}`;
-  for (const p of phones) {
-    const settings: Record<string, string> = {};
-    for (const [name, value] of p.phone.settings)
-      if (name.startsWith('action_') && value !== '')
-        settings[name] = value.replace(/^https?:\/\/[^/]+/, bareBase);
-    p.phone.setSettings(settings);
-  }
+  await generator.call('retarget', { base: bareBase });
   const pid = bare.child.pid ?? 0;
   let bareCount = 0;
   for (const rate of RATES) {
@@ -994,9 +746,9 @@ if (!values['skip-bare']) {
       phase,
       rate,
       async () => {
-        const r = await placeCalls(phones, rate, SECONDS, `bare ${phase}`, []);
+        const r = await generator.call('place', { rate, seconds: SECONDS, phase: `bare ${phase}` });
         bareCount = await bare.count();
-        return { ...r, calls190: 0 };
+        return { calls: r.calls.length, skipped: r.skipped, calls190: 0 };
       },
       () => bareCount,
     );
@@ -1004,7 +756,9 @@ if (!values['skip-bare']) {
     console.log(JSON.stringify({ ...result, loadAverage1m: loadavg()[0] }));
   }
   if (SATURATE_SECONDS > 0) {
-    const watched = await watch(pid, () => saturate(phones, SATURATE_SECONDS, 200));
+    const watched = await watch(pid, () =>
+      generator.call('saturate', { seconds: SATURATE_SECONDS, concurrency: 200 }),
+    );
     bareSaturation = {
       eventsPerS: round1(watched.result / watched.wallS),
       cpuPercent: round1(watched.cpuPercent),
@@ -1012,7 +766,7 @@ if (!values['skip-bare']) {
   }
   bare.child.kill();
 }
-await Promise.all(phones.map((p) => p.phone.close()));
+const firedTotals = await generator.call('close', null);
 
 // ------------------------------------------------------------------------------ report
 
@@ -1043,6 +797,7 @@ const table = results.map((r) => {
     'log.htm per 190 call': r.logRequestsPer190Call ?? '–',
     'gen CPU %': r.generatorCpuPercent,
     'gen loop p99/max ms': `${String(r.genLoopP99Ms)} / ${String(r.genLoopMaxMs)}`,
+    'meas loop p99/max ms': `${String(r.measLoopP99Ms)} / ${String(r.measLoopMaxMs)}`,
   };
 });
 console.table(table);
@@ -1080,7 +835,7 @@ for (const t of targets) {
   for (const example of t.journal.examples) console.log(`  ${example}`);
 }
 console.log(
-  `Action URLs fired ${String(counters.fired)}, failed ${String(counters.firedFailed)}; load average at the end ${loadavg()
+  `Action URLs fired ${String(firedTotals.fired)}, failed ${String(firedTotals.firedFailed)}; load average at the end ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
@@ -1105,7 +860,8 @@ const out = {
   targets,
   phases: results,
   bareSaturation,
-  actionUrls: { fired: counters.fired, failed: counters.firedFailed },
+  clockCheck: clock,
+  actionUrls: { fired: firedTotals.fired, failed: firedTotals.firedFailed },
 };
 mkdirSync(join(here, '..', 'results'), { recursive: true });
 const file = `system${PHONES === 1000 ? '' : `-${String(PHONES)}`}.json`;

@@ -128,6 +128,27 @@ describe('normalizeNumber', () => {
     }
   });
 
+  it('keeps callers cached while phones report their extensions (extensions bypass the cache)', () => {
+    const rules: DialRules = { ...BERLIN };
+    const caller = normalizeNumber('+49301234567', rules);
+    // 1,000 phones' own extensions and 1,000 other callers: more than the cache's 2,048 if
+    // the extensions took slots; the first caller must still be answered from the cache.
+    for (let i = 0; i < 1000; i++) {
+      expect(normalizeNumber(String(2000 + i), rules)).toEqual({
+        success: true,
+        output: {
+          kind: 'internal',
+          digits: String(2000 + i),
+          e164: null,
+          canonical: String(2000 + i),
+        },
+      });
+      normalizeNumber(`+4930${String(2000000 + i)}`, rules);
+    }
+    for (let i = 0; i < 1000; i++) normalizeNumber(String(5000 + i).slice(0, 4), rules);
+    expect(normalizeNumber('+49301234567', rules)).toBe(caller);
+  });
+
   it('never throws on non-string input', () => {
     expect(normalizeNumber(undefined as unknown as string, BERLIN).success).toBe(false);
   });

@@ -230,10 +230,17 @@ function isSpecial(body: string): boolean {
  * Reported number → E.164 and TAPI canonical form. Strips an outside-line prefix the PBX left on,
  * keeps internal extensions (length <= internalMaxLength) as extensions.
  * Accepts bare digits with separators, `+49 (0)30 …`, and `sip:`/`tel:` URIs. Never throws.
- * Results are cached per rules object (the last 2,048 inputs), so treat them as read-only.
+ * Results are cached per rules object (the last 2,048 inputs other than plain-digit extensions),
+ * so treat them as read-only.
  */
 export function normalizeNumber(raw: string, rules: DialRules): NumberResult<NormalizedNumber> {
   if (typeof raw !== 'string') return normalizeUncached(raw, rules);
+  // An extension in plain digits (every event's own line, `$local`) needs no parsing: answered
+  // here, it stays out of the cache, which 1,000 phones' extensions would otherwise half fill,
+  // pushing out the callers' numbers that do cost a libphonenumber parse each.
+  if (raw.length <= rules.internalMaxLength && PLAIN_DIGITS.test(raw)) {
+    return { success: true, output: { kind: 'internal', digits: raw, e164: null, canonical: raw } };
+  }
   let cache = normalizeCache.get(rules);
   if (cache === undefined) {
     cache = new Map();
@@ -254,6 +261,8 @@ export function normalizeNumber(raw: string, rules: DialRules): NumberResult<Nor
   }
   return result;
 }
+
+const PLAIN_DIGITS = /^\d+$/;
 
 /** Results per rules object (LRU): phones report the same few numbers again and again. */
 const NORMALIZE_CACHE_SIZE = 2048;

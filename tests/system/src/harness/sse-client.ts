@@ -6,7 +6,7 @@ export interface SseMessage {
   readonly id: string | null;
   readonly event: string;
   readonly data: string;
-  /** `Date.now()` when the client parsed it. */
+  /** When the client parsed it: `Date.now()`, or the `now` option's clock. */
   readonly receivedAt: number;
 }
 
@@ -17,6 +17,8 @@ export interface SseClientOptions {
   /** Keep every message in `messages` (default true; the bench turns it off). */
   readonly keep?: boolean;
   readonly onMessage?: (message: SseMessage) => void;
+  /** The clock of `receivedAt` (default `Date.now`; the bench uses one shared with its phones). */
+  readonly now?: () => number;
 }
 
 /** A connected SSE reader of `GET /api/events`. */
@@ -53,6 +55,7 @@ export function connectSse(url: string, options: SseClientOptions): Promise<SseC
         return;
       }
       const keep = options.keep ?? true;
+      const now = options.now ?? Date.now;
       const messages: SseMessage[] = [];
       const waiters = new Set<(message: SseMessage) => void>();
       let buffer = '';
@@ -73,7 +76,7 @@ export function connectSse(url: string, options: SseClientOptions): Promise<SseC
                 id,
                 event,
                 data: data.join('\n'),
-                receivedAt: Date.now(),
+                receivedAt: now(),
               };
               if (keep) messages.push(message);
               options.onMessage?.(message);
