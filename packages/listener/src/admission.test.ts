@@ -6,6 +6,7 @@ import { isListenerConfigError } from './errors.js';
 import { createListenerApp } from './listener-app.js';
 import type {
   CreateListenerOptions,
+  ListenerConnectionEvent,
   ListenerPhone,
   ListenerRejection,
 } from './listener-options.js';
@@ -176,6 +177,30 @@ describe('admission on the phone port', () => {
     const later = send(port, 'p1');
     (await nextAdmission()).resolve();
     expect((await later).status).toBe(200);
+  });
+
+  it("a phone's last request awaiting its admission is not evicted by a new connection", async () => {
+    // Before: a request sent with `Connection: close` (what snom phones send) marked its
+    // connection as closing while its admission was still awaited, which made it the first to
+    // be evicted, silently: behind a balancer (every phone one source address) a burst over
+    // maxConnectionsPerSource during a NATS fail-over closed phones' connections with no answer.
+    const reports: ListenerConnectionEvent[] = [];
+    const { port, nextAdmission } = await start({
+      maxConnectionsPerSource: 1,
+      onConnectionEvent: (event) => reports.push(event),
+    });
+    const first = send(port, 'p1');
+    const admission = await nextAdmission();
+    // Over the cap with nothing evictable: the new connection is refused (and reported).
+    const second = await send(port, 'p2');
+    expect(second.status).toBe(0);
+    expect(reports).toContainEqual({
+      type: 'refused',
+      reason: 'per-source-limit',
+      remoteAddress: HOST,
+    });
+    admission.resolve();
+    expect((await first).status).toBe(200);
   });
 
   it('does not reach the admission for a refused request (wrong secret)', async () => {
