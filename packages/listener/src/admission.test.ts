@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { ActionEvent } from '@snomlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createListener } from './create-listener.js';
@@ -201,6 +202,21 @@ describe('admission on the phone port', () => {
     });
     admission.resolve();
     expect((await first).status).toBe(200);
+  });
+
+  it('a connection waiting for its admission longer than the idle timeout still gets its answer', async () => {
+    // Before: no bytes moved while the answer was awaited, so the socket's idle timer
+    // (keepAliveTimeoutMs) destroyed the connection without an answer.
+    const { port, nextAdmission } = await start({ keepAliveTimeoutMs: 100 });
+    const answer = send(port, 'p1');
+    const admission = await nextAdmission();
+    // An idle connection opened now is closed by the same timer: once it is, the waiting one
+    // has been silent longer than keepAliveTimeoutMs too (an event, not a guessed sleep).
+    const idle = connect({ host: HOST, port });
+    idle.on('error', () => undefined);
+    await new Promise((resolve) => idle.once('close', resolve));
+    admission.resolve();
+    expect((await answer).status).toBe(200);
   });
 
   it('does not reach the admission for a refused request (wrong secret)', async () => {

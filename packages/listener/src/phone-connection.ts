@@ -416,6 +416,9 @@ export class PhoneConnection {
   }
 
   #idle(): void {
+    // Waiting for its answer (the admission bounds that wait) is not idle: the answer's write
+    // re-arms the timer. Cut here, the phone got no answer for an event that may be stored.
+    if (this.#busy) return;
     if (
       this.#pending !== undefined &&
       this.#requestStartedAt !== 0 &&
