@@ -419,12 +419,7 @@ export class PhoneConnection {
     // Waiting for its answer (the admission bounds that wait) is not idle: the answer's write
     // re-arms the timer. Cut here, the phone got no answer for an event that may be stored.
     if (this.#busy) return;
-    if (
-      this.#pending !== undefined &&
-      this.#requestStartedAt !== 0 &&
-      !this.#busy &&
-      !this.#closing
-    ) {
+    if (this.#pending !== undefined && this.#requestStartedAt !== 0 && !this.#closing) {
       this.#timedOut('idle-timeout');
     } else {
       if (this.#bodyToSkip > 0 && !this.#closing) this.#report('dropped', 'body-timeout');
