@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { ActionEvent } from '@snomlink/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createListener } from './create-listener.js';
@@ -6,6 +7,7 @@ import { isListenerConfigError } from './errors.js';
 import { createListenerApp } from './listener-app.js';
 import type {
   CreateListenerOptions,
+  ListenerConnectionEvent,
   ListenerPhone,
   ListenerRejection,
 } from './listener-options.js';
@@ -176,6 +178,45 @@ describe('admission on the phone port', () => {
     const later = send(port, 'p1');
     (await nextAdmission()).resolve();
     expect((await later).status).toBe(200);
+  });
+
+  it("a phone's last request awaiting its admission is not evicted by a new connection", async () => {
+    // Before: a request sent with `Connection: close` (what snom phones send) marked its
+    // connection as closing while its admission was still awaited, which made it the first to
+    // be evicted, silently: behind a balancer (every phone one source address) a burst over
+    // maxConnectionsPerSource during a NATS fail-over closed phones' connections with no answer.
+    const reports: ListenerConnectionEvent[] = [];
+    const { port, nextAdmission } = await start({
+      maxConnectionsPerSource: 1,
+      onConnectionEvent: (event) => reports.push(event),
+    });
+    const first = send(port, 'p1');
+    const admission = await nextAdmission();
+    // Over the cap with nothing evictable: the new connection is refused (and reported).
+    const second = await send(port, 'p2');
+    expect(second.status).toBe(0);
+    expect(reports).toContainEqual({
+      type: 'refused',
+      reason: 'per-source-limit',
+      remoteAddress: HOST,
+    });
+    admission.resolve();
+    expect((await first).status).toBe(200);
+  });
+
+  it('a connection waiting for its admission longer than the idle timeout still gets its answer', async () => {
+    // Before: no bytes moved while the answer was awaited, so the socket's idle timer
+    // (keepAliveTimeoutMs) destroyed the connection without an answer.
+    const { port, nextAdmission } = await start({ keepAliveTimeoutMs: 100 });
+    const answer = send(port, 'p1');
+    const admission = await nextAdmission();
+    // An idle connection opened now is closed by the same timer: once it is, the waiting one
+    // has been silent longer than keepAliveTimeoutMs too (an event, not a guessed sleep).
+    const idle = connect({ host: HOST, port });
+    idle.on('error', () => undefined);
+    await new Promise((resolve) => idle.once('close', resolve));
+    admission.resolve();
+    expect((await answer).status).toBe(200);
   });
 
   it('does not reach the admission for a refused request (wrong secret)', async () => {

@@ -121,6 +121,13 @@ export interface PhoneServerLimits {
    * A new one over it evicts that source's longest-waiting connection, as above.
    */
   maxConnectionsPerSource?: number;
+  /**
+   * Source addresses of L4 balancers or proxies in front of the phone port (without PROXY
+   * protocol, every phone behind one arrives from its address): `maxConnectionsPerSource` does
+   * not apply to them, `maxConnections` still does. An IPv4-mapped IPv6 address
+   * (`::ffff:10.0.0.5`) matches its IPv4 form. Default none.
+   */
+  balancerAddresses?: readonly string[];
 }
 
 /** Why the phone port closed a connection itself (see `ListenerConnectionEvent`). */
@@ -177,6 +184,7 @@ export const DEFAULT_PHONE_SERVER_LIMITS: Readonly<Required<PhoneServerLimits>> 
   keepAliveTimeoutMs: 5000,
   maxConnections: 1024,
   maxConnectionsPerSource: 16,
+  balancerAddresses: [],
 };
 
 /** The logger used when none is given. */

@@ -82,14 +82,19 @@ export class PhoneConnection {
     });
   }
 
-  /** Since when it waits without completing a request; `-Infinity` when already closing. */
+  /** Since when it waits without completing a request; `-Infinity` when answered and closing. */
   get waitingSince(): number {
-    return this.#closing ? -Infinity : this.#waitingSince;
+    return this.#closing && !this.#busy ? -Infinity : this.#waitingSince;
   }
 
-  /** Whether it may be evicted: not in the middle of producing an answer. */
+  /**
+   * Whether it may be evicted: not in the middle of producing an answer. A request sent with
+   * `Connection: close` (as phones send them) marks the connection closing before its answer is
+   * produced; it must not go while that answer (in cluster mode: the stream's ack) is awaited,
+   * or the phone's event is lost without an answer.
+   */
   get evictable(): boolean {
-    return !this.#busy || this.#closing;
+    return !this.#busy;
   }
 
   /** Closes it to make room for a new connection. */
@@ -411,12 +416,10 @@ export class PhoneConnection {
   }
 
   #idle(): void {
-    if (
-      this.#pending !== undefined &&
-      this.#requestStartedAt !== 0 &&
-      !this.#busy &&
-      !this.#closing
-    ) {
+    // Waiting for its answer (the admission bounds that wait) is not idle: the answer's write
+    // re-arms the timer. Cut here, the phone got no answer for an event that may be stored.
+    if (this.#busy) return;
+    if (this.#pending !== undefined && this.#requestStartedAt !== 0 && !this.#closing) {
       this.#timedOut('idle-timeout');
     } else {
       if (this.#bodyToSkip > 0 && !this.#closing) this.#report('dropped', 'body-timeout');

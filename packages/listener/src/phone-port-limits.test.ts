@@ -178,6 +178,27 @@ describe('connection caps', () => {
     });
   });
 
+  it('a balancer address is held only to the global cap: every phone behind it shares it', async () => {
+    // Behind an L4 balancer without PROXY protocol every phone arrives from the balancer's
+    // address; before, 17 Action URLs in flight at once (a NATS fail-over in cluster mode) hit
+    // the per-source cap of 16 and phones' connections were refused.
+    const { port, listener } = await start({
+      maxConnectionsPerSource: 2,
+      maxConnections: 8,
+      balancerAddresses: ['::ffff:127.0.0.3'],
+    });
+    const viaBalancer: Held[] = [];
+    for (let i = 0; i < 6; i++) viaBalancer.push(await hold(port, '\r\n', '127.0.0.3'));
+    const other: Held[] = [];
+    for (let i = 0; i < 4; i++) other.push(await hold(port, '\r\n', '127.0.0.4'));
+    await vi.waitFor(() => {
+      expect(listener.stats().connections).toBe(8);
+    });
+    // The other host is still held to 2; the balancer kept all 6.
+    expect(viaBalancer.every((c) => !c.socket.destroyed)).toBe(true);
+    expect(listener.stats()).toMatchObject({ evicted: 2, refused: 0 });
+  });
+
   it('many hosts filling the global cap do not keep a phone out: the longest-waiting goes', async () => {
     // Before: over maxConnections a new connection was closed at once, so a phone's next
     // Action URL got a reset while the attackers' connections stayed.

@@ -57,6 +57,13 @@ async function until(promise: Promise<unknown>, deadline: number): Promise<void>
   }
 }
 
+/** `::ffff:10.0.0.5` (an IPv4 client on a dual-stack socket) as `10.0.0.5`; others unchanged. */
+function plainAddress(address: string): string {
+  return address.toLowerCase().startsWith('::ffff:') && address.includes('.')
+    ? address.slice(7)
+    : address;
+}
+
 /** The longest-waiting connection of `set` that may be evicted, if any. */
 function longestWaiting(set: Iterable<PhoneConnection>): PhoneConnection | undefined {
   let found: PhoneConnection | undefined;
@@ -79,7 +86,7 @@ function longestWaiting(set: Iterable<PhoneConnection>): PhoneConnection | undef
  * costs no more than an encoded one.
  *
  * This module decides which connections exist: at most `maxConnectionsPerSource` per source
- * address and `maxConnections` in all. A new connection over a cap evicts the connection (of
+ * address (except `balancerAddresses`) and `maxConnections` in all. A new connection over a cap evicts the connection (of
  * that source, or of all) that has waited longest without completing a request, so a host that
  * holds connections open cannot keep a phone's next event out; only when none may go is the new
  * one refused (destroyed at once). A sweep enforces the head and body deadlines of every
@@ -89,7 +96,8 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
   const limits: Required<PhoneServerLimits> = { ...DEFAULT_PHONE_SERVER_LIMITS };
   for (const key of Object.keys(limits) as (keyof PhoneServerLimits)[]) {
     const value = options[key];
-    if (value !== undefined) limits[key] = value;
+    // Same key, same type; TypeScript cannot see it through the union of the keys.
+    if (value !== undefined) Object.assign(limits, { [key]: value });
   }
   const logger = options.logger ?? CONSOLE_LOGGER;
   const { onConnectionEvent } = options;
@@ -150,10 +158,16 @@ export function createPhoneServer(options: PhoneServerOptions): PhoneServer {
     );
   }
 
+  const balancers = new Set(limits.balancerAddresses.map(plainAddress));
+
   function accept(socket: Socket): void {
     const source = socket.remoteAddress;
     const key = source ?? '';
-    if (!makeRoom(bySource.get(key), limits.maxConnectionsPerSource, 'per-source-limit')) {
+    // A balancer's address carries every phone behind it: only the global cap applies to it.
+    const perSourceCap = balancers.has(plainAddress(key))
+      ? Infinity
+      : limits.maxConnectionsPerSource;
+    if (!makeRoom(bySource.get(key), perSourceCap, 'per-source-limit')) {
       refuse(socket, source, 'per-source-limit');
       return;
     }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamLeader } from '@snomlink/cluster-nats/testing';
 import { skipWithoutNats } from './harness/nats-guard.js';
 import { ALL_SCENARIOS, selectScenarios } from './harness/scenario-select.js';
 import { nodeIds, startClusterDaemons } from './harness/cluster-control.js';
@@ -207,10 +208,14 @@ describe.skipIf(skip)('cluster mode: the five failure scenarios of CLUSTER.md', 
 
   // Runs last: after a nats-server died, the daemons' watches and consumers on it need longest
   // to recover, and a scenario after it would measure that recovery instead of its own failure.
-  scenario(3)('3. kill -9 one nats-server under load', async () => {
+  scenario(3)('3. kill -9 one nats-server (the EVENTS stream leader) under load', async () => {
     const result = await runScenario(cluster, { loadPhones, commandPhones }, async (ctx) => {
       await ctx.moreAcceptedCalls(3);
-      const node = cluster.nats.nodes[0];
+      // The EVENTS stream's leader: its loss stalls every daemon's ingress until a new leader is
+      // elected, the worst case (killing a follower costs the phones nothing, so a run that
+      // picked one at random measured nothing about half the time).
+      const leader = await streamLeader(cluster.nats.servers);
+      const node = cluster.nats.nodes.find((n) => n.name === leader) ?? cluster.nats.nodes[0];
       if (node === undefined) throw new Error('no nats node');
       await node.kill('SIGKILL');
       const since = Date.now();
@@ -220,6 +225,9 @@ describe.skipIf(skip)('cluster mode: the five failure scenarios of CLUSTER.md', 
       await ctx.moreAcceptedCalls(3, 45_000);
     });
     report('kill -9 one nats-server', result);
+    // While the stream elects a leader the daemons answer 503; a phone's connection closed
+    // without an answer (the per-source cap behind the proxy, evicted admissions) is a bug.
+    expect(result.refusedBy['connection closed before a response'] ?? 0).toBe(0);
     expect(result.problems).toEqual([]);
     for (const d of cluster.daemons) {
       const status = await clusterStatus(d);

@@ -32,6 +32,13 @@ describe('listener.limits, mqtt and notify in the config schema', () => {
     expect(issues({ ...TOKEN, listener: { limits: { maxConnectionsPerSource: 0 } } })).toEqual([
       'listener.limits.maxConnectionsPerSource: listener.limits.maxConnectionsPerSource must be at least 1',
     ]);
+    expect(
+      v.parse(configSchema, { ...TOKEN, listener: { limits: { balancerAddresses: ['10.0.0.5'] } } })
+        .listener.limits.balancerAddresses,
+    ).toEqual(['10.0.0.5']);
+    expect(
+      issues({ ...TOKEN, listener: { limits: { balancerAddresses: ['lb.example'] } } }).join(),
+    ).toMatch(/balancerAddresses must list IP addresses/);
     expect(issues({ ...TOKEN, listener: { limits: { rateLimit: true } } }).join()).toMatch(
       /rateLimit must be false or/,
     );

@@ -29,6 +29,20 @@ export const phonePortLimitsSchema = v.object({
     D.maxConnectionsPerSource,
     1_000_000,
   ),
+  /**
+   * Addresses of L4 balancers in front of the phone port (cluster mode): every phone behind one
+   * arrives from its address, so `maxConnectionsPerSource` does not apply to them.
+   */
+  balancerAddresses: v.optional(
+    v.array(
+      v.pipe(
+        v.string('listener.limits.balancerAddresses must list IP addresses'),
+        v.ip('listener.limits.balancerAddresses must list IP addresses (such as "10.0.0.5")'),
+      ),
+      'listener.limits.balancerAddresses must be a list of IP addresses',
+    ),
+    [],
+  ),
   /** Time for a request head from its first byte (empty lines included); then 408 and closed. */
   headersTimeoutMs: positiveInt('listener.limits.headersTimeoutMs', D.headersTimeoutMs),
   /** Time for a request body after its head; then closed. */

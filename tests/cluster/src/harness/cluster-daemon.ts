@@ -73,6 +73,9 @@ export function clusterDaemonConfig(options: ClusterDaemonOptions): Record<strin
       host: '127.0.0.1',
       port: options.listenerPort,
       publicHost: options.publicHost,
+      // The phones reach it through the TCP proxy (an L4 balancer without PROXY protocol): all
+      // arrive from 127.0.0.1, which must not be held to the per-source cap of one host.
+      limits: { balancerAddresses: ['127.0.0.1'] },
     },
     admin: { host: '127.0.0.1', port: options.adminPort, token: options.token },
     health: { intervalMs: 60_000, phoneTimeoutMs: 2000 },
