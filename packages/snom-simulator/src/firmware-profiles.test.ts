@@ -84,7 +84,9 @@ describe('firmware profiles (snom-evidence.md)', () => {
 
   it('chokeOnConcurrent: a second request while one is answered gets incomplete headers', async () => {
     const { phone, base } = await start();
-    await phone.setFault({ chokeOnConcurrent: true, delayMs: 100 });
+    // The second request must arrive while the first is answered: 100 ms was too short under a
+    // loaded CI (the first was done before the second connected). 2 s is a wide window.
+    await phone.setFault({ chokeOnConcurrent: true, delayMs: 2_000 });
     const port = Number(new URL(base).port);
     const raw = (): Promise<string> =>
       new Promise((resolve) => {
