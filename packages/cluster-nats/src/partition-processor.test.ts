@@ -288,6 +288,16 @@ describe.skipIf(missing)('partition processor', () => {
     await expectOutputsMatchLog({}, 1);
   });
 
+  /** Publishes `inputs`, lets a new owner apply them, and hands over (final checkpoint). */
+  async function ownerApplies(inputs: Parameters<typeof publishAll>[1]): Promise<void> {
+    const seqs = await publishAll(ingress, inputs);
+    const owner = await processor();
+    await vi.waitFor(() => {
+      expect(owner.appliedSeq()).toBe(Math.max(...seqs));
+    }, WAIT);
+    await owner.stop({ flush: true });
+  }
+
   /**
    * The call `lagged` of one phone: a first owner applies its start and hands over with a
    * checkpoint past it, a second ends it (journalled once, `normal`). Returns the phone, and
@@ -305,19 +315,9 @@ describe.skipIf(missing)('partition processor', () => {
       1_700_000_000_000,
     );
     const lines: KV = await new Kvm(env.js).open(env.names.buckets.lines);
-    const started = await publishAll(ingress, [incoming!, connected!]);
-    const first = await processor();
-    await vi.waitFor(() => {
-      expect(first.appliedSeq()).toBe(Math.max(...started));
-    }, WAIT);
-    await first.stop({ flush: true });
+    await ownerApplies([incoming!, connected!]);
     const checkpointAfterStart = await lines.get(checkpointKey(P));
-    const ended = await publishAll(ingress, [disconnected!, onhook!]);
-    const second = await processor();
-    await vi.waitFor(() => {
-      expect(second.appliedSeq()).toBe(Math.max(...ended));
-    }, WAIT);
-    await second.stop({ flush: true });
+    await ownerApplies([disconnected!, onhook!]);
     const laggingAnswers = new Map([
       [checkpointKey(P), checkpointAfterStart],
       [lineKey(P, phone), null],
