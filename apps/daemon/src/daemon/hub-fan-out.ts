@@ -20,11 +20,16 @@ export interface HubFanOutTargets {
   readonly fromHub?: boolean;
 }
 
-/** Logs one hub event (at the level its kind deserves). */
+/**
+ * Logs one hub event (at the level its kind deserves). A call is one line at `info`, when it
+ * finishes (like a call detail record); its state changes are `debug`: three or four `info`
+ * lines per call were ~6 % of the daemon's CPU at saturation (issue 19), and the journal and
+ * `/api/events` already carry every state change.
+ */
 function log(event: SnomlinkEvent, logger: Logger): void {
   switch (event.type) {
     case 'call-state':
-      logger.info(
+      logger.debug(
         {
           phoneId: event.call.phoneId,
           callId: event.call.id,
@@ -49,6 +54,8 @@ function log(event: SnomlinkEvent, logger: Logger): void {
           phoneId: event.call.phoneId,
           callId: event.call.id,
           direction: event.call.direction,
+          remote: (event.call.direction === 'outbound' ? event.call.calledId : event.call.callerId)
+            .canonical,
           mode: event.call.disconnectMode,
           missed: event.call.missed,
           durationMs:
