@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
-// One self-contained bundle at dist/cli.js (root `npm start` runs it): workspace packages and
+// One self-contained bundle at dist/cli.js (and its writer thread, dist/journal-thread-worker.js) (root `npm start` runs it): workspace packages and
 // pure-JS dependencies are inlined; the native better-sqlite3 and pino (worker-thread based
 // transports resolve files at run time) stay external and load from node_modules.
 export default defineConfig({
-  entry: { cli: 'src/cli.ts' },
+  // The journal's writer thread is an entry of its own: a worker starts it by file name.
+  entry: { cli: 'src/cli.ts', 'journal-thread-worker': 'src/journal/journal-thread-worker.ts' },
   format: ['esm'],
   platform: 'node',
   target: 'node20',

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createEventHub, createLineModel, toDialable } from '@snomlink/core';
-import type { SnomlinkEvent } from '@snomlink/core';
+import { createLineModel, toDialable } from '@snomlink/core';
 import type { ProvisionResult } from './api/schemas.js';
 import { createScanScheduler } from '@snomlink/log-scanner';
 import { createLocalBackbone } from './backbone/local-backbone.js';
@@ -15,6 +14,7 @@ import type { Daemon, DaemonAddresses, DaemonOptions } from './daemon/daemon-typ
 import { fanOutHub } from './daemon/hub-fan-out.js';
 import { createIntegrations } from './daemon/integrations.js';
 import { journalLogHooks } from './daemon/journal-log.js';
+import { createJournalledHub } from './daemon/journalled-hub.js';
 import { createListenerController } from './daemon/listener-controller.js';
 import { wireDaemonMetrics } from './daemon/metrics-wiring.js';
 import { createPhoneIndex } from './daemon/phone-index.js';
@@ -38,7 +38,11 @@ export type { HostPort } from './daemon/listener-controller.js';
 export function createDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   const cfg = (): typeof config.current => config.current;
-  const hub = createEventHub<SnomlinkEvent>();
+  const journal = createDeferredJournal(options.openJournal);
+  // Delivers a finished call once the journal has written it (a kill -9 cannot lose a call a
+  // reader saw end); cluster mode delivers at once (its journal is fed from the stream).
+  // `backbone` is read at publish time, after it exists.
+  const hub = createJournalledHub({ journal, journalled: () => backbone.changes.fanOutFromHub });
   // The seams cluster mode replaces (docs/cluster.md); the default is today's in-process wiring.
   const backbone =
     options.backbone?.({ hub }) ??
@@ -51,7 +55,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const { ingress, ownership } = backbone;
   const lineModel = backbone.lines;
   const events = createEventBuffer({ capacity: 2000, ...backbone.sseIds });
-  const journal = createDeferredJournal();
   const webhooks = createWebhookDispatcher({
     webhooks: () => cfg().webhooks,
     onFailure: (webhook, _url, error) => {
@@ -150,7 +153,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
 
   const unsubscribeHub = fanOutHub(hub, {
     events,
-    journal,
     webhooks,
     logger,
     fromHub: backbone.changes.fanOutFromHub,
@@ -180,8 +182,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
     journal.open({
       file: database,
       retentionDays: cfg().journal.retentionDays,
-      // Not `batchWrites`: a call is written before SSE and webhooks announce it finished, so a
-      // kill -9 cannot lose a call a reader saw end (tests/system crash-restart caught that).
       ...options.journal,
       ...journalLogHooks(logger),
     });

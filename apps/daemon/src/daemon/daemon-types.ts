@@ -43,6 +43,11 @@ export interface DaemonOptions {
   readonly beforeBind?: () => Promise<void>;
   /** Line model tick period. Default 1000. */
   readonly tickMs?: number;
+  /**
+   * How the journal is opened in `start()`: `openJournal` (SQLite in the daemon's thread, the
+   * default) or `openJournalThread` (a writer thread, what the `snomlink` command uses).
+   */
+  readonly openJournal?: (options: JournalOptions) => Journal;
   /** Journal tuning (tests): busy timeout, retry backoff, queue size. */
   readonly journal?: Pick<
     JournalOptions,

@@ -3,19 +3,17 @@ import type { EventHub, SnomlinkEvent } from '@snomlink/core';
 import type { EventBuffer } from '../events/event-buffer.js';
 import { sseMessageOf } from '../events/sse-message.js';
 import type { WebhookDispatcher } from '../events/webhooks.js';
-import type { Journal } from '../journal/journal.js';
 
 /** Where {@link fanOutHub} sends the hub's events. */
 export interface HubFanOutTargets {
   /** The SSE replay buffer (`/api/events`). */
   readonly events: EventBuffer;
-  /** Finished calls are journalled. */
-  readonly journal: Pick<Journal, 'record'>;
   readonly webhooks: Pick<WebhookDispatcher, 'handle'>;
   readonly logger: Logger;
   /**
-   * Whether finished calls go to the journal and events to the webhooks from here (default
-   * true). Cluster mode: false, the journal log and the shared webhook consumer feed them.
+   * Whether events go to the webhooks from here (default true). Cluster mode: false, the shared
+   * webhook consumer sends them. (Finished calls are journalled before the hub delivers them:
+   * journalled-hub.ts; in cluster mode from the journal log.)
    */
   readonly fromHub?: boolean;
 }
@@ -92,20 +90,16 @@ function log(event: SnomlinkEvent, logger: Logger): void {
   }
 }
 
-/** Buffers one hub event for SSE, journals a finished call, and logs it. */
-function route(
-  event: SnomlinkEvent,
-  { events, journal, logger, fromHub = true }: HubFanOutTargets,
-): void {
+/** Buffers one hub event for SSE and logs it. */
+function route(event: SnomlinkEvent, { events, logger }: HubFanOutTargets): void {
   const message = sseMessageOf(event);
   events.push(message.event, message.payload);
-  if (fromHub && event.type === 'call-finished') journal.record(event.call);
   log(event, logger);
 }
 
 /**
- * Sends every hub event to the SSE buffer, the journal (finished calls), the log and the
- * webhooks, in that order. Returns the unsubscribe function.
+ * Sends every hub event to the SSE buffer, the log and the webhooks, in that order. Returns the
+ * unsubscribe function.
  */
 export function fanOutHub(hub: EventHub<SnomlinkEvent>, targets: HubFanOutTargets): () => void {
   const toWebhooks = targets.fromHub ?? true;

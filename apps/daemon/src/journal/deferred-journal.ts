@@ -19,9 +19,14 @@ const NOT_OPEN = 'the journal is not open yet (the daemon has not started)';
 
 /** The journal before and after its database is opened; all state is here. */
 class Deferred implements DeferredJournal {
+  readonly #openWith: (options: JournalOptions) => Journal;
   #journal: Journal | null = null;
   #early: { call: FinishedCall; position: number | undefined }[] = [];
   #retentionDays: number | undefined;
+
+  constructor(openWith: (options: JournalOptions) => Journal) {
+    this.#openWith = openWith;
+  }
 
   get isOpen(): boolean {
     return this.#journal !== null;
@@ -29,7 +34,7 @@ class Deferred implements DeferredJournal {
 
   open(options: JournalOptions): void {
     if (this.#journal !== null) throw new Error('the journal is already open');
-    this.#journal = openJournal({
+    this.#journal = this.#openWith({
       ...options,
       ...(this.#retentionDays === undefined ? {} : { retentionDays: this.#retentionDays }),
     });
@@ -39,6 +44,12 @@ class Deferred implements DeferredJournal {
   record(call: FinishedCall, position?: number): void {
     if (this.#journal === null) this.#early.push({ call, position });
     else this.#journal.record(call, position);
+  }
+
+  whenWritten(written: () => void): void {
+    // Not open yet: the calls wait in memory for the open, which writes them.
+    if (this.#journal === null) written();
+    else this.#journal.whenWritten(written);
   }
 
   position(): number {
@@ -89,7 +100,12 @@ class Deferred implements DeferredJournal {
   }
 }
 
-/** A journal to open later (see {@link DeferredJournal}). */
-export function createDeferredJournal(): DeferredJournal {
-  return new Deferred();
+/**
+ * A journal to open later (see {@link DeferredJournal}), by `openWith`: {@link openJournal}
+ * (SQLite in this thread, the default) or `openJournalThread` (a writer thread).
+ */
+export function createDeferredJournal(
+  openWith: (options: JournalOptions) => Journal = openJournal,
+): DeferredJournal {
+  return new Deferred(openWith);
 }

@@ -265,6 +265,51 @@ describe('journal with batchWrites', () => {
     }
   });
 
+  it('commit() writes every recorded call before it returns, more than a batch too', () => {
+    const file = join(dir, 'j.sqlite');
+    const journal = openJournal({ file, batchWrites: true });
+    const reader = new Database(file, { readonly: true });
+    const count = (): number =>
+      (reader.prepare('SELECT COUNT(*) AS n FROM calls').get() as { n: number }).n;
+    try {
+      for (let i = 0; i < 1200; i++) journal.record(finishedCall({ id: `c-${String(i)}` }));
+      expect(count()).toBe(0);
+      journal.commit();
+      expect(count()).toBe(1200);
+      expect(journal.status.pending).toBe(0);
+    } finally {
+      reader.close();
+      journal.close();
+    }
+  });
+
+  it('commit() leaves calls to the retry timer while the database fails, and never throws', () => {
+    const file = join(dir, 'j.sqlite');
+    const journal = openJournal({
+      file,
+      batchWrites: true,
+      busyTimeoutMs: 0,
+      retryInitialMs: 60_000,
+    });
+    const locker = new Database(file);
+    try {
+      locker.exec('BEGIN EXCLUSIVE');
+      journal.record(finishedCall({ id: 'locked-out' }));
+      journal.commit();
+      expect(journal.status).toMatchObject({ ok: false, pending: 1 });
+      const failures = journal.writeFailures;
+      // Failing: a commit per turn must not block the loop on the lock again and again.
+      journal.record(finishedCall({ id: 'next' }));
+      journal.commit();
+      expect(journal.writeFailures).toBe(failures);
+      expect(journal.status.pending).toBe(2);
+      locker.exec('COMMIT');
+    } finally {
+      locker.close();
+      expect(journal.close()).toBe(0);
+    }
+  });
+
   it('writes what the turn left when closed', () => {
     const file = join(dir, 'j.sqlite');
     const journal = openJournal({ file, batchWrites: true });

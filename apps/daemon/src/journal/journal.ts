@@ -65,10 +65,10 @@ export interface JournalOptions {
   readonly onOverflow?: (dropped: number, total: number) => void;
   /**
    * Write the calls recorded in one turn of the event loop in one transaction, at the end of
-   * the turn (`setImmediate`), instead of one transaction per call. Reads (`query`, `position`)
-   * and `close` write what is waiting first, so they see every recorded call. A transaction
-   * cost ~70 µs of CPU per Action URL at saturation (issue 19), most of it per commit. Default
-   * false: each call is written when recorded.
+   * the turn (`setImmediate`) or at `commit()` if that comes first, instead of one transaction
+   * per call. Reads (`query`, `position`) and `close` write what is waiting first, so they see
+   * every recorded call. A transaction cost ~70 µs of CPU per Action URL at saturation (issue
+   * 19), most of it per commit. Default false: each call is written when recorded.
    */
   readonly batchWrites?: boolean;
   readonly now?: () => number;
@@ -84,6 +84,14 @@ export interface Journal {
    * projects (see {@link Journal.position}).
    */
   record(call: FinishedCall, position?: number): void;
+  /**
+   * Calls `written` once every call recorded so far is on disk, or, while the database fails,
+   * queued in memory for the retry timer (`status` says so): the daemon announces a finished call
+   * only then, so a `kill -9` cannot lose a call a reader saw end. The journal of
+   * {@link openJournal} writes before it calls back; the writer thread's (journal-thread.ts) calls
+   * back when the thread has committed, so one transaction holds every call finished meanwhile.
+   */
+  whenWritten(written: () => void): void;
   /**
    * The highest `position` stored with a call (written in the same transaction as the calls up
    * to it), or 0 when none: where a projection of a log resumes (cluster mode: the JOURNAL stream
@@ -114,6 +122,16 @@ export interface Journal {
    * closes the database. Returns how many calls could not be written.
    */
   close(): number;
+}
+
+/** The journal of {@link openJournal}: SQLite in this thread. */
+export interface LocalJournal extends Journal {
+  /**
+   * Writes the recorded calls now, all of them, before returning (with `batchWrites`: the turn's
+   * calls in one transaction). While the database fails it does not try (the retry timer writes
+   * them; `status` says so), and it never throws.
+   */
+  commit(): void;
 }
 
 interface Row {
@@ -295,7 +313,7 @@ function fromRow(row: Row): JournalEntry {
  * Opens (creating if needed) the journal database in WAL mode. Throws only when the file
  * cannot be opened at all at start; later failures are absorbed by `record`.
  */
-export function openJournal(options: JournalOptions): Journal {
+export function openJournal(options: JournalOptions): LocalJournal {
   const now = options.now ?? Date.now;
   const maxPending = Math.max(1, options.maxPending ?? 10_000);
   const retryInitialMs = options.retryInitialMs ?? 1000;
@@ -428,10 +446,14 @@ export function openJournal(options: JournalOptions): Journal {
     }
   };
 
-  /** Writes batch after batch, yielding between them; on failure retries with backoff. */
-  const drain = (): void => {
+  /**
+   * Writes batch after batch, yielding between them (or all at once when `whole`: a commit
+   * someone waits for); on failure retries with backoff.
+   */
+  const drain = (whole = false): void => {
     reportDrops();
-    const result = flush();
+    let result = flush();
+    while (whole && result === 'more') result = flush();
     if (result === 'done') return;
     if (result === 'more') {
       schedule(0);
@@ -451,12 +473,14 @@ export function openJournal(options: JournalOptions): Journal {
     timer.unref();
   };
 
-  /** Writes the calls of this turn now (batchWrites), e.g. before a read. */
-  const writeTurn = (): void => {
-    if (turnWrite === undefined) return;
-    clearImmediate(turnWrite);
+  /**
+   * Writes the recorded calls now (batchWrites: this turn's), e.g. before a read. Not while
+   * failing or writing a backlog: the timer does that, in order, without blocking every turn.
+   */
+  const commit = (): void => {
+    if (turnWrite !== undefined) clearImmediate(turnWrite);
     turnWrite = undefined;
-    if (timer === undefined && lastError === null) drain();
+    if (!closed && timer === undefined && lastError === null) drain(true);
   };
 
   const prune = (): number => {
@@ -494,11 +518,12 @@ export function openJournal(options: JournalOptions): Journal {
       if (timer !== undefined) return;
       if (lastError !== null) schedule(retryDelay());
       else if (options.batchWrites !== true) drain();
-      else
-        turnWrite ??= setImmediate(() => {
-          turnWrite = undefined;
-          if (timer === undefined && lastError === null) drain();
-        });
+      else turnWrite ??= setImmediate(commit);
+    },
+    commit,
+    whenWritten(written) {
+      commit();
+      written();
     },
     setDirectoryName(target, party, name) {
       if (closed || party === 'connectedId') return;
@@ -528,7 +553,7 @@ export function openJournal(options: JournalOptions): Journal {
       }
     },
     position() {
-      writeTurn();
+      commit();
       try {
         const handle = db ?? (db = openDb());
         const row = handle.prepare(READ_POSITION).get(POSITION_LOG) as { seq: number } | undefined;
@@ -540,7 +565,7 @@ export function openJournal(options: JournalOptions): Journal {
       }
     },
     query(query = {}) {
-      writeTurn();
+      commit();
       // Reopen after a failure so readers recover too.
       const handle = db ?? (db = openDb());
       const limit = Math.min(500, Math.max(1, Math.floor(query.limit ?? 50)));

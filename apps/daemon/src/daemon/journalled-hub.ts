@@ -1,0 +1,76 @@
+import { createEventHub } from '@snomlink/core';
+import type { EventHub, SnomlinkEvent } from '@snomlink/core';
+import type { Journal } from '../journal/journal.js';
+
+/** Options of {@link createJournalledHub}. */
+export interface JournalledHubOptions {
+  /** Where finished calls are written. */
+  readonly journal: Pick<Journal, 'record' | 'whenWritten'>;
+  /**
+   * Whether this hub journals its `call-finished` (asked per event, so the daemon can pass its
+   * backbone's `fanOutFromHub` before the backbone exists). False: the hub delivers at once,
+   * like core's (cluster mode, where the JOURNAL stream is the durable record and the SSE ids
+   * are bound to the stream record being applied, synchronously).
+   */
+  readonly journalled: () => boolean;
+}
+
+/** An event published and not yet delivered; a finished call is ready once written. */
+interface Held {
+  readonly event: SnomlinkEvent;
+  ready: boolean;
+}
+
+/**
+ * The daemon's event hub in one-process mode: it journals every finished call and delivers it
+ * to the subscribers (SSE buffer, webhooks, MQTT, TAPI, mail, metrics) only once the journal has
+ * written it ({@link Journal.whenWritten}), so no reader sees a call finished that a `kill -9`
+ * could still lose. Events published after a finished call wait behind it, so none overtakes
+ * an earlier one; with nothing waiting, an event is delivered at once.
+ *
+ * With the journal in the daemon's thread, `whenWritten` calls back at once and this hub
+ * behaves like core's. With the writer thread, a finished call waits for the thread's commit
+ * (a fraction of a millisecond on an idle daemon), and every call finished meanwhile shares it.
+ * A failed write does not hold the events: the journal keeps the calls queued in memory for its
+ * retry timer (health says so, loudly) and reports them written.
+ */
+export function createJournalledHub(options: JournalledHubOptions): EventHub<SnomlinkEvent> {
+  const { journal, journalled } = options;
+  const subscribers = createEventHub<SnomlinkEvent>();
+  /** Oldest first: events waiting for a finished call ahead of them (or their own) to be written. */
+  const held: Held[] = [];
+
+  /** Delivers the events at the front that no longer wait. */
+  const deliverReady = (): void => {
+    while (held[0]?.ready === true) {
+      const next = held.shift();
+      if (next !== undefined) subscribers.publish(next.event);
+    }
+  };
+
+  return {
+    publish(event) {
+      if (!journalled()) {
+        subscribers.publish(event);
+        return;
+      }
+      if (event.type !== 'call-finished') {
+        if (held.length === 0) subscribers.publish(event);
+        else held.push({ event, ready: true });
+        return;
+      }
+      const entry: Held = { event, ready: false };
+      held.push(entry);
+      journal.record(event.call);
+      journal.whenWritten(() => {
+        entry.ready = true;
+        deliverReady();
+      });
+    },
+    subscribe: (listener) => subscribers.subscribe(listener),
+    stream: (streamOptions) => subscribers.stream(streamOptions),
+    get subscriberCount() {
+      return subscribers.subscriberCount;
+    },
+  };
+}

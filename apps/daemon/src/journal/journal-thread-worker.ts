@@ -1,0 +1,124 @@
+// The journal's writer thread (started by journal-thread.ts): SQLite's writes, off the daemon's
+// event loop. Calls arrive one message each; whatever arrived while the last transaction was
+// being written is written in the next one (a group commit), then the daemon thread is told up
+// to which call everything is on disk, and announces those calls finished.
+import { parentPort, workerData } from 'node:worker_threads';
+import { openJournal, type LocalJournal } from './journal.js';
+import type {
+  WriterAnswer,
+  WriterNotice,
+  WriterQuestion,
+  WriterRequest,
+  WriterStatus,
+  WriterThreadData,
+} from './journal-thread-protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('journal-thread-worker.ts runs as a worker thread');
+const { options, answered, answers } = workerData as WriterThreadData;
+
+const notify = (notice: WriterNotice): void => {
+  port.postMessage(notice);
+};
+
+/** Opens the journal; a file that cannot be opened is the answer to every question instead. */
+function open(): LocalJournal | Error {
+  try {
+    return openJournal({
+      ...options,
+      batchWrites: true,
+      onStatus: (status) => {
+        notify({ kind: 'status', status });
+      },
+      onDropped: (call, error) => {
+        notify({
+          kind: 'dropped',
+          call,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      },
+      onOverflow: (dropped, total) => {
+        notify({ kind: 'overflow', dropped, total });
+      },
+    });
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+const opened = open();
+
+/** The highest call sequence recorded, and the end-of-turn commit while one is due. */
+let recordedSeq = 0;
+let commitDue: NodeJS.Immediate | undefined;
+
+const commitAndTell = (journal: LocalJournal): void => {
+  commitDue = undefined;
+  journal.commit();
+  notify({ kind: 'written', seq: recordedSeq });
+};
+
+function answer(journal: LocalJournal, question: WriterQuestion): unknown {
+  switch (question.op) {
+    case 'query':
+      return journal.query(question.options);
+    case 'position':
+      return journal.position();
+    case 'prune':
+      return journal.prune();
+    case 'status': {
+      const status: WriterStatus = {
+        status: journal.status,
+        writeFailures: journal.writeFailures,
+      };
+      return status;
+    }
+    case 'close': {
+      if (commitDue !== undefined) clearImmediate(commitDue);
+      const unwritten = journal.close();
+      // What close wrote is on disk: the daemon thread may announce it.
+      notify({ kind: 'written', seq: recordedSeq });
+      return unwritten;
+    }
+  }
+}
+
+function ask(request: Extract<WriterRequest, { kind: 'ask' }>): void {
+  let reply: WriterAnswer;
+  try {
+    if (opened instanceof Error) throw opened;
+    reply = { id: request.id, ok: true, value: answer(opened, request.question) };
+  } catch (error) {
+    reply = {
+      id: request.id,
+      ok: false,
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+  answers.postMessage(reply);
+  Atomics.store(answered, 0, 1);
+  Atomics.notify(answered, 0);
+}
+
+port.on('message', (request: WriterRequest) => {
+  if (request.kind === 'ask') {
+    ask(request);
+    return;
+  }
+  // Not open: the daemon's thread failed to open it too (the first ask) and records nothing.
+  if (opened instanceof Error) return;
+  const journal = opened;
+  switch (request.kind) {
+    case 'record':
+      journal.record(request.call, request.position);
+      recordedSeq = request.seq;
+      commitDue ??= setImmediate(commitAndTell, journal);
+      return;
+    case 'directory-name':
+      journal.setDirectoryName(request.call, request.party, request.name);
+      return;
+    case 'retention':
+      journal.setRetentionDays(request.days);
+      return;
+  }
+});

@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JournalStatus } from './journal.js';
+import { openJournalThread } from './journal-thread.js';
+import { finishedCall } from '../testing/fixtures.js';
+import { sourceWriterThread } from '../testing/source-writer-thread.js';
+
+/** The threads started by a test (terminated after it; one test stops its thread itself). */
+const workers: Worker[] = [];
+const startSource = sourceWriterThread(workers);
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'snomlink-journal-thread-'));
+  file = join(dir, 'journal.sqlite');
+  workers.length = 0;
+});
+afterEach(async () => {
+  await Promise.all(workers.map((w) => w.terminate()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The call ids on disk, read through a connection of its own (what a restart would see). */
+function onDisk(): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT call_id FROM calls ORDER BY id').all() as { call_id: string }[]).map(
+      (r) => r.call_id,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+const written = (journal: { whenWritten: (cb: () => void) => void }): Promise<void> =>
+  new Promise((resolve) => {
+    journal.whenWritten(resolve);
+  });
+
+describe('journal in a writer thread', () => {
+  it('reports each call written only once it is on disk', async () => {
+    const journal = openJournalThread({ file }, { start: startSource });
+    try {
+      const seenAtCallback: { id: string; disk: string[] }[] = [];
+      for (let i = 0; i < 50; i++) {
+        const id = `c-${String(i)}`;
+        journal.record(finishedCall({ id }));
+        journal.whenWritten(() => seenAtCallback.push({ id, disk: onDisk() }));
+      }
+      await written(journal);
+      expect(seenAtCallback.map((s) => s.id)).toEqual(
+        Array.from({ length: 50 }, (_, i) => `c-${String(i)}`),
+      );
+      for (const { id, disk } of seenAtCallback) expect(disk).toContain(id);
+      expect(journal.status).toEqual({ ok: true, pending: 0, dropped: 0 });
+    } finally {
+      expect(journal.close()).toBe(0);
+    }
+  });
+
+  it('answers reads synchronously, after every call recorded before them', () => {
+    const journal = openJournalThread({ file }, { start: startSource });
+    try {
+      journal.record(finishedCall({ id: 'first' }), 7);
+      journal.record(finishedCall({ id: 'second', phoneId: 'desk-202' }), 9);
+      journal.setDirectoryName({ phoneId: 'desk-202', callId: 'second' }, 'callerId', 'Acme');
+      const page = journal.query({ limit: 10 });
+      expect(page.entries.map((e) => [e.callId, e.callerDirectoryName])).toEqual([
+        ['second', 'Acme'],
+        ['first', null],
+      ]);
+      expect(journal.query({ phoneId: 'desk-202' }).entries).toHaveLength(1);
+      expect(journal.position()).toBe(9);
+      expect(journal.writeFailures).toBe(0);
+      expect(journal.prune()).toBe(0);
+    } finally {
+      journal.close();
+    }
+  });
+
+  it('writes what waits when closed, and calls back whoever waited', async () => {
+    const journal = openJournalThread({ file }, { start: startSource });
+    journal.record(finishedCall({ id: 'last' }));
+    const announced = written(journal);
+    expect(journal.close()).toBe(0);
+    await announced;
+    expect(onDisk()).toEqual(['last']);
+    expect(() => journal.query()).toThrow(/closed/);
+  });
+
+  it('throws like openJournal when the file cannot be opened', () => {
+    expect(() =>
+      openJournalThread({ file: join(dir, 'no-such-dir', 'j.sqlite') }, { start: startSource }),
+    ).toThrow(/directory does not exist|unable to open/);
+  });
+
+  it('says so when the thread dies, and writes its unwritten calls in this thread', async () => {
+    const statuses: JournalStatus[] = [];
+    const journal = openJournalThread(
+      { file, onStatus: (s) => statuses.push(s) },
+      { start: startSource },
+    );
+    try {
+      journal.record(finishedCall({ id: 'before' }));
+      await written(journal);
+      const thread = workers[0];
+      if (thread === undefined) throw new Error('no thread');
+      // Stop the thread before it sees the next calls.
+      const stopped = thread.terminate();
+      journal.record(finishedCall({ id: 'during-1' }));
+      journal.record(finishedCall({ id: 'during-2' }));
+      const announced = written(journal);
+      await stopped;
+      await announced;
+      expect(statuses[0]).toMatchObject({ ok: false });
+      expect(statuses[0]?.error).toMatch(/writer thread stopped/);
+      journal.record(finishedCall({ id: 'after' }));
+      await written(journal);
+      expect(onDisk()).toEqual(['before', 'during-1', 'during-2', 'after']);
+      expect(journal.query().entries.map((e) => e.callId)).toEqual([
+        'after',
+        'during-2',
+        'during-1',
+        'before',
+      ]);
+    } finally {
+      expect(journal.close()).toBe(0);
+    }
+  });
+});
