@@ -13,6 +13,8 @@
 //        --cpu-prof <dir> (V8 CPU profile of the daemon; summarise with bench/system/profile-summary.ts)
 //        --heap-snapshot <dir> (heap snapshots of the daemon started and provisioned; compare
 //        with bench/system/heap-summary.ts)
+//        --journal-thread (the daemon, not --before, with `journal.writerThread`; with
+//        --before apps/daemon/dist/cli.js the same build without and with it, side by side)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -54,6 +56,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** Write heap snapshots of the daemon (started, provisioned) into this directory. */
     'heap-snapshot': { type: 'string' },
+    /** Run the daemon (not --before) with the journal's writer thread. */
+    'journal-thread': { type: 'boolean', default: false },
   },
 });
 const PHONES = Number(values.phones);
@@ -555,7 +559,12 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   const t0 = performance.now();
   const daemon = await startDaemon({
     phones: phones.map(({ id, host, model, secret }) => ({ id, host, model, secret })),
-    config: { health: { intervalMs: HEALTH_MS, phoneTimeoutMs: 5000 } },
+    config: {
+      health: { intervalMs: HEALTH_MS, phoneTimeoutMs: 5000 },
+      ...(label === 'daemon' && values['journal-thread']
+        ? { journal: { writerThread: true } }
+        : {}),
+    },
     logLevel: 'info',
     startTimeoutMs: 120_000,
     ...(bin === undefined ? {} : { bin }),

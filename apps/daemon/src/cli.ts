@@ -22,7 +22,6 @@ import { tuneHeap } from './heap-tuning.js';
 import { createLogger } from './logger.js';
 import { mountTapi } from './tapi.js';
 import { VERSION } from './version.js';
-import { openJournalThread } from './journal/journal-thread.js';
 
 /** Where the built web UI sits relative to this bundle (apps/daemon/dist/cli.js). */
 function defaultWebUiDir(): string {
@@ -174,8 +173,6 @@ async function main(): Promise<number> {
       logger,
       webUiDir,
       demo: options.demo,
-      // SQLite's writes off the event loop (issue 19): the bundle ships the writer thread.
-      openJournal: openJournalThread,
       ...(listen === undefined ? {} : { listen }),
       ...(admin === undefined ? {} : { admin }),
       ...(backbone === undefined ? {} : { backbone }),

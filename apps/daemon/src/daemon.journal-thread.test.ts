@@ -16,7 +16,6 @@ import type { ConfigStore } from './config/config-store.js';
 import { createDaemon } from './daemon.js';
 import type { Daemon } from './daemon.js';
 import type { BufferedEvent } from './events/event-buffer.js';
-import { openJournalThread } from './journal/journal-thread.js';
 import { finishedCall } from './testing/fixtures.js';
 import { sourceWriterThread } from './testing/source-writer-thread.js';
 
@@ -35,6 +34,7 @@ beforeEach(async () => {
       ...c,
       listener: { ...c.listener, host: '127.0.0.1', port: 0 },
       health: { ...c.health, intervalMs: 0 },
+      journal: { ...c.journal, writerThread: true },
     }),
   });
   daemon = createDaemon({
@@ -43,9 +43,11 @@ beforeEach(async () => {
     logger: pino({ level: 'silent' }),
     admin: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
-    openJournal: (options) => openJournalThread(options, { start: sourceWriterThread(threads) }),
+    startWriterThread: sourceWriterThread(threads),
   });
   await daemon.start();
+  // `journal.writerThread` started the thread (the default keeps SQLite in the daemon's thread).
+  expect(threads).toHaveLength(1);
   disk = new Database(join(dir, 'journal.sqlite'), { readonly: true });
 });
 

@@ -26,6 +26,8 @@ import { createEventBuffer } from './events/event-buffer.js';
 import { createWebhookDispatcher } from './events/webhooks.js';
 import { createAdminApp } from './http/admin-app.js';
 import { createDeferredJournal } from './journal/deferred-journal.js';
+import { openJournal } from './journal/journal.js';
+import { openJournalThread } from './journal/journal-thread.js';
 import { VERSION } from './version.js';
 
 export type { Daemon, DaemonAddresses, DaemonOptions, DaemonParts } from './daemon/daemon-types.js';
@@ -38,7 +40,7 @@ export type { HostPort } from './daemon/listener-controller.js';
 export function createDaemon(options: DaemonOptions): Daemon {
   const { config, logger } = options;
   const cfg = (): typeof config.current => config.current;
-  const journal = createDeferredJournal(options.openJournal);
+  const journal = createDeferredJournal();
   // Delivers a finished call once the journal has written it (a kill -9 cannot lose a call a
   // reader saw end); cluster mode delivers at once (its journal is fed from the stream).
   // `backbone` is read at publish time, after it exists.
@@ -179,12 +181,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
     // Also when --config points elsewhere: a fresh machine has no data directory yet.
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     const database = join(options.dataDir, 'journal.sqlite');
-    journal.open({
-      file: database,
-      retentionDays: cfg().journal.retentionDays,
-      ...options.journal,
-      ...journalLogHooks(logger),
-    });
+    const { retentionDays, writerThread } = cfg().journal;
+    if (writerThread)
+      logger.info({ file: database }, 'journal: SQLite writes from a worker thread');
+    journal.open(
+      { file: database, retentionDays, ...options.journal, ...journalLogHooks(logger) },
+      writerThread
+        ? (o) =>
+            openJournalThread(
+              o,
+              options.startWriterThread ? { start: options.startWriterThread } : {},
+            )
+        : openJournal,
+    );
     callerNames.start();
     access.open(database, () => cfg().journal.retentionDays);
     await phones.sync(cfg().phones);

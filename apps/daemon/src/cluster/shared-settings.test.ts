@@ -67,7 +67,7 @@ describe('shared settings', () => {
     };
     const { config, skipped } = readShared(doc, local);
     expect(config.phones.map((p) => p.id)).toEqual(['a']);
-    expect(config.journal).toEqual({ retentionDays: 30 });
+    expect(config.journal).toEqual({ retentionDays: 30, writerThread: false });
     expect(skipped.map((s) => s.key).sort()).toEqual([
       'phone.bad',
       'phone.c',
@@ -90,8 +90,12 @@ describe('shared settings', () => {
     expect(written.sections['journal']).toBe(42);
     expect(written.sections['future']).toEqual({ x: 1 });
     // A change to the section the daemon could not read replaces it.
-    const fixed = documentFor({ ...read.config, journal: { retentionDays: 7 } }, read, doc);
-    expect(fixed.sections['journal']).toEqual({ retentionDays: 7 });
+    const fixed = documentFor(
+      { ...read.config, journal: { retentionDays: 7, writerThread: false } },
+      read,
+      doc,
+    );
+    expect(fixed.sections['journal']).toEqual({ retentionDays: 7, writerThread: false });
     // A phone added under the bad entry's id replaces it.
     const replaced = documentFor({ ...read.config, phones: [phone('a'), phone('bad')] }, read, doc);
     expect(replaced.phones['bad']).toEqual(phone('bad'));

@@ -9,6 +9,7 @@ import type { PhoneConfig } from '../config/config-schema.js';
 import type { ConfigStore } from '../config/config-store.js';
 import type { EventBuffer } from '../events/event-buffer.js';
 import type { Journal, JournalOptions } from '../journal/journal.js';
+import type { StartWriterThread } from '../journal/journal-thread.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { PhoneManager } from '../phones/phone-manager.js';
 import type { HostPort } from './listener-controller.js';
@@ -44,10 +45,10 @@ export interface DaemonOptions {
   /** Line model tick period. Default 1000. */
   readonly tickMs?: number;
   /**
-   * How the journal is opened in `start()`: `openJournal` (SQLite in the daemon's thread, the
-   * default) or `openJournalThread` (a writer thread, what the `snomlink` command uses).
+   * How the journal's writer thread starts when `journal.writerThread` is set (default: the
+   * bundled dist/journal-thread-worker.js; tests start the TypeScript source).
    */
-  readonly openJournal?: (options: JournalOptions) => Journal;
+  readonly startWriterThread?: StartWriterThread;
   /** Journal tuning (tests): busy timeout, retry backoff, queue size. */
   readonly journal?: Pick<
     JournalOptions,

@@ -9,8 +9,11 @@ import type { Journal, JournalOptions, JournalQueryOptions, JournalStatus } from
  * "not open" (status not ok, queries refused) and keeps recorded calls for the open.
  */
 export interface DeferredJournal extends Journal {
-  /** Opens the database (see {@link openJournal}); throws like it when the file cannot be opened. */
-  open(options: JournalOptions): void;
+  /**
+   * Opens the database with `openWith`: {@link openJournal} (SQLite in this thread, the default)
+   * or `openJournalThread` (a writer thread); throws like it when the file cannot be opened.
+   */
+  open(options: JournalOptions, openWith?: (options: JournalOptions) => Journal): void;
   /** Whether {@link DeferredJournal.open} succeeded. */
   readonly isOpen: boolean;
 }
@@ -19,22 +22,17 @@ const NOT_OPEN = 'the journal is not open yet (the daemon has not started)';
 
 /** The journal before and after its database is opened; all state is here. */
 class Deferred implements DeferredJournal {
-  readonly #openWith: (options: JournalOptions) => Journal;
   #journal: Journal | null = null;
   #early: { call: FinishedCall; position: number | undefined }[] = [];
   #retentionDays: number | undefined;
-
-  constructor(openWith: (options: JournalOptions) => Journal) {
-    this.#openWith = openWith;
-  }
 
   get isOpen(): boolean {
     return this.#journal !== null;
   }
 
-  open(options: JournalOptions): void {
+  open(options: JournalOptions, openWith: (o: JournalOptions) => Journal = openJournal): void {
     if (this.#journal !== null) throw new Error('the journal is already open');
-    this.#journal = this.#openWith({
+    this.#journal = openWith({
       ...options,
       ...(this.#retentionDays === undefined ? {} : { retentionDays: this.#retentionDays }),
     });
@@ -100,12 +98,7 @@ class Deferred implements DeferredJournal {
   }
 }
 
-/**
- * A journal to open later (see {@link DeferredJournal}), by `openWith`: {@link openJournal}
- * (SQLite in this thread, the default) or `openJournalThread` (a writer thread).
- */
-export function createDeferredJournal(
-  openWith: (options: JournalOptions) => Journal = openJournal,
-): DeferredJournal {
-  return new Deferred(openWith);
+/** A journal to open later (see {@link DeferredJournal}). */
+export function createDeferredJournal(): DeferredJournal {
+  return new Deferred();
 }

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDaemon } from './harness/daemon-process.js';
+import type { DaemonProcess } from './harness/daemon-process.js';
+import { closePhones, startPhones } from './harness/phones.js';
+import type { TestPhone } from './harness/phones.js';
+import { events, finished, journal, provisionAll } from './harness/scenario.js';
+import type { SseClient } from './harness/sse-client.js';
+import { openSqlite } from './harness/sqlite.js';
+
+const daemons: DaemonProcess[] = [];
+const readers: SseClient[] = [];
+let phones: TestPhone[] = [];
+
+afterEach(async () => {
+  for (const r of readers) r.close();
+  await Promise.all(daemons.map((d) => d.stop()));
+  await closePhones(phones);
+  daemons.length = 0;
+  readers.length = 0;
+  phones = [];
+});
+
+describe('journal.writerThread in the built daemon', () => {
+  it('journals from the bundled writer thread; a call seen finished survives a SIGKILL right after', async () => {
+    phones = await startPhones([{ id: 'desk-a', model: 'snom360' }]);
+    const [a] = phones as [TestPhone];
+    const daemon = await startDaemon({
+      phones: phones.map((p) => p.entry),
+      config: { journal: { writerThread: true } },
+    });
+    daemons.push(daemon);
+    await daemon.waitForOutput(/journal: SQLite writes from a worker thread/);
+    const sse = await events(daemon);
+    readers.push(sse);
+    await provisionAll(daemon, phones);
+
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = await a.phone.ring(`+493010000${String(i)}`, { display: `Caller ${String(i)}` });
+      await a.phone.answer(id);
+      await a.phone.hangUp(id);
+      ids.push(id);
+    }
+    for (const id of ids) await finished(sse, id);
+    // Readers of the API see them too (the read waits for the thread's answer).
+    expect((await journal(daemon)).map((e) => e.sipCallId).sort()).toEqual([...ids].sort());
+
+    // Killed right after SSE said finished: every call a reader saw end is on disk.
+    expect(await daemon.stop('SIGKILL')).toBe('SIGKILL');
+    const db = openSqlite(join(daemon.dataDir, 'journal.sqlite'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT sip_call_id FROM calls').all() as { sip_call_id: string }[];
+      expect(rows.map((r) => r.sip_call_id).sort()).toEqual([...ids].sort());
+    } finally {
+      db.close();
+    }
+  });
+});
