@@ -7,16 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { pino } from 'pino';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SnomlinkEvent } from '@snomlink/core';
-import { openConfigStore } from './config/config-store.js';
 import type { ConfigStore } from './config/config-store.js';
-import { createDaemon } from './daemon.js';
 import type { Daemon } from './daemon.js';
 import type { BufferedEvent } from './events/event-buffer.js';
 import { finishedCall } from './testing/fixtures.js';
+import { createLoopbackDaemon, openLoopbackConfig } from './testing/loopback-daemon.js';
 import { sourceWriterThread } from './testing/source-writer-thread.js';
 
 let dir: string;
@@ -28,23 +26,11 @@ const threads: Worker[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'snomlink-journal-commit-'));
-  config = await openConfigStore({
-    file: join(dir, 'config.json'),
-    initial: (c) => ({
-      ...c,
-      listener: { ...c.listener, host: '127.0.0.1', port: 0 },
-      health: { ...c.health, intervalMs: 0 },
-      journal: { ...c.journal, writerThread: true },
-    }),
-  });
-  daemon = createDaemon({
-    config,
-    dataDir: dir,
-    logger: pino({ level: 'silent' }),
-    admin: { host: '127.0.0.1', port: 0 },
-    webUiDir: null,
-    startWriterThread: sourceWriterThread(threads),
-  });
+  config = await openLoopbackConfig(dir, (c) => ({
+    ...c,
+    journal: { ...c.journal, writerThread: true },
+  }));
+  daemon = createLoopbackDaemon(config, dir, { startWriterThread: sourceWriterThread(threads) });
   await daemon.start();
   // `journal.writerThread` started the thread (the default keeps SQLite in the daemon's thread).
   expect(threads).toHaveLength(1);

@@ -2,39 +2,24 @@
 import { access, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openConfigStore } from './config/config-store.js';
 import type { ConfigStore } from './config/config-store.js';
-import { createDaemon } from './daemon.js';
+import type { Daemon } from './daemon.js';
+import { createLoopbackDaemon, openLoopbackConfig } from './testing/loopback-daemon.js';
 
 let dir: string;
 let config: ConfigStore;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'snomlink-lifecycle-'));
-  config = await openConfigStore({
-    file: join(dir, 'config.json'),
-    initial: (c) => ({
-      ...c,
-      listener: { ...c.listener, host: '127.0.0.1', port: 0 },
-      health: { ...c.health, intervalMs: 0 },
-    }),
-  });
+  config = await openLoopbackConfig(dir);
 });
 
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const daemonIn = (dataDir: string): ReturnType<typeof createDaemon> =>
-  createDaemon({
-    config,
-    dataDir,
-    logger: pino({ level: 'silent' }),
-    admin: { host: '127.0.0.1', port: 0 },
-    webUiDir: null,
-  });
+const daemonIn = (dataDir: string): Daemon => createLoopbackDaemon(config, dataDir);
 
 describe('createDaemon', () => {
   it('opens the journal database in start(), not when created', async () => {

@@ -7,13 +7,11 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionUrlsView, ListenerStatus, ListenerUpdateResult } from './api/schemas.js';
 import { phoneConfig } from './config/config-schema.js';
-import { openConfigStore } from './config/config-store.js';
-import { createDaemon } from './daemon.js';
 import type { Daemon } from './daemon.js';
+import { createLoopbackDaemon, openLoopbackConfig } from './testing/loopback-daemon.js';
 
 let dir: string;
 let daemon: Daemon;
@@ -69,23 +67,12 @@ const put = (body: unknown): Promise<Response> => request('PUT', '/api/listener'
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'snomlink-listener-'));
-  const config = await openConfigStore({
-    file: join(dir, 'config.json'),
-    initial: (c) => ({
-      ...c,
-      listener: { ...c.listener, host: '127.0.0.1', port: 0 },
-      health: { ...c.health, intervalMs: 0 },
-      phones: [phoneConfig({ id: 'desk-201', host: '127.0.0.2:1', secret: 'secret-secret-1' })],
-    }),
-  });
+  const config = await openLoopbackConfig(dir, (c) => ({
+    ...c,
+    phones: [phoneConfig({ id: 'desk-201', host: '127.0.0.2:1', secret: 'secret-secret-1' })],
+  }));
   token = config.current.admin.token;
-  daemon = createDaemon({
-    config,
-    dataDir: dir,
-    logger: pino({ level: 'silent' }),
-    admin: { host: '127.0.0.1', port: 0 },
-    webUiDir: null,
-  });
+  daemon = createLoopbackDaemon(config, dir);
   await daemon.start();
 });
 

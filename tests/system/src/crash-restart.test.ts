@@ -1,27 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiCall, JournalEntry, SseActionEvent, SseCall } from './harness/api-types.js';
 import { startDaemon } from './harness/daemon-process.js';
-import type { DaemonProcess } from './harness/daemon-process.js';
-import { closePhones, startPhones } from './harness/phones.js';
+import { endAfterEach } from './harness/cleanup.js';
+import { startPhones } from './harness/phones.js';
 import type { TestPhone } from './harness/phones.js';
 import { events, finished, journal, liveCalls, provisionAll } from './harness/scenario.js';
 import type { SseClient } from './harness/sse-client.js';
 import { openSqlite } from './harness/sqlite.js';
 
-const daemons: DaemonProcess[] = [];
-const readers: SseClient[] = [];
-let phones: TestPhone[] = [];
-
-afterEach(async () => {
-  for (const r of readers) r.close();
-  await Promise.all(daemons.map((d) => d.stop()));
-  await closePhones(phones);
-  daemons.length = 0;
-  readers.length = 0;
-  phones = [];
-});
+const ended = endAfterEach();
 
 /** Waits for an SSE `call-state` of the call with this SIP Call-ID reaching `state`. */
 function stateOf(sse: SseClient, sipCallId: string, state: string): Promise<SseCall> {
@@ -44,17 +33,17 @@ function reportedNumber(phone: TestPhone, kind: string, callId: string): string 
 
 describe('SIGKILL mid-call, then restart', () => {
   it('keeps config and journal whole and reconciles the calls live at the kill from the phones’ next events', async () => {
-    phones = await startPhones([
-      { id: 'desk-a', model: 'snom360' },
-      { id: 'desk-b', model: 'snom360' },
-      { id: 'desk-c', model: 'snom360' },
-      { id: 'desk-d', model: 'snom360' },
-    ]);
+    const phones = ended.phones(
+      await startPhones([
+        { id: 'desk-a', model: 'snom360' },
+        { id: 'desk-b', model: 'snom360' },
+        { id: 'desk-c', model: 'snom360' },
+        { id: 'desk-d', model: 'snom360' },
+      ]),
+    );
     const [a, b, c, d] = phones as [TestPhone, TestPhone, TestPhone, TestPhone];
-    const first = await startDaemon({ phones: phones.map((p) => p.entry) });
-    daemons.push(first);
-    const sse = await events(first);
-    readers.push(sse);
+    const first = ended.daemon(await startDaemon({ phones: phones.map((p) => p.entry) }));
+    const sse = ended.reader(await events(first));
     await provisionAll(first, phones);
 
     // Two calls finished before the crash.
@@ -142,10 +131,8 @@ describe('SIGKILL mid-call, then restart', () => {
     }
 
     // Restart on the same data dir and config.
-    const second = await startDaemon({ dataDir: first.dataDir, keepConfig: true });
-    daemons.push(second);
-    const sse2 = await events(second);
-    readers.push(sse2);
+    const second = ended.daemon(await startDaemon({ dataDir: first.dataDir, keepConfig: true }));
+    const sse2 = ended.reader(await events(second));
     expect(await readFile(second.configFile, 'utf8')).toBe(configBefore);
     const { phones: listed } = await second.json<{ phones: { id: string }[] }>('/api/phones');
     expect(listed.map((p) => p.id).sort()).toEqual(['desk-a', 'desk-b', 'desk-c', 'desk-d']);

@@ -1,38 +1,26 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startDaemon } from './harness/daemon-process.js';
-import type { DaemonProcess } from './harness/daemon-process.js';
-import { closePhones, startPhones } from './harness/phones.js';
+import { endAfterEach } from './harness/cleanup.js';
+import { startPhones } from './harness/phones.js';
 import type { TestPhone } from './harness/phones.js';
 import { events, finished, journal, provisionAll } from './harness/scenario.js';
-import type { SseClient } from './harness/sse-client.js';
 import { openSqlite } from './harness/sqlite.js';
 
-const daemons: DaemonProcess[] = [];
-const readers: SseClient[] = [];
-let phones: TestPhone[] = [];
-
-afterEach(async () => {
-  for (const r of readers) r.close();
-  await Promise.all(daemons.map((d) => d.stop()));
-  await closePhones(phones);
-  daemons.length = 0;
-  readers.length = 0;
-  phones = [];
-});
+const ended = endAfterEach();
 
 describe('journal.writerThread in the built daemon', () => {
   it('journals from the bundled writer thread; a call seen finished survives a SIGKILL right after', async () => {
-    phones = await startPhones([{ id: 'desk-a', model: 'snom360' }]);
+    const phones = ended.phones(await startPhones([{ id: 'desk-a', model: 'snom360' }]));
     const [a] = phones as [TestPhone];
-    const daemon = await startDaemon({
-      phones: phones.map((p) => p.entry),
-      config: { journal: { writerThread: true } },
-    });
-    daemons.push(daemon);
+    const daemon = ended.daemon(
+      await startDaemon({
+        phones: phones.map((p) => p.entry),
+        config: { journal: { writerThread: true } },
+      }),
+    );
     await daemon.waitForOutput(/journal: SQLite writes from a worker thread/);
-    const sse = await events(daemon);
-    readers.push(sse);
+    const sse = ended.reader(await events(daemon));
     await provisionAll(daemon, phones);
 
     const ids: string[] = [];
