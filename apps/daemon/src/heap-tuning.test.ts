@@ -8,7 +8,9 @@ const run = promisify(execFile);
 const CHURN = fileURLToPath(new URL('./testing/heap-churn.ts', import.meta.url));
 
 /** Runs the churn in a fresh node (the settings are process-wide), tuned or with V8's defaults. */
-async function churn(mode: 'tuned' | 'plain'): Promise<{ maxYoungMb: number; maxOldMb: number }> {
+async function churn(
+  mode: 'tuned' | 'tuned-thread' | 'plain',
+): Promise<{ maxYoungMb: number; maxOldMb: number }> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', CHURN, mode], {
     timeout: 60_000,
   });
@@ -24,6 +26,13 @@ describe('tuneHeap (issue 19: RSS)', () => {
     expect(plain.maxYoungMb, seen).toBeGreaterThan(8);
     expect(tuned.maxYoungMb, seen).toBeLessThanOrEqual(8);
     expect(tuned.maxOldMb, seen).toBeLessThan(plain.maxOldMb * 0.75);
+  });
+
+  it('keeps the young generation at 8 MB after a worker thread started (the journal writer)', async () => {
+    // V8 sets the growth factor back to 2 when it creates the worker's isolate: without
+    // reapplyHeapTuning the young generation grew to 32 MB here (and in the daemon).
+    const tuned = await churn('tuned-thread');
+    expect(tuned.maxYoungMb, JSON.stringify(tuned)).toBeLessThanOrEqual(8);
   });
 
   it('leaves a setting alone when node was started with a flag for it', () => {

@@ -57,6 +57,19 @@ function given(flags: readonly string[], names: readonly string[]): boolean {
   });
 }
 
+/** Sets the tuning in force again (V8's flags are process-wide, and so is this); null: none. */
+let reapply: (() => void) | null = null;
+
+/**
+ * Sets the young generation's cap again, now. Call once a worker thread runs (its isolate
+ * exists): creating it set V8's `--semi-space-growth-factor` back to 2, and the next
+ * collection could double the daemon's young generation before {@link tuneHeap} sees it.
+ * Does nothing when the heap is not tuned.
+ */
+export function reapplyHeapTuning(): void {
+  reapply?.();
+}
+
 function youngGenerationBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }
@@ -80,18 +93,21 @@ export function tuneHeap(options: HeapTuningOptions): HeapTuning {
   const adjust = (): void => {
     // Growth doubles the young generation: allow it only while the result stays within the cap.
     const grow = youngGenerationBytes() * 2 <= capBytes;
-    if (grow === growing) return;
+    // At the cap the flag is set every time: a new isolate may have raised it meanwhile.
+    if (grow && growing === true) return;
     setFlagsFromString(`--semi-space-growth-factor=${grow ? '2' : '1'}`);
     growing = grow;
   };
   adjust();
   const observer = new PerformanceObserver(adjust);
   observer.observe({ entryTypes: ['gc'] });
+  reapply = adjust;
   return {
     heapGrowingPercent,
     maxSemiSpaceMb: semiMb,
     stop: () => {
       observer.disconnect();
+      if (reapply === adjust) reapply = null;
     },
   };
 }

@@ -2,6 +2,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { MessagePort } from 'node:worker_threads';
 import type { FinishedCall } from '@snomlink/core';
 import type { JournalPage } from '../api/schemas.js';
+import { reapplyHeapTuning } from '../heap-tuning.js';
 import { openJournal } from './journal.js';
 import type {
   Journal,
@@ -137,6 +138,9 @@ class JournalThread implements Journal {
       void this.#worker.terminate();
       throw error;
     }
+    // The thread has answered, so its isolate exists: creating it undid the daemon's young
+    // generation cap (heap-tuning.ts), which cost 17-37 MB of RSS before this line.
+    reapplyHeapTuning();
   }
 
   record(call: FinishedCall, position?: number): void {
