@@ -12,6 +12,12 @@ export default defineConfig({
   clean: true,
   dts: false,
   sourcemap: true,
+  // Without whitespace and comments: V8 keeps each loaded file's source as one string for its
+  // whole life, and a single character above U+00FF (a typographic quote in a bundled
+  // dependency's comment) makes it a two-byte string: cli.js took 4.4 MB of heap instead of
+  // 1.5 MB (issue 19). Names stay, so stack traces still name their functions; the source maps
+  // next to the files map positions back (node --enable-source-maps).
+  minifyWhitespace: true,
   noExternal: [/^(?!better-sqlite3$|pino$|pino-pretty$).*/],
   external: ['better-sqlite3', 'pino', 'pino-pretty'],
   banner: {

@@ -16,7 +16,10 @@ function staticGraph(entry: string): Set<string> {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?["'](\.\/[^"']+\.js)["'];?$/gms)) {
+    // Statements start a line or follow a `;` (the bundle is built without whitespace).
+    const statements =
+      /(?:^|;)\s*(?:import|export)\s*(?:[\w*{][^;()]*?from\s*)?["'](\.\/[^"']+\.js)["']/gm;
+    for (const m of text.matchAll(statements)) {
       const spec = m[1];
       if (spec !== undefined) visit(join(dirname(file), spec));
     }
