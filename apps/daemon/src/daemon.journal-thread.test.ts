@@ -26,13 +26,10 @@ const threads: Worker[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'snomlink-journal-commit-'));
-  config = await openLoopbackConfig(dir, (c) => ({
-    ...c,
-    journal: { ...c.journal, writerThread: true },
-  }));
+  config = await openLoopbackConfig(dir);
   daemon = createLoopbackDaemon(config, dir, { startWriterThread: sourceWriterThread(threads) });
   await daemon.start();
-  // `journal.writerThread` started the thread (the default keeps SQLite in the daemon's thread).
+  // The default config (`journal.writerThread`) started the thread.
   expect(threads).toHaveLength(1);
   disk = new Database(join(dir, 'journal.sqlite'), { readonly: true });
 });

@@ -18,6 +18,7 @@ import type { Daemon } from './daemon.js';
 import { routeCoverage } from './http/openapi-document.js';
 import type { OpenApiDocument } from './http/openapi-document.js';
 import { mountTapi } from './tapi.js';
+import { sourceWriterThread } from './testing/source-writer-thread.js';
 
 let dir: string;
 let daemon: Daemon;
@@ -36,6 +37,7 @@ beforeAll(async () => {
     admin: { host: '127.0.0.1', port: 0 },
     listen: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
+    startWriterThread: sourceWriterThread(),
     ...mountTapi(logger),
   });
   port = (await daemon.start()).admin.port;

@@ -67,7 +67,7 @@ describe('shared settings', () => {
     };
     const { config, skipped } = readShared(doc, local);
     expect(config.phones.map((p) => p.id)).toEqual(['a']);
-    expect(config.journal).toEqual({ retentionDays: 30, writerThread: false });
+    expect(config.journal).toEqual({ retentionDays: 30, writerThread: true });
     expect(skipped.map((s) => s.key).sort()).toEqual([
       'phone.bad',
       'phone.c',

@@ -157,10 +157,11 @@ export const configSchema = v.object({
       /** Finished calls older than this are deleted; 0 keeps them forever. */
       retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 365),
       /**
-       * Write the journal from a worker thread (read at start): more Action URLs per second and
-       * no SQLite write on the event loop, for ~20 MB more memory (docs/operations.md, issue 19).
+       * Write the journal from a worker thread (read at start): no SQLite write on the event
+       * loop, more Action URLs per second, for ~10 MB more memory. `false` writes in the
+       * daemon's thread (docs/operations.md, issue 19).
        */
-      writerThread: v.optional(v.boolean(), false),
+      writerThread: v.optional(v.boolean(), true),
     }),
     {},
   ),

@@ -45,8 +45,9 @@ export interface DaemonOptions {
   /** Line model tick period. Default 1000. */
   readonly tickMs?: number;
   /**
-   * How the journal's writer thread starts when `journal.writerThread` is set (default: the
-   * bundled dist/journal-thread-worker.js; tests start the TypeScript source).
+   * How the journal's writer thread starts (`journal.writerThread`, the default; default here:
+   * the bundled dist/journal-thread-worker.js). Tests that run the daemon from its TypeScript
+   * source pass `sourceWriterThread()` (testing/source-writer-thread.ts).
    */
   readonly startWriterThread?: StartWriterThread;
   /** Journal tuning (tests): busy timeout, retry backoff, queue size. */

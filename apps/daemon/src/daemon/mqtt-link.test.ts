@@ -16,6 +16,7 @@ import { phoneConfig } from '../config/config-schema.js';
 import { openConfigStore } from '../config/config-store.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon } from '../daemon.js';
+import { sourceWriterThread } from '../testing/source-writer-thread.js';
 
 const skip = !hasMosquitto() && process.env['CI'] === undefined;
 if (skip) console.warn('\n*** SKIPPED: mqtt-link.test.ts needs /usr/sbin/mosquitto ***\n');
@@ -54,6 +55,7 @@ async function newDaemon(mqtt: Record<string, unknown>, sub: string): Promise<Da
     logger: pino({ level: 'silent' }),
     admin: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
+    startWriterThread: sourceWriterThread(),
   });
 }
 

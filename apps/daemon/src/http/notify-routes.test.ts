@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConfigStore } from '../config/config-store.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon } from '../daemon.js';
+import { sourceWriterThread } from '../testing/source-writer-thread.js';
 
 let dir: string;
 const daemons: Daemon[] = [];
@@ -34,6 +35,7 @@ async function daemonWith(
     logger: pino({ level: 'silent' }),
     admin: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
+    startWriterThread: sourceWriterThread(),
   });
   await daemon.start();
   daemons.push(daemon);

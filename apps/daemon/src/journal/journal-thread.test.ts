@@ -93,6 +93,14 @@ describe('journal in a writer thread', () => {
     expect(() => journal.query()).toThrow(/closed/);
   });
 
+  it('says at once that the bundled thread is missing when run from source', () => {
+    // The default start looks for journal-thread-worker.js next to this module: here there is
+    // only the TypeScript source, and waiting for an answer would take the 10 s timeout.
+    const started = Date.now();
+    expect(() => openJournalThread({ file })).toThrow(/journal-thread-worker\.js is missing/);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('throws like openJournal when the file cannot be opened', () => {
     expect(() =>
       openJournalThread({ file: join(dir, 'no-such-dir', 'j.sqlite') }, { start: startSource }),

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { FinishedCall } from '@snomlink/core';
@@ -24,9 +26,18 @@ import type {
 /** Starts the writer thread with its data (the default: the bundled `journal-thread-worker.js`). */
 export type StartWriterThread = (data: WriterThreadData, transfer: MessagePort[]) => Worker;
 
-/** The writer thread as built next to this module (dist/journal-thread-worker.js). */
-export const startBundledWriterThread: StartWriterThread = (data, transfer) =>
-  new Worker(new URL('./journal-thread-worker.js', import.meta.url), {
+/**
+ * The writer thread as built next to this module (dist/journal-thread-worker.js). Run from the
+ * TypeScript source (tests), there is none: that is said at once, not after the answer timeout.
+ */
+export const startBundledWriterThread: StartWriterThread = (data, transfer) => {
+  const file = new URL('./journal-thread-worker.js', import.meta.url);
+  if (!existsSync(file)) {
+    throw new Error(
+      `the journal's writer thread ${fileURLToPath(file)} is missing (running from source? pass startWriterThread, or set journal.writerThread to false)`,
+    );
+  }
+  return new Worker(file, {
     workerData: data,
     transferList: transfer,
     // A small young generation (the thread allocates a call at a time); the old generation's cap
@@ -34,6 +45,7 @@ export const startBundledWriterThread: StartWriterThread = (data, transfer) =>
     // that runs out dies, and the daemon's thread takes over (see JournalThread).
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 },
   });
+};
 
 /** Options of {@link openJournalThread}. */
 export interface JournalThreadOptions {

@@ -21,6 +21,7 @@ import { parsePrometheusText } from '../testing/prometheus.js';
 import { promtoolCheckMetrics } from '../testing/promtool.js';
 import type { PromText } from '../testing/prometheus.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus-text.js';
+import { sourceWriterThread } from '../testing/source-writer-thread.js';
 
 const PASSWORD = 'pw-metrics-never-shown-5519';
 const EVIL_PASSWORD = 'evil-pw-"}\n-never-shown-2207';
@@ -120,6 +121,7 @@ beforeAll(async () => {
     logger,
     admin: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
+    startWriterThread: sourceWriterThread(),
     ...mountTapi(logger),
   });
   await daemon.start();

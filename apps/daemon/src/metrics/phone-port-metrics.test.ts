@@ -15,6 +15,7 @@ import { openConfigStore } from '../config/config-store.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon } from '../daemon.js';
 import { parsePrometheusText } from '../testing/prometheus.js';
+import { sourceWriterThread } from '../testing/source-writer-thread.js';
 
 let dir: string;
 let daemon: Daemon;
@@ -86,6 +87,7 @@ beforeAll(async () => {
     logger,
     admin: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
+    startWriterThread: sourceWriterThread(),
   });
   const addresses = await daemon.start();
   port = addresses.listener.port;

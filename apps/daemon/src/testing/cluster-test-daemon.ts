@@ -11,6 +11,7 @@ import { openConfigStore } from '../config/config-store.js';
 import type { ConfigStore } from '../config/config-store.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon, DaemonAddresses } from '../daemon.js';
+import { sourceWriterThread } from './source-writer-thread.js';
 
 // One in-process daemon in cluster mode for the daemon's cluster tests (fake cluster or a real
 // nats-server): loopback ports, health checks off unless asked for, its own data dir. Wired as cli.ts wires it.
@@ -83,6 +84,7 @@ export async function startClusterTestDaemon(
     listen: joined.listen,
     admin: joined.admin,
     webUiDir: null,
+    startWriterThread: sourceWriterThread(),
     backbone: ({ hub }) => createClusterBackbone({ cluster, hub, logger }),
     beforeBind: joined.release,
   });

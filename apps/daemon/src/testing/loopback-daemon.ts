@@ -4,6 +4,7 @@ import { openConfigStore, type ConfigStore } from '../config/config-store.js';
 import type { Config } from '../config/config-schema.js';
 import { createDaemon } from '../daemon.js';
 import type { Daemon, DaemonOptions } from '../daemon.js';
+import { sourceWriterThread } from './source-writer-thread.js';
 
 /**
  * Opens (creating) `dir/config.json` for an in-process test daemon: the listener on a free
@@ -39,6 +40,8 @@ export function createLoopbackDaemon(
     logger: pino({ level: 'silent' }),
     admin: { host: '127.0.0.1', port: 0 },
     webUiDir: null,
+    // The journal's writer thread (the default) from its TypeScript source.
+    startWriterThread: sourceWriterThread(),
     ...options,
   });
 }
