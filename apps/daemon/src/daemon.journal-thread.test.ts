@@ -92,7 +92,7 @@ describe('daemon with the journal writer thread', () => {
     expect(atHub).toEqual([true, true, true]);
   });
 
-  it('keeps the order of events published behind a finished call', async () => {
+  it("keeps the order of a phone's events published behind its finished call", async () => {
     const order: string[] = [];
     const arrived = sseFinished(2);
     const unsubscribe = daemon.hub.subscribe((event) => {
@@ -101,7 +101,7 @@ describe('daemon with the journal writer thread', () => {
     daemon.hub.publish(finished(0));
     daemon.hub.publish({
       type: 'line-status',
-      phoneId: 'desk-1',
+      phoneId: 'desk-201', // the phone of finished(0)
       status: 'reachable',
       detail: null,
       at: 0,

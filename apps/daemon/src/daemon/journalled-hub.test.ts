@@ -41,18 +41,35 @@ const named = (event: SnomlinkEvent): string =>
   event.type === 'call-finished' ? `deliver ${event.call.id}` : `deliver ${event.type}`;
 
 describe('journalled hub', () => {
-  it('delivers a finished call once written, and the events after it behind it, in order', () => {
+  it("delivers a finished call once written, and its phone's events after it behind it, in order", () => {
     const { hub, log, written } = setUp();
-    hub.publish(status('desk-0'));
+    hub.publish(status('desk-201'));
     hub.publish(finished('a'));
-    hub.publish(status('desk-1'));
+    hub.publish(status('desk-201'));
     hub.publish(finished('b'));
-    hub.publish(status('desk-2'));
+    hub.publish(status('desk-201'));
     expect(log).toEqual(['deliver line-status', 'record a', 'record b']);
     written();
     expect(log.slice(3)).toEqual(['deliver a', 'deliver line-status']);
     written();
     expect(log.slice(5)).toEqual(['deliver b', 'deliver line-status']);
+  });
+
+  it("does not hold another phone's events behind a call being written", () => {
+    const { hub, log, written } = setUp();
+    hub.publish(finished('a')); // desk-201
+    hub.publish(status('desk-7'));
+    hub.publish({ type: 'call-finished', call: finishedCall({ id: 'c', phoneId: 'desk-7' }) });
+    hub.publish(status('desk-7'));
+    hub.publish(status('desk-201'));
+    expect(log).toEqual(['record a', 'deliver line-status', 'record c']);
+    written(2);
+    expect(log.slice(3)).toEqual([
+      'deliver a',
+      'deliver line-status',
+      'deliver c',
+      'deliver line-status',
+    ]);
   });
 
   it('holds a call written out of turn until the one before it is written', () => {

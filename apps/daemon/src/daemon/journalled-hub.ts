@@ -21,31 +21,53 @@ interface Held {
   ready: boolean;
 }
 
+/** The phone (line) an event is about. */
+function phoneOf(event: SnomlinkEvent): string {
+  switch (event.type) {
+    case 'call-state':
+    case 'call-info':
+    case 'call-finished':
+      return event.call.phoneId;
+    case 'action-event':
+      return event.event.phoneId;
+    case 'line-status':
+    case 'line-presence':
+      return event.phoneId;
+  }
+}
+
 /**
  * The daemon's event hub in one-process mode: it journals every finished call and delivers it
  * to the subscribers (SSE buffer, webhooks, MQTT, TAPI, mail, metrics) only once the journal has
  * written it ({@link Journal.whenWritten}), so no reader sees a call finished that a `kill -9`
- * could still lose. Events published after a finished call wait behind it, so none overtakes
- * an earlier one; with nothing waiting, an event is delivered at once.
+ * could still lose. A phone's events published after its finished call wait behind it, so none
+ * of that line's events overtakes an earlier one; other phones' events do not wait (nothing of
+ * theirs depends on it), and with nothing waiting an event is delivered at once.
  *
  * With the journal in the daemon's thread, `whenWritten` calls back at once and this hub
  * behaves like core's. With the writer thread, a finished call waits for the thread's commit
- * (a fraction of a millisecond on an idle daemon), and every call finished meanwhile shares it.
- * A failed write does not hold the events: the journal keeps the calls queued in memory for its
- * retry timer (health says so, loudly) and reports them written.
+ * (a fraction of a millisecond on an idle daemon, a few on a busy one), and every call finished
+ * meanwhile shares it. A failed write does not hold the events: the journal keeps the calls
+ * queued in memory for its retry timer (health says so, loudly) and reports them written.
  */
 export function createJournalledHub(options: JournalledHubOptions): EventHub<SnomlinkEvent> {
   const { journal, journalled } = options;
   const subscribers = createEventHub<SnomlinkEvent>();
-  /** Oldest first: events waiting for a finished call ahead of them (or their own) to be written. */
-  const held: Held[] = [];
+  /**
+   * Per phone with something waiting, oldest first: its events waiting for a finished call of
+   * its own ahead of them (or their own) to be written. A phone leaves the map when it empties.
+   */
+  const held = new Map<string, Held[]>();
 
-  /** Delivers the events at the front that no longer wait. */
-  const deliverReady = (): void => {
-    while (held[0]?.ready === true) {
-      const next = held.shift();
+  /** Delivers the events at the front of `phone`'s queue that no longer wait. */
+  const deliverReady = (phone: string): void => {
+    const queue = held.get(phone);
+    if (queue === undefined) return;
+    while (queue[0]?.ready === true) {
+      const next = queue.shift();
       if (next !== undefined) subscribers.publish(next.event);
     }
+    if (queue.length === 0 && held.get(phone) === queue) held.delete(phone);
   };
 
   return {
@@ -54,17 +76,20 @@ export function createJournalledHub(options: JournalledHubOptions): EventHub<Sno
         subscribers.publish(event);
         return;
       }
+      const phone = phoneOf(event);
+      const queue = held.get(phone);
       if (event.type !== 'call-finished') {
-        if (held.length === 0) subscribers.publish(event);
-        else held.push({ event, ready: true });
+        if (queue === undefined) subscribers.publish(event);
+        else queue.push({ event, ready: true });
         return;
       }
       const entry: Held = { event, ready: false };
-      held.push(entry);
+      if (queue === undefined) held.set(phone, [entry]);
+      else queue.push(entry);
       journal.record(event.call);
       journal.whenWritten(() => {
         entry.ready = true;
-        deliverReady();
+        deliverReady(phone);
       });
     },
     subscribe: (listener) => subscribers.subscribe(listener),
