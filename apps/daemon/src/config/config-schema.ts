@@ -158,7 +158,7 @@ export const configSchema = v.object({
       retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 365),
       /**
        * Write the journal from a worker thread (read at start): no SQLite write on the event
-       * loop, more Action URLs per second, for ~10 MB more memory. `false` writes in the
+       * loop, more Action URLs per second, for ~10 MB more RSS idle (~18 MB busy). `false` writes in the
        * daemon's thread (docs/operations.md, issue 19).
        */
       writerThread: v.optional(v.boolean(), true),
