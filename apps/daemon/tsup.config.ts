@@ -1,15 +1,13 @@
-import { defineConfig } from 'tsup';
+import { build, defineConfig, type Options } from 'tsup';
 
-// One self-contained bundle at dist/cli.js (and its writer thread, dist/journal-thread-worker.js) (root `npm start` runs it): workspace packages and
-// pure-JS dependencies are inlined; the native better-sqlite3 and pino (worker-thread based
-// transports resolve files at run time) stay external and load from node_modules.
-export default defineConfig({
-  // The journal's writer thread is an entry of its own: a worker starts it by file name.
-  entry: { cli: 'src/cli.ts', 'journal-thread-worker': 'src/journal/journal-thread-worker.ts' },
+// One self-contained bundle at dist/cli.js (root `npm start` runs it) and its journal writer
+// thread at dist/journal-thread-worker.js: workspace packages and pure-JS dependencies are
+// inlined; the native better-sqlite3 and pino (worker-thread based transports resolve files at
+// run time) stay external and load from node_modules.
+const shared = {
   format: ['esm'],
   platform: 'node',
   target: 'node20',
-  clean: true,
   dts: false,
   sourcemap: true,
   // Without whitespace and comments: V8 keeps each loaded file's source as one string for its
@@ -23,5 +21,25 @@ export default defineConfig({
   banner: {
     // Bundled CommonJS dependencies (ws, undici) call require() for Node built-ins.
     js: "#!/usr/bin/env node\nimport { createRequire as __snomlinkCreateRequire } from 'node:module';\nconst require = __snomlinkCreateRequire(import.meta.url);",
+  },
+} satisfies Options;
+
+export default defineConfig({
+  ...shared,
+  entry: { cli: 'src/cli.ts' },
+  clean: true,
+  // The writer thread is bundled on its own, after the daemon (its `clean` would race a build
+  // run beside it), and without shared chunks: split with cli.js, esbuild put all of
+  // @snomlink/core (libphonenumber's metadata, valibot) in the chunk the thread loaded for
+  // the one function the journal uses, ~2.3 MB of RSS in the thread (issue 19).
+  onSuccess: async () => {
+    await build({
+      ...shared,
+      config: false,
+      entry: { 'journal-thread-worker': 'src/journal/journal-thread-worker.ts' },
+      splitting: false,
+      clean: false,
+      silent: true,
+    });
   },
 });

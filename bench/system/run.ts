@@ -17,7 +17,14 @@
 //        --before apps/daemon/dist/cli.js the same build without and with it, side by side)
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -734,8 +741,30 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   };
 }
 
+/**
+ * A `--before` build copied under `node_modules/.x/` has no `package.json` with `"type":
+ * "module"` above it (Node stops its lookup at `node_modules`), so Node 20 parses each of its
+ * files as CommonJS first, then as ESM: ~16 MB more RSS that is not the build's (issue 19, third
+ * and seventh passes). Refuse to measure that.
+ */
+function checkBeforeLoadsAsModule(cli: string): void {
+  if (!cli.split(/[\\/]/).includes('node_modules')) return;
+  const manifest = join(dirname(cli), 'package.json');
+  const type = existsSync(manifest)
+    ? (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type
+    : undefined;
+  if (type === 'module') return;
+  console.error(
+    `--before ${cli}: no package.json with "type": "module" beside it, so node would detect module syntax and the figures would not be the build's; add it: echo '{"type":"module"}' > ${manifest}`,
+  );
+  process.exit(2);
+}
+
 const targets: TargetReport[] = [];
-if (values.before !== undefined) targets.push(await runDaemonTarget('before', values.before));
+if (values.before !== undefined) {
+  checkBeforeLoadsAsModule(values.before);
+  targets.push(await runDaemonTarget('before', values.before));
+}
 targets.push(await runDaemonTarget('daemon', undefined));
 
 // The same load against a bare node:http receiver in a child process.
