@@ -1,6 +1,6 @@
 // Summarises a V8 CPU profile (.cpuprofile, from `node --cpu-prof`) of the bundled daemon: self
-// time by source module (the bundle's `// path` module comments map lines back to files) and
-// the top functions. Prints tables; no JSON (the profile itself is the record).
+// time by source module (the bundle's source maps, `<file>.js.map`, map positions back to files;
+// a bundle without maps, its `// path` module comments) and the top functions. Prints tables; no JSON (the profile itself is the record).
 //
 // Run: npx tsx bench/system/profile-summary.ts <file.cpuprofile> [apps/daemon/dist/cli.js]
 // (the bundle the profile was taken of: the profile names its files, the bundle maps lines).
@@ -10,13 +10,14 @@
 // --under <function>: only the samples with that function (name substring) on the stack.
 // Env SELF_ROWS / TOTAL_ROWS: rows of the self-time and total (inclusive) tables.
 import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -81,14 +82,40 @@ function moduleOf(path: string, line: number): string {
     .replace(/^(\.\.\/)+/, '');
 }
 
+// Position → module path from the file's source map (the daemon's bundle has no whitespace or
+// comments since issue 19's seventh pass, so every function sits on one of a few lines).
+const mapsOf = new Map<string, SourceMap | null>();
+function mappedModule(path: string, line: number, column: number): string | undefined {
+  let map = mapsOf.get(path);
+  if (map === undefined) {
+    const file = `${path}.map`;
+    map = existsSync(file)
+      ? new SourceMap(
+          JSON.parse(readFileSync(file, 'utf8')) as ConstructorParameters<typeof SourceMap>[0],
+        )
+      : null;
+    mapsOf.set(path, map);
+  }
+  const entry = map?.findEntry(line, column);
+  const source =
+    entry !== undefined && 'originalSource' in entry ? entry.originalSource : undefined;
+  return source === undefined
+    ? undefined
+    : source
+        .replace(/^(\.\.\/)+node_modules\/\.pnpm\/[^/]+\/node_modules\//, 'npm:')
+        .replace(/^(\.\.\/)+/, '');
+}
+
 function where(node: ProfileNode): string {
-  const { url, lineNumber, functionName } = node.callFrame;
+  const { url, lineNumber, columnNumber, functionName } = node.callFrame;
   if (url === '') return functionName === '' ? '(anonymous native)' : `(${functionName})`;
   if (url.startsWith('node:')) return url;
   if (url.startsWith('file://')) {
     const path = fileURLToPath(url);
     const local = join(bundleDir, basename(path));
-    if (existsSync(local)) return moduleOf(local, lineNumber);
+    if (existsSync(local)) {
+      return mappedModule(local, lineNumber, columnNumber) ?? moduleOf(local, lineNumber);
+    }
   }
   const npm = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(url);
   return npm?.[1] === undefined ? url : `npm:${npm[1]}`;
