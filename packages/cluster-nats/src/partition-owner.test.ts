@@ -42,8 +42,11 @@ describe.skipIf(missing)('partition owner', () => {
       ...callInputs(a, 'ca', 1_700_000_000_000),
       ...callInputs(b, 'cb', 1_700_000_000_000),
     ]);
+    // A call is journalled at `disconnected`; its `onhook` (seq 4 of the partition) may still be
+    // on its way, and the final checkpoint below is of what was applied: wait for all 8 inputs.
     await vi.waitFor(async () => {
       expect(await readStream(env.nc, env.names.journalStream)).toHaveLength(2);
+      expect(o.counters().inputs).toBe(8);
     }, WAIT);
     expect(o.counters().journalPublished).toBe(2);
 
