@@ -41,9 +41,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once `port` accepts connections; rejects after `timeoutMs`, or at once when `child`
+ * exited first (a port taken meanwhile: {@link freePort} closes its socket before nats-server
+ * binds), with the end of its stderr.
+ */
+async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `nats-server exited (${String(child.exitCode ?? child.signalCode)}) before listening on ${String(port)}: ${stderr()}`,
+      );
+    }
     const ok = await new Promise<boolean>((resolve) => {
       const socket = createConnection({ host: '127.0.0.1', port });
       socket.once('connect', () => {
@@ -90,6 +105,18 @@ export interface NatsTestCluster {
  * the binary is missing: callers check {@link hasNatsServer} first and skip loudly.
  */
 export async function startNatsCluster(size = 1): Promise<NatsTestCluster> {
+  // A port found free may be taken by another test's connection before nats-server binds it
+  // (a CI run saw a server never listen): start again on fresh ports, twice at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsClusterOnce(size);
+    } catch (error) {
+      if (attempt === 3 || natsServerBin() === null) throw error;
+    }
+  }
+}
+
+async function startNatsClusterOnce(size: number): Promise<NatsTestCluster> {
   const bin = natsServerBin();
   if (bin === null) {
     throw new Error(
@@ -152,13 +179,24 @@ export async function startNatsCluster(size = 1): Promise<NatsTestCluster> {
       },
       async start() {
         if (node.running) return;
-        child = spawn(bin, args, { stdio: 'ignore' });
-        await waitForPort(port, 10_000);
+        const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+        child = proc;
+        let tail = '';
+        proc.stderr.on('data', (chunk: Buffer) => {
+          tail = (tail + chunk.toString()).slice(-600);
+        });
+        await waitForPort(port, 10_000, proc, () => tail);
       },
     };
     return node;
   });
-  await Promise.all(nodes.map((n) => n.start()));
+  try {
+    await Promise.all(nodes.map((n) => n.start()));
+  } catch (error) {
+    await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
   return {
     nodes,
     servers: nodes.map((n) => n.url),
