@@ -56,3 +56,20 @@ describe.skipIf(missing)('startNatsCluster', () => {
     expect(node.running).toBe(true);
   });
 });
+
+describe('startNatsCluster with a server that exits at once', () => {
+  it('fails fast when the server exits before listening, after three tries', async () => {
+    // /bin/false stands in for a nats-server that cannot bind its port and exits.
+    const saved = process.env['NATS_SERVER_BIN'];
+    process.env['NATS_SERVER_BIN'] = '/bin/false';
+    const started = Date.now();
+    try {
+      await expect(startNatsCluster(1)).rejects.toThrow(/exited \(1\) before listening on \d+/);
+    } finally {
+      if (saved === undefined) delete process.env['NATS_SERVER_BIN'];
+      else process.env['NATS_SERVER_BIN'] = saved;
+    }
+    // Each try ends when the process does, not after the 10 s wait for the port.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
