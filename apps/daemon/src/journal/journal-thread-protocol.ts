@@ -34,7 +34,7 @@ export type WriterQuestion =
   | { readonly op: 'status' }
   | { readonly op: 'close' };
 
-/** Daemon thread → writer thread, in order on one port. */
+/** Daemon thread → writer thread, in order on one port, several in one message (an array). */
 export type WriterRequest =
   | {
       readonly kind: 'record';

@@ -1,5 +1,5 @@
 // The journal's writer thread (started by journal-thread.ts): SQLite's writes, off the daemon's
-// event loop. Calls arrive one message each; whatever arrived while the last transaction was
+// event loop. Calls arrive several to a message; whatever arrived while the last transaction was
 // being written is written in the next one (a group commit), then the daemon thread is told up
 // to which call everything is on disk, and announces those calls finished.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -100,7 +100,11 @@ function ask(request: Extract<WriterRequest, { kind: 'ask' }>): void {
   Atomics.notify(answered, 0);
 }
 
-port.on('message', (request: WriterRequest) => {
+port.on('message', (requests: WriterRequest[]) => {
+  for (const request of requests) handle(request);
+});
+
+function handle(request: WriterRequest): void {
   if (request.kind === 'ask') {
     ask(request);
     return;
@@ -121,4 +125,4 @@ port.on('message', (request: WriterRequest) => {
       journal.setRetentionDays(request.days);
       return;
   }
-});
+}

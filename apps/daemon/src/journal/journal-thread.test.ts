@@ -83,6 +83,28 @@ describe('journal in a writer thread', () => {
     }
   });
 
+  it('posts the calls finished together in one message, not one message per call', async () => {
+    const journal = openJournalThread({ file }, { start: startSource });
+    try {
+      const thread = workers[0];
+      if (thread === undefined) throw new Error('no thread');
+      const posts: unknown[] = [];
+      const post = thread.postMessage.bind(thread);
+      thread.postMessage = (message: unknown) => {
+        posts.push(message);
+        post(message);
+      };
+      for (let i = 0; i < 20; i++) journal.record(finishedCall({ id: `c-${String(i)}` }));
+      await written(journal);
+      // Each post wakes the writer thread, which competes with the daemon for a core (issue 19).
+      expect(posts).toHaveLength(1);
+      expect(posts[0]).toHaveLength(20);
+      expect(onDisk()).toHaveLength(20);
+    } finally {
+      journal.close();
+    }
+  });
+
   it('writes what waits when closed, and calls back whoever waited', async () => {
     const journal = openJournalThread({ file }, { start: startSource });
     journal.record(finishedCall({ id: 'last' }));
