@@ -180,6 +180,25 @@ describe('admin API', () => {
     expect(again.status).toBe(200);
   });
 
+  it('counts the phones per health status in /api/health', async () => {
+    await setup();
+    await addPhone('desk-201');
+    await addPhone('desk-202');
+    await addPhone('desk-203');
+    await phones.check('desk-201');
+    // Made at first use; this one times out.
+    Object.assign(phones.get('desk-202')!.client, { info: () => Promise.reject(timeoutError()) });
+    await phones.check('desk-202');
+    const res = await app.request('/api/health', { headers: auth() });
+    expect(((await res.json()) as { phones: unknown }).phones).toEqual({
+      total: 3,
+      reachable: 1,
+      unreachable: 1,
+      authFailed: 0,
+      unknown: 1,
+    });
+  });
+
   it('refuses a cross-site state change even with a valid token', async () => {
     await setup();
     const res = await app.request('/api/phones', {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEventHub } from '@snomlink/core';
+import { SnomAuthError } from '@snomlink/snom-client';
 import type { SnomlinkEvent } from '@snomlink/core';
 import { phoneConfig } from '../config/config-schema.js';
 import type { PhoneConfig } from '../config/config-schema.js';
@@ -36,6 +37,29 @@ describe('phone manager health checks', () => {
     expect(made).toEqual(['b']);
     expect(manager.get('b')?.client).toBe(manager.get('b')?.client);
     expect(made).toEqual(['b']);
+    await manager.stop();
+  });
+
+  it('counts the phones per health status as the list says', async () => {
+    const answers: Record<string, () => Promise<typeof SNOM360_INFO>> = {
+      up1: () => Promise.resolve(SNOM360_INFO),
+      up2: () => Promise.resolve(SNOM360_INFO),
+      down: () => Promise.reject(new Error('connect ECONNREFUSED')),
+      locked: () => Promise.reject(new SnomAuthError('401', 'digest', { phoneHost: '127.0.0.2' })),
+      unchecked: () => Promise.resolve(SNOM360_INFO),
+    };
+    const manager = createPhoneManager({
+      hub: createEventHub<SnomlinkEvent>(),
+      healthIntervalMs: 0,
+      createClient: (p) => fakePhoneClient(answers[p.id] ?? (() => Promise.reject(new Error()))),
+    });
+    await manager.sync(Object.keys(answers).map(phone));
+    for (const id of ['up1', 'up2', 'down', 'locked']) await manager.check(id).catch(() => null);
+    const counts = manager.healthCounts();
+    expect(counts).toEqual({ unknown: 1, reachable: 2, unreachable: 1, 'auth-failed': 1 });
+    for (const [status, n] of Object.entries(counts)) {
+      expect(manager.list().filter((r) => r.health.status === status)).toHaveLength(n);
+    }
     await manager.stop();
   });
 

@@ -47,9 +47,9 @@ export function healthRoutes(deps: AdminAppDeps): Hono {
     '/health',
     describe({ tag, summary: 'Daemon, journal and listener health', response: C.Health }),
     (c) => {
-      const list = deps.phones.list();
-      const count = (status: string): number =>
-        list.filter((p) => p.health.status === status).length;
+      const counts = deps.phones.healthCounts();
+      const total = deps.config.current.phones.length;
+      const withRuntime = Object.values(counts).reduce((sum, n) => sum + n, 0);
       const journal = deps.journal.status;
       const listener = deps.listener.status();
       const body: Health = {
@@ -58,11 +58,12 @@ export function healthRoutes(deps: AdminAppDeps): Hono {
         uptimeMs: Date.now() - deps.startedAt,
         demo: deps.demo,
         phones: {
-          total: deps.config.current.phones.length,
-          reachable: count('reachable'),
-          unreachable: count('unreachable'),
-          authFailed: count('auth-failed'),
-          unknown: deps.config.current.phones.length - list.length + count('unknown'),
+          total,
+          reachable: counts.reachable,
+          unreachable: counts.unreachable,
+          authFailed: counts['auth-failed'],
+          // A configured phone without a runtime yet (being added) has not been checked either.
+          unknown: total - withRuntime + counts.unknown,
         },
         liveCalls: deps.lineModel.liveCalls().length,
         journal: {
