@@ -10,12 +10,18 @@ export interface EventKey {
   readonly callId: string | null | undefined;
 }
 
-/** Pairs fired and seen events into latency samples (ms). */
+/** One matched event: when the SSE reader saw it, and how long after the phone queued it (ms). */
+export interface LatencySample {
+  readonly at: number;
+  readonly ms: number;
+}
+
+/** Pairs fired and seen events into latency samples. */
 export function createLatencyMatch(): {
   fired(key: EventKey, at: number): void;
   seen(key: EventKey, at: number): void;
   /** The samples since the previous drain. */
-  drain(): number[];
+  drain(): LatencySample[];
   /** Forgets what is still unmatched (before the next target). */
   reset(): void;
   /** Fired events no SSE event was seen for. */
@@ -23,7 +29,7 @@ export function createLatencyMatch(): {
 } {
   const firedAt = new Map<string, number[]>();
   const seenAt = new Map<string, number[]>();
-  let samples: number[] = [];
+  let samples: LatencySample[] = [];
   const keyOf = (k: EventKey): string =>
     k.cls === 'full' ? `${k.phoneId}|${k.kind}|${k.callId ?? ''}` : `${k.phoneId}|${k.kind}`;
   const take = (map: Map<string, number[]>, k: string): number | undefined => {
@@ -42,13 +48,13 @@ export function createLatencyMatch(): {
       const k = keyOf(key);
       const seen = take(seenAt, k);
       if (seen === undefined) put(firedAt, k, at);
-      else samples.push(seen - at);
+      else samples.push({ at: seen, ms: seen - at });
     },
     seen(key, at) {
       const k = keyOf(key);
       const fired = take(firedAt, k);
       if (fired === undefined) put(seenAt, k, at);
-      else samples.push(at - fired);
+      else samples.push({ at, ms: at - fired });
     },
     drain() {
       const out = samples;
@@ -65,5 +71,50 @@ export function createLatencyMatch(): {
       for (const list of firedAt.values()) n += list.length;
       return n;
     },
+  };
+}
+
+/** How the slowest events of a phase were spread in time: one stall, or a steady tail. */
+export interface TailSpread {
+  /** Events at or above the threshold (the phase's p99). */
+  readonly slow: number;
+  /** From the first to the last of them, ms. */
+  readonly spanMs: number;
+  /** The most of them seen within any `windowMs`. */
+  readonly mostWithinWindow: number;
+  readonly windowMs: number;
+  /** When that window began, µs on clock.ts's clock (as `profile-summary --window` takes it). */
+  readonly busiestFromUs: number;
+}
+
+/** Describes when the samples at or above `thresholdMs` arrived (null: none). */
+export function tailSpread(
+  samples: readonly LatencySample[],
+  thresholdMs: number,
+  windowMs = 500,
+): TailSpread | null {
+  const times = samples
+    .filter((s) => s.ms >= thresholdMs)
+    .map((s) => s.at)
+    .sort((a, b) => a - b);
+  const first = times[0];
+  const last = times.at(-1);
+  if (first === undefined || last === undefined) return null;
+  let most = 0;
+  let busiestFrom = first;
+  let from = 0;
+  for (let to = 0; to < times.length; to++) {
+    while ((times[to] ?? 0) - (times[from] ?? 0) > windowMs) from++;
+    if (to - from + 1 > most) {
+      most = to - from + 1;
+      busiestFrom = times[from] ?? first;
+    }
+  }
+  return {
+    slow: times.length,
+    spanMs: Math.round(last - first),
+    mostWithinWindow: most,
+    windowMs,
+    busiestFromUs: Math.round(busiestFrom * 1000),
   };
 }

@@ -13,6 +13,8 @@
 //        --cpu-prof <dir> (V8 CPU profile of the daemon; summarise with bench/system/profile-summary.ts)
 //        --heap-snapshot <dir> (heap snapshots of the daemon started and provisioned; compare
 //        with bench/system/heap-summary.ts)
+//        --node-args "--v8-pool-size=1" (node options for the daemon, not --before; with
+//        --before apps/daemon/dist/cli.js the same build without and with them)
 //        --journal-thread (the daemon, not --before, with `journal.writerThread`; with
 //        --before apps/daemon/dist/cli.js the same build without and with it, side by side)
 import { spawn } from 'node:child_process';
@@ -38,7 +40,8 @@ import { askChild } from '../lib/ask-child.js';
 import { checkClock, clockMs } from './clock.js';
 import { startGenerator } from './generator-client.js';
 import type { GeneratorPhase, PlacedCall } from './generator-protocol.js';
-import { createLatencyMatch } from './latency-match.js';
+import { createLatencyMatch, tailSpread } from './latency-match.js';
+import type { TailSpread } from './latency-match.js';
 import { watchLoopDelay } from './loop-delay.js';
 import { provisionAll } from './provision-all.js';
 import type { ProvisionReport } from './provision-all.js';
@@ -54,6 +57,8 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '5,20,50' },
     saturate: { type: 'string', default: '10' },
     'skip-bare': { type: 'boolean', default: false },
+    /** node options for the daemon (not --before): the same build with and without, side by side. */
+    'node-args': { type: 'string' },
     'health-ms': { type: 'string', default: '30000' },
     /** Provisioning requests in flight at a time (an admin tool provisioning a fleet). */
     'provision-concurrency': { type: 'string', default: '64' },
@@ -145,6 +150,11 @@ interface PhaseResult {
   eventsPerS: number;
   sseP50Ms: number | null;
   sseP99Ms: number | null;
+  /**
+   * When the events at or above the SSE p99 arrived: most of them within one window is a stall
+   * (of the daemon, the generator or the host); spread over the phase, a steady tail.
+   */
+  sseTail: TailSpread | null;
   /** The daemon's event loop delay over the phase (its /api/metrics summary), ms. */
   loopP50Ms: number | null;
   loopP99Ms: number | null;
@@ -255,7 +265,9 @@ async function measurePhase(
   const measLoopDelay = measLoop.stop();
   const events = eventCount() - events0;
   await after(watched.result.calls);
-  const sse = latency.drain().sort((a, b) => a - b);
+  const sseSamples = latency.drain();
+  const sse = sseSamples.map((s) => s.ms).sort((a, b) => a - b);
+  const sseP99 = percentile(sse, 99);
   const trips = gen.roundTrips.sort((a, b) => a - b);
   const { calls, skipped, calls190 } = watched.result;
   const { logReads, logClears } = gen;
@@ -268,7 +280,8 @@ async function measurePhase(
     actionUrls: gen.fired,
     eventsPerS: round1(events / watched.wallS) ?? 0,
     sseP50Ms: isDaemon ? round1(percentile(sse, 50)) : null,
-    sseP99Ms: isDaemon ? round1(percentile(sse, 99)) : null,
+    sseP99Ms: isDaemon ? round1(sseP99) : null,
+    sseTail: isDaemon && sseP99 !== null ? tailSpread(sseSamples, sseP99) : null,
     loopP50Ms: loop?.p50Ms ?? null,
     loopP99Ms: loop?.p99Ms ?? null,
     loopMaxMs: loop?.maxMs ?? null,
@@ -557,7 +570,10 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
   const profileDir = label === 'daemon' ? values['cpu-prof'] : undefined;
   const snapshotDir = label === 'daemon' ? values['heap-snapshot'] : undefined;
   if (snapshotDir !== undefined) mkdirSync(snapshotDir, { recursive: true });
+  const extraArgs =
+    label === 'daemon' ? (values['node-args']?.split(/\s+/).filter(Boolean) ?? []) : [];
   const nodeArgs = [
+    ...extraArgs,
     ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
     ...(snapshotDir === undefined
       ? []
@@ -679,6 +695,12 @@ async function runDaemonTarget(label: string, bin: string | undefined): Promise<
     );
     results.push(result);
     console.log(JSON.stringify({ ...result, loadAverage1m: loadavg()[0] }));
+    const tail = result.sseTail;
+    if (tail !== null) {
+      console.log(
+        `[${label}] ${phase} SSE tail: the ${String(tail.slow)} events at or above p99 came over ${String(tail.spanMs)} ms, at most ${String(tail.mostWithinWindow)} within ${String(tail.windowMs)} ms (from ${String(tail.busiestFromUs)} µs)`,
+      );
+    }
     console.log(
       `[${label}] ${phase} window ${String(windowFromUs)}-${String(process.hrtime.bigint() / 1000n)} (${String(result.actionUrls)} Action URLs; profile-summary --window)`,
     );
