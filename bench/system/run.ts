@@ -13,7 +13,7 @@
 //        --cpu-prof <dir> (V8 CPU profile of the daemon; summarise with bench/system/profile-summary.ts)
 //        --heap-snapshot <dir> (heap snapshots of the daemon started and provisioned; compare
 //        with bench/system/heap-summary.ts)
-//        --node-args "--v8-pool-size=1" (node options for the daemon, not --before; with
+//        --node-args=--v8-pool-size=1 (node options for the daemon, not --before; with
 //        --before apps/daemon/dist/cli.js the same build without and with them)
 //        --journal-thread (the daemon, not --before, with `journal.writerThread`; with
 //        --before apps/daemon/dist/cli.js the same build without and with it, side by side)
