@@ -12,6 +12,32 @@ describe('SSE event buffer', () => {
     expect(buffer.lastId).toBe(101);
   });
 
+  it('encodes an event when it is first read, once, and not at all when nobody reads it', () => {
+    const buffer = createEventBuffer({ firstId: 1 });
+    let encoded = 0;
+    const payload = (n: number) => ({
+      toJSON: () => {
+        encoded++;
+        return { n };
+      },
+    });
+    buffer.push('call', payload(1));
+    buffer.push('call', payload(2));
+    expect(encoded).toBe(0);
+    const resumed = buffer.since(0);
+    if (!resumed.ok) throw new Error(resumed.reason);
+    expect(resumed.events.map((e) => e.data)).toEqual(['{"n":1}', '{"n":2}']);
+    expect(buffer.recent(1)[0]?.data).toBe('{"n":2}');
+    expect(encoded).toBe(2);
+    // A connected reader reads each event as it is pushed: encoded then, and only then.
+    const seen: string[] = [];
+    buffer.subscribe((e) => seen.push(e.data));
+    buffer.push('call', payload(3));
+    expect(seen).toEqual(['{"n":3}']);
+    expect(buffer.since(2)).toMatchObject({ ok: true, events: [{ id: 3, data: '{"n":3}' }] });
+    expect(encoded).toBe(3);
+  });
+
   it('resumes after Last-Event-ID with exactly the missed events', () => {
     const buffer = createEventBuffer({ firstId: 1, capacity: 10 });
     for (let i = 0; i < 5; i++) buffer.push('call', { i });
