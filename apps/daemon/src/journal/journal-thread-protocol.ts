@@ -57,7 +57,10 @@ export type WriterAnswer =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-/** The journal's status and failure count, as the `status` question answers them. */
+/**
+ * The journal's status and failure count: the answer to the `status` question, and the
+ * `writer-status` notice the writer sends whenever either changed.
+ */
 export interface WriterStatus {
   readonly status: JournalStatus;
   readonly writeFailures: number;
@@ -68,5 +71,7 @@ export type WriterNotice =
   /** Every call up to `seq` is written (or queued for the retry timer while the database fails). */
   | { readonly kind: 'written'; readonly seq: number }
   | { readonly kind: 'status'; readonly status: JournalStatus }
+  /** The status or failure count changed (pending calls while failing, a write failed again). */
+  | ({ readonly kind: 'writer-status' } & WriterStatus)
   | { readonly kind: 'dropped'; readonly call: FinishedCall; readonly error: string }
   | { readonly kind: 'overflow'; readonly dropped: number; readonly total: number };

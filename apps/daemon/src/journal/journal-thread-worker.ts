@@ -17,6 +17,9 @@ const port = parentPort;
 if (port === null) throw new Error('journal-thread-worker.ts runs as a worker thread');
 const { options, answered, answers } = workerData as WriterThreadData;
 
+/** How often the writer checks for a status change no message or commit caused (see tellStatus). */
+const STATUS_CHECK_MS = 1000;
+
 const notify = (notice: WriterNotice): void => {
   port.postMessage(notice);
 };
@@ -29,6 +32,7 @@ function open(): LocalJournal | Error {
       batchWrites: true,
       onStatus: (status) => {
         notify({ kind: 'status', status });
+        queueMicrotask(tellStatus);
       },
       onDropped: (call, error) => {
         notify({
@@ -39,6 +43,7 @@ function open(): LocalJournal | Error {
       },
       onOverflow: (dropped, total) => {
         notify({ kind: 'overflow', dropped, total });
+        queueMicrotask(tellStatus);
       },
     });
   } catch (error) {
@@ -48,6 +53,41 @@ function open(): LocalJournal | Error {
 
 const opened = open();
 
+/**
+ * What the daemon's thread was last told of the status: it keeps that copy for `/api/health`
+ * and `/api/metrics`, which must not wait for this thread (a synchronous question blocks the
+ * daemon's event loop until this thread gets a core). Sent whenever it changed.
+ */
+let toldStatus: WriterStatus | undefined;
+
+function writerStatus(journal: LocalJournal): WriterStatus {
+  return { status: journal.status, writeFailures: journal.writeFailures };
+}
+
+function sameStatus(a: WriterStatus, b: WriterStatus): boolean {
+  const [x, y] = [a.status, b.status];
+  return (
+    a.writeFailures === b.writeFailures &&
+    x.ok === y.ok &&
+    x.error === y.error &&
+    x.pending === y.pending &&
+    x.dropped === y.dropped
+  );
+}
+
+/** Tells the daemon's thread the status when it changed since it was last told. */
+function tellStatus(): void {
+  if (opened instanceof Error) return;
+  const now = writerStatus(opened);
+  if (toldStatus !== undefined && sameStatus(toldStatus, now)) return;
+  toldStatus = now;
+  notify({ kind: 'writer-status', ...now });
+}
+
+// The journal retries failed writes on timers of its own; a retry that fails again changes the
+// failure count without any message here. Checked once a second (a comparison of five fields).
+setInterval(tellStatus, STATUS_CHECK_MS).unref();
+
 /** The highest call sequence recorded, and the end-of-turn commit while one is due. */
 let recordedSeq = 0;
 let commitDue: NodeJS.Immediate | undefined;
@@ -55,6 +95,8 @@ let commitDue: NodeJS.Immediate | undefined;
 const commitAndTell = (journal: LocalJournal): void => {
   commitDue = undefined;
   journal.commit();
+  // The status first: whoever waited for these calls reads it as of their write.
+  tellStatus();
   notify({ kind: 'written', seq: recordedSeq });
 };
 
@@ -67,11 +109,8 @@ function answer(journal: LocalJournal, question: WriterQuestion): unknown {
     case 'prune':
       return journal.prune();
     case 'status': {
-      const status: WriterStatus = {
-        status: journal.status,
-        writeFailures: journal.writeFailures,
-      };
-      return status;
+      toldStatus = writerStatus(journal);
+      return toldStatus;
     }
     case 'close': {
       if (commitDue !== undefined) clearImmediate(commitDue);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JournalStatus } from './journal.js';
 import { openJournalThread } from './journal-thread.js';
 import { finishedCall } from '../testing/fixtures.js';
@@ -101,6 +101,65 @@ describe('journal in a writer thread', () => {
       expect(posts[0]).toHaveLength(20);
       expect(onDisk()).toHaveLength(20);
     } finally {
+      journal.close();
+    }
+  });
+
+  it('answers status and writeFailures without asking the thread', () => {
+    // /api/health and /api/metrics read both on every request: a question would block the
+    // daemon's event loop until the writer thread got a core (issue 19).
+    const journal = openJournalThread({ file }, { start: startSource });
+    try {
+      const thread = workers[0];
+      if (thread === undefined) throw new Error('no thread');
+      const posts: unknown[] = [];
+      const post = thread.postMessage.bind(thread);
+      thread.postMessage = (message: unknown) => {
+        posts.push(message);
+        post(message);
+      };
+      for (let i = 0; i < 100; i++) {
+        expect(journal.status).toEqual({ ok: true, pending: 0, dropped: 0 });
+        expect(journal.writeFailures).toBe(0);
+      }
+      expect(posts).toEqual([]);
+    } finally {
+      journal.close();
+    }
+  });
+
+  it('reports a write that fails while another process holds the lock, and the recovery', async () => {
+    const journal = openJournalThread(
+      { file, busyTimeoutMs: 10, retryInitialMs: 20, retryMaxMs: 40 },
+      { start: startSource },
+    );
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      journal.record(finishedCall({ id: 'while-locked' }));
+      await vi.waitFor(() => {
+        expect(journal.status).toMatchObject({ ok: false, pending: 1, dropped: 0 });
+      });
+      expect(journal.status.error).toMatch(/locked|busy/);
+      // Each retry that fails again counts, though the status text stays the same.
+      const failures = journal.writeFailures;
+      expect(failures).toBeGreaterThan(0);
+      await vi.waitFor(
+        () => {
+          expect(journal.writeFailures).toBeGreaterThan(failures);
+        },
+        { timeout: 3000 },
+      );
+      other.exec('COMMIT');
+      await vi.waitFor(
+        () => {
+          expect(journal.status).toEqual({ ok: true, pending: 0, dropped: 0 });
+        },
+        { timeout: 3000 },
+      );
+      expect(onDisk()).toEqual(['while-locked']);
+    } finally {
+      other.close();
       journal.close();
     }
   });

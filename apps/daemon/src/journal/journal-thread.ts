@@ -85,8 +85,10 @@ export const POST_INTERVAL_MS = 2;
  * tens of ms on a busy disk). Here the daemon's thread only posts the call; the writer thread
  * writes whatever arrived meanwhile in one transaction and reports it written, and the daemon
  * announces those calls finished then ({@link Journal.whenWritten}). Reads (`query`, `position`,
- * `status`) and `close` are answered synchronously: the daemon's thread waits on a shared flag
+ * `prune`) and `close` are answered synchronously: the daemon's thread waits on a shared flag
  * (`Atomics.wait`) for the thread's answer, which comes after every call posted before it.
+ * `status` and `writeFailures` are not asked: the thread reports each change of them, and they
+ * are read from that report (health checks and metrics never wait for the thread).
  *
  * If the thread dies, the journal falls back to SQLite in the daemon's thread, with the calls
  * the thread had not reported written; `status` and the log say so.
@@ -132,6 +134,12 @@ class JournalThread implements Journal {
   /** The post of the outbox when due (a timer within the interval, else an immediate). */
   #postDue: { readonly cancel: () => void } | undefined;
   #lastPostAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The status and failure count as the thread last reported them (it reports each change):
+   * `status` and `writeFailures` are read by every `/api/health` and `/api/metrics` request, and
+   * asking the thread would block the event loop until the thread gets a core.
+   */
+  #writerStatus: WriterStatus;
   /** Set when the thread died: the journal in this thread that took over. */
   #fallback: LocalJournal | null = null;
   #closed = false;
@@ -157,7 +165,7 @@ class JournalThread implements Journal {
     });
     try {
       // Fails here, like openJournal, when the file cannot be opened at all.
-      this.#ask({ op: 'status' });
+      this.#writerStatus = this.#ask({ op: 'status' }) as WriterStatus;
     } catch (error) {
       this.#closed = true;
       this.#answers.close();
@@ -218,11 +226,11 @@ class JournalThread implements Journal {
   }
 
   get status(): JournalStatus {
-    return this.#fallback?.status ?? this.#writerStatus().status;
+    return this.#fallback?.status ?? this.#writerStatus.status;
   }
 
   get writeFailures(): number {
-    return this.#fallback?.writeFailures ?? this.#writerStatus().writeFailures;
+    return this.#fallback?.writeFailures ?? this.#writerStatus.writeFailures;
   }
 
   close(): number {
@@ -239,10 +247,6 @@ class JournalThread implements Journal {
     this.#answers.close();
     this.#release(Number.POSITIVE_INFINITY);
     return unwritten;
-  }
-
-  #writerStatus(): WriterStatus {
-    return this.#ask({ op: 'status' }) as WriterStatus;
   }
 
   /** Queues a request for the next post (in order with every other request). */
@@ -289,6 +293,9 @@ class JournalThread implements Journal {
         return;
       case 'status':
         this.#options.onStatus?.(notice.status);
+        return;
+      case 'writer-status':
+        this.#writerStatus = { status: notice.status, writeFailures: notice.writeFailures };
         return;
       case 'dropped':
         this.#options.onDropped?.(notice.call, new Error(notice.error));
