@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger, withoutRedaction } from './logger.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -62,6 +62,25 @@ describe('createLogger (JSON lines)', () => {
     await vi.waitFor(async () => {
       expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(3);
     });
+    fs.closeSync(fd);
+  });
+
+  it('withoutRedaction: a child for hand-picked fields skips the redactor, the parent keeps it', async () => {
+    const file = join(dir, 'log.jsonl');
+    const fd = fs.openSync(file, 'w');
+    const logger = createLogger({ pretty: false, fd });
+    withoutRedaction(logger).info({ token: 'as-given', phoneId: 'desk-201' }, 'call finished');
+    logger.info({ token: 'hidden' }, 'config');
+    logger.warn('flush');
+    await vi.waitFor(async () => {
+      expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(3);
+    });
+    const [unredacted, redacted] = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(unredacted).toMatchObject({ token: 'as-given', phoneId: 'desk-201', level: 30 });
+    expect(redacted).toMatchObject({ token: '[redacted]' });
     fs.closeSync(fd);
   });
 });

@@ -3,6 +3,7 @@ import type { EventHub, SnomlinkEvent } from '@snomlink/core';
 import type { EventBuffer } from '../events/event-buffer.js';
 import { sseMessageOf } from '../events/sse-message.js';
 import type { WebhookDispatcher } from '../events/webhooks.js';
+import { withoutRedaction } from '../logger.js';
 
 /** Where {@link fanOutHub} sends the hub's events. */
 export interface HubFanOutTargets {
@@ -103,8 +104,10 @@ function route(event: SnomlinkEvent, { events, logger }: HubFanOutTargets): void
  */
 export function fanOutHub(hub: EventHub<SnomlinkEvent>, targets: HubFanOutTargets): () => void {
   const toWebhooks = targets.fromHub ?? true;
+  // Every line `log` writes picks its fields one by one, none of them a secret.
+  const routed = { ...targets, logger: withoutRedaction(targets.logger) };
   return hub.subscribe((event) => {
-    route(event, targets);
+    route(event, routed);
     if (toWebhooks) targets.webhooks.handle(event);
   });
 }
