@@ -90,20 +90,26 @@ export interface EventBuffer {
  * admin panel or SSE client connected. The payloads are the hub's events and calls, which are
  * never changed once published, so encoding later gives the same text.
  */
-function bufferedEvent(id: number, event: string, payload: unknown): BufferedEvent {
-  let pending: unknown = payload;
-  let data: string | undefined;
-  return {
-    id,
-    event,
-    get data(): string {
-      if (data === undefined) {
-        data = JSON.stringify(pending);
-        pending = undefined;
-      }
-      return data;
-    },
-  };
+class LazyEvent implements BufferedEvent {
+  readonly id: number;
+  readonly event: string;
+  /** The payload until it is encoded (then dropped: the text is what is kept). */
+  #payload: unknown;
+  #data: string | undefined;
+
+  constructor(id: number, event: string, payload: unknown) {
+    this.id = id;
+    this.event = event;
+    this.#payload = payload;
+  }
+
+  get data(): string {
+    if (this.#data === undefined) {
+      this.#data = JSON.stringify(this.#payload);
+      this.#payload = undefined;
+    }
+    return this.#data;
+  }
 }
 
 /** Creates the SSE ring buffer. */
@@ -176,7 +182,7 @@ export function createEventBuffer(options: EventBufferOptions = {}): EventBuffer
     push(event, payload) {
       const id = streamIds === undefined ? nextId++ : streamIds.next();
       latestId = id;
-      const entry = bufferedEvent(id, event, payload);
+      const entry = new LazyEvent(id, event, payload);
       if (size < capacity) {
         ring[(start + size) % capacity] = entry;
         size++;
