@@ -5,7 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JournalStatus } from './journal.js';
-import { openJournalThread } from './journal-thread.js';
+import { openJournalThread, POST_INTERVAL_MS } from './journal-thread.js';
 import { finishedCall } from '../testing/fixtures.js';
 import { sourceWriterThread } from '../testing/source-writer-thread.js';
 
@@ -100,6 +100,28 @@ describe('journal in a writer thread', () => {
       expect(posts).toHaveLength(1);
       expect(posts[0]).toHaveLength(20);
       expect(onDisk()).toHaveLength(20);
+    } finally {
+      journal.close();
+    }
+  });
+
+  it('posts a call finished after a quiet spell at the end of its turn, not after the window', async () => {
+    const journal = openJournalThread({ file }, { start: startSource });
+    try {
+      const thread = workers[0];
+      if (thread === undefined) throw new Error('no thread');
+      const posts: unknown[] = [];
+      const post = thread.postMessage.bind(thread);
+      thread.postMessage = (message: unknown) => {
+        posts.push(message);
+        post(message);
+      };
+      await new Promise((resolve) => setTimeout(resolve, POST_INTERVAL_MS + 5));
+      journal.record(finishedCall({ id: 'alone' }));
+      expect(posts).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(posts).toEqual([[expect.objectContaining({ kind: 'record' })]]);
+      await written(journal);
     } finally {
       journal.close();
     }
